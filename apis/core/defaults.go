@@ -1,0 +1,27 @@
+package core
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// addDefaultingFuncs registers the defaults upstream applies when an object
+// is decoded, so that create, update, patch and dry-run all see them.
+func addDefaultingFuncs(scheme *runtime.Scheme) {
+	scheme.AddTypeDefaultingFunc(&corev1.Secret{}, func(obj interface{}) { SetDefaultsSecret(obj.(*corev1.Secret)) })
+	scheme.AddTypeDefaultingFunc(&corev1.Namespace{}, func(obj interface{}) { SetDefaultsNamespace(obj.(*corev1.Namespace)) })
+}
+
+// SetDefaultsSecret gives a secret without a type the Opaque type.
+func SetDefaultsSecret(s *corev1.Secret) {
+	if s.Type == "" {
+		s.Type = corev1.SecretTypeOpaque
+	}
+}
+
+// SetDefaultsNamespace reports a namespace without a phase as Active.
+func SetDefaultsNamespace(ns *corev1.Namespace) {
+	if ns.Status.Phase == "" {
+		ns.Status.Phase = corev1.NamespaceActive
+	}
+}

@@ -1,0 +1,43 @@
+package core
+
+import (
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// fieldLabels lists, per kind, the fields a field selector may name beyond
+// metadata.name and metadata.namespace (which every kind supports), as
+// upstream's core/v1 conversion registers them.
+var fieldLabels = map[string][]string{
+	"Namespace": {"status.phase"},
+	"Secret":    {"type"},
+	"Event": {
+		"involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
+		"involvedObject.uid", "involvedObject.apiVersion", "involvedObject.resourceVersion",
+		"involvedObject.fieldPath", "reason", "reportingComponent", "source", "type",
+	},
+	"ConfigMap":      {},
+	"ServiceAccount": {},
+}
+
+func addFieldLabelConversions(scheme *runtime.Scheme) error {
+	for kind, extra := range fieldLabels {
+		allowed := map[string]bool{"metadata.name": true, "metadata.namespace": true}
+		for _, l := range extra {
+			allowed[l] = true
+		}
+		err := scheme.AddFieldLabelConversionFunc(corev1.SchemeGroupVersion.WithKind(kind),
+			func(label, value string) (string, string, error) {
+				if !allowed[label] {
+					return "", "", fmt.Errorf("field label not supported: %s", label)
+				}
+				return label, value, nil
+			})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

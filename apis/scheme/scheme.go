@@ -1,0 +1,66 @@
+// Package scheme is the one runtime.Scheme of the kybernetes API server: every
+// served group installed, plus the meta types the apiserver library needs.
+package scheme
+
+import (
+	authenticationv1 "k8s.io/api/authentication/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
+	corev1 "k8s.io/api/core/v1"
+	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+
+	"github.com/kybernetes/kybernetes/apis/authentication"
+	"github.com/kybernetes/kybernetes/apis/coordination"
+	"github.com/kybernetes/kybernetes/apis/core"
+)
+
+var (
+	// Scheme knows every served kind under its external and hub version.
+	Scheme = runtime.NewScheme()
+	// Codecs serializes to JSON, YAML, protobuf and CBOR.
+	Codecs = serializer.NewCodecFactory(Scheme)
+	// ParameterCodec decodes query parameters (ListOptions, ...).
+	ParameterCodec = runtime.NewParameterCodec(Scheme)
+)
+
+// installers lists every API group the server serves.
+var installers = []func(*runtime.Scheme) error{
+	core.Install,
+	coordination.Install,
+	authentication.Install,
+}
+
+// externals lists the external versions alone, for NewExternalScheme.
+var externals = []func(*runtime.Scheme) error{
+	corev1.AddToScheme,
+	coordinationv1.AddToScheme,
+	authenticationv1.AddToScheme,
+}
+
+// NewExternalScheme returns a scheme holding only the external versions of
+// the served types. The OpenAPI definition namer is built from it: built from
+// Scheme, every definition would also advertise an "__internal" GVK.
+func NewExternalScheme() *runtime.Scheme {
+	s := runtime.NewScheme()
+	for _, add := range externals {
+		utilruntime.Must(add(s))
+	}
+	return s
+}
+
+func init() {
+	for _, install := range installers {
+		utilruntime.Must(install(Scheme))
+	}
+	utilruntime.Must(metainternalversion.AddToScheme(Scheme))
+	// The apiserver library encodes Status, APIVersions, ... as unversioned v1.
+	unversioned := schema.GroupVersion{Group: "", Version: "v1"}
+	metav1.AddToGroupVersion(Scheme, unversioned)
+	Scheme.AddUnversionedTypes(unversioned,
+		&metav1.Status{}, &metav1.APIVersions{}, &metav1.APIGroupList{},
+		&metav1.APIGroup{}, &metav1.APIResourceList{})
+}

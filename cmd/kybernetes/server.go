@@ -1,0 +1,77 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/kybernetes/kybernetes/controllers/manager"
+	"github.com/kybernetes/kybernetes/registry"
+)
+
+func newServerCommand() *cobra.Command {
+	opts := registry.NewOptions()
+	cmd := &cobra.Command{
+		Use:   "server",
+		Short: "Run the control plane: API server on embedded etcd and the controllers",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runControlPlane(opts, true)
+		},
+	}
+	opts.AddFlags(cmd.Flags())
+	return cmd
+}
+
+func newAPIServerCommand() *cobra.Command {
+	opts := registry.NewOptions()
+	cmd := &cobra.Command{
+		Use:   "apiserver",
+		Short: "Run the API server alone",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runControlPlane(opts, false)
+		},
+	}
+	opts.AddFlags(cmd.Flags())
+	return cmd
+}
+
+// runControlPlane serves until SIGTERM or SIGINT; with controllers, it also
+// runs the controllers against the server, as the admin user.
+func runControlPlane(opts *registry.Options, withControllers bool) error {
+	server, err := registry.New(opts)
+	if err != nil {
+		return err
+	}
+	// The apiserver library's signal handler: the first signal drains and
+	// stops, a second one exits at once.
+	ctx := genericapiserver.SetupSignalContext()
+	done := make(chan error, 1)
+	go func() { done <- server.Run(ctx) }()
+
+	select {
+	case err := <-done:
+		return err
+	case <-server.Ready():
+	}
+	fmt.Fprintf(os.Stderr, "kybernetes is ready at %s\nkubeconfig: %s\n  kubectl --kubeconfig %s get ns\n",
+		server.URL, opts.KubeconfigPath(), opts.KubeconfigPath())
+
+	if withControllers {
+		config, err := clientcmd.BuildConfigFromFlags("", opts.KubeconfigPath())
+		if err != nil {
+			return err
+		}
+		go func() {
+			if err := manager.Run(ctx, config); err != nil && ctx.Err() == nil {
+				fmt.Fprintf(os.Stderr, "controllers stopped: %v\n", err)
+			}
+		}()
+	}
+	return <-done
+}
+

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Regenerates the code kybernetes does not write by hand: the OpenAPI
+# definitions of every served k8s.io/api group, from openapi-gen (kube-openapi,
+# pinned as a Go tool in go.mod). With --verify-into DIR it writes there
+# instead, for hack/verify-codegen.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+out=apis/openapi
+if [ "${1:-}" = "--verify-into" ]; then
+  out=$2
+fi
+
+# Every group version kybernetes serves, plus the apimachinery types they use.
+packages=(
+  k8s.io/api/core/v1
+  k8s.io/api/coordination/v1
+  k8s.io/api/authentication/v1
+  k8s.io/apimachinery/pkg/apis/meta/v1
+  k8s.io/apimachinery/pkg/runtime
+  k8s.io/apimachinery/pkg/util/intstr
+  k8s.io/apimachinery/pkg/api/resource
+  k8s.io/apimachinery/pkg/version
+)
+
+mkdir -p "$out"
+# The known upstream API-rule violations go to a report, not to the terminal.
+go tool openapi-gen \
+  --go-header-file hack/boilerplate.go.txt \
+  --output-dir "$out" \
+  --output-pkg github.com/kybernetes/kybernetes/apis/openapi \
+  --output-file zz_generated.openapi.go \
+  --report-filename "$out/api-violations.report" \
+  "${packages[@]}"

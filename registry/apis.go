@@ -1,0 +1,76 @@
+package registry
+
+import (
+	authenticationv1 "k8s.io/api/authentication/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
+	"k8s.io/apiserver/pkg/registry/generic"
+	"k8s.io/apiserver/pkg/registry/rest"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+
+	"github.com/kybernetes/kybernetes/apis/scheme"
+	"github.com/kybernetes/kybernetes/registry/authentication/selfsubjectreview"
+	"github.com/kybernetes/kybernetes/registry/coordination/lease"
+	"github.com/kybernetes/kybernetes/registry/core/configmap"
+	"github.com/kybernetes/kybernetes/registry/core/event"
+	"github.com/kybernetes/kybernetes/registry/core/namespace"
+	"github.com/kybernetes/kybernetes/registry/core/secret"
+	"github.com/kybernetes/kybernetes/registry/core/serviceaccount"
+)
+
+// installAPIs serves every API group: the legacy core group under /api and
+// the named groups under /apis.
+func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.RESTOptionsGetter) error {
+	core, err := coreStorage(optsGetter)
+	if err != nil {
+		return err
+	}
+	legacy := genericapiserver.NewDefaultAPIGroupInfo("", scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
+	legacy.VersionedResourcesStorageMap["v1"] = core
+	if err := server.InstallLegacyAPIGroup(genericapiserver.DefaultLegacyAPIPrefix, &legacy); err != nil {
+		return err
+	}
+
+	leases, err := lease.NewREST(optsGetter)
+	if err != nil {
+		return err
+	}
+	coordination := genericapiserver.NewDefaultAPIGroupInfo(coordinationv1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
+	coordination.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{"leases": leases}
+
+	authentication := genericapiserver.NewDefaultAPIGroupInfo(authenticationv1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
+	authentication.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{"selfsubjectreviews": &selfsubjectreview.REST{}}
+
+	return server.InstallAPIGroups(&coordination, &authentication)
+}
+
+func coreStorage(optsGetter generic.RESTOptionsGetter) (map[string]rest.Storage, error) {
+	namespaces, namespaceStatus, namespaceFinalize, err := namespace.NewREST(optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	configMaps, err := configmap.NewREST(optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	secrets, err := secret.NewREST(optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	serviceAccounts, err := serviceaccount.NewREST(optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	events, err := event.NewREST(optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]rest.Storage{
+		"namespaces":          namespaces,
+		"namespaces/status":   namespaceStatus,
+		"namespaces/finalize": namespaceFinalize,
+		"configmaps":          configMaps,
+		"secrets":             secrets,
+		"serviceaccounts":     serviceAccounts,
+		"events":              events,
+	}, nil
+}

@@ -1,0 +1,114 @@
+// Package event serves core/v1 events.
+package event
+
+import (
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apiserver/pkg/registry/generic"
+	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
+
+	"github.com/kybernetes/kybernetes/apis/core"
+	"github.com/kybernetes/kybernetes/apis/scheme"
+	"github.com/kybernetes/kybernetes/registry/strategy"
+	"github.com/kybernetes/kybernetes/registry/tables"
+)
+
+// TTL is how long an event is kept after its last write, as kube-apiserver's
+// default --event-ttl.
+const TTL = 3600
+
+// REST is the events resource.
+type REST struct{ *genericregistry.Store }
+
+// ShortNames makes `kubectl get ev` work.
+func (*REST) ShortNames() []string { return []string{"ev"} }
+
+// NewREST returns the events storage; every write renews the event's TTL.
+func NewREST(optsGetter generic.RESTOptionsGetter) (*REST, error) {
+	s := strategy.New[*corev1.Event](scheme.Scheme, true)
+	s.ValidateObject = core.ValidateEvent
+	s.ValidateObjectUpdate = core.ValidateEventUpdate
+	s.Fields = selectableFields
+	store, err := s.Store(optsGetter, strategy.Resource{
+		Plural:   corev1.Resource("events"),
+		Singular: corev1.Resource("event"),
+		New:      func() runtime.Object { return &corev1.Event{} },
+		NewList:  func() runtime.Object { return &corev1.EventList{} },
+		Table:    table,
+	})
+	if err != nil {
+		return nil, err
+	}
+	store.TTLFunc = func(runtime.Object, uint64, bool) (uint64, error) { return TTL, nil }
+	return &REST{store}, nil
+}
+
+
+func selectableFields(ev *corev1.Event) fields.Set {
+	source := ev.Source.Component
+	if source == "" {
+		source = ev.ReportingController
+	}
+	return fields.Set{
+		"involvedObject.kind":            ev.InvolvedObject.Kind,
+		"involvedObject.namespace":       ev.InvolvedObject.Namespace,
+		"involvedObject.name":            ev.InvolvedObject.Name,
+		"involvedObject.uid":             string(ev.InvolvedObject.UID),
+		"involvedObject.apiVersion":      ev.InvolvedObject.APIVersion,
+		"involvedObject.resourceVersion": ev.InvolvedObject.ResourceVersion,
+		"involvedObject.fieldPath":       ev.InvolvedObject.FieldPath,
+		"reason":                         ev.Reason,
+		"reportingComponent":             ev.ReportingController,
+		"source":                         source,
+		"type":                           ev.Type,
+	}
+}
+
+var table = tables.New([]metav1.TableColumnDefinition{
+	{Name: "Last Seen", Type: "string", Description: corev1.Event{}.SwaggerDoc()["lastTimestamp"]},
+	{Name: "Type", Type: "string", Description: corev1.Event{}.SwaggerDoc()["type"]},
+	{Name: "Reason", Type: "string", Description: corev1.Event{}.SwaggerDoc()["reason"]},
+	{Name: "Object", Type: "string", Description: corev1.Event{}.SwaggerDoc()["involvedObject"]},
+	{Name: "Subobject", Type: "string", Priority: 1, Description: corev1.ObjectReference{}.SwaggerDoc()["fieldPath"]},
+	{Name: "Source", Type: "string", Priority: 1, Description: corev1.Event{}.SwaggerDoc()["source"]},
+	{Name: "Message", Type: "string", Description: corev1.Event{}.SwaggerDoc()["message"]},
+	{Name: "First Seen", Type: "string", Priority: 1, Description: corev1.Event{}.SwaggerDoc()["firstTimestamp"]},
+	{Name: "Count", Type: "integer", Priority: 1, Description: corev1.Event{}.SwaggerDoc()["count"]},
+	{Name: "Name", Type: "string", Priority: 1, Format: "name", Description: metav1.ObjectMeta{}.SwaggerDoc()["name"]},
+}, func(ev *corev1.Event) []interface{} {
+	firstSeen, lastSeen := ev.FirstTimestamp, ev.LastTimestamp
+	count := ev.Count
+	if ev.Series != nil {
+		lastSeen = metav1.Time{Time: ev.Series.LastObservedTime.Time}
+		count = ev.Series.Count
+	}
+	if firstSeen.IsZero() {
+		firstSeen = metav1.Time{Time: ev.EventTime.Time}
+	}
+	if lastSeen.IsZero() {
+		lastSeen = firstSeen
+	}
+	object := fmt.Sprintf("%s/%s", strings.ToLower(ev.InvolvedObject.Kind), ev.InvolvedObject.Name)
+	return []interface{}{
+		tables.Since(lastSeen), ev.Type, ev.Reason, object, ev.InvolvedObject.FieldPath,
+		eventSource(ev), strings.TrimSpace(ev.Message), tables.Since(firstSeen), int64(count), ev.Name,
+	}
+})
+
+// eventSource prints "component, host" the way kubectl does, falling back to
+// the reporting controller of events.k8s.io-style events.
+func eventSource(ev *corev1.Event) string {
+	component, host := ev.Source.Component, ev.Source.Host
+	if component == "" {
+		component, host = ev.ReportingController, ev.ReportingInstance
+	}
+	if host == "" {
+		return component
+	}
+	return component + ", " + host
+}

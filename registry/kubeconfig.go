@@ -1,0 +1,46 @@
+package registry
+
+import (
+	"os"
+	"path/filepath"
+
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/kybernetes/kybernetes/registry/pki"
+)
+
+// writeAdminKubeconfig writes <data-dir>/admin.kubeconfig with the CA and the
+// admin client certificate embedded, readable by its owner only.
+func writeAdminKubeconfig(o *Options, serverURL string) error {
+	read := func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(o.pkiDir(), name)) }
+	ca, err := read(pki.CACert)
+	if err != nil {
+		return err
+	}
+	cert, err := read(pki.AdminCert)
+	if err != nil {
+		return err
+	}
+	key, err := read(pki.AdminKey)
+	if err != nil {
+		return err
+	}
+	const name = "kybernetes"
+	config := clientcmdapi.NewConfig()
+	config.Clusters[name] = &clientcmdapi.Cluster{Server: serverURL, CertificateAuthorityData: ca}
+	config.AuthInfos["kybernetes-admin"] = &clientcmdapi.AuthInfo{ClientCertificateData: cert, ClientKeyData: key}
+	config.Contexts[name] = &clientcmdapi.Context{Cluster: name, AuthInfo: "kybernetes-admin", Namespace: "default"}
+	config.CurrentContext = name
+
+	data, err := clientcmd.Write(*config)
+	if err != nil {
+		return err
+	}
+	path := o.KubeconfigPath()
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

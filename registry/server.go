@@ -1,0 +1,267 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/apiserver/pkg/admission"
+	"k8s.io/apiserver/pkg/admission/initializer"
+	"k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
+	openapinamer "k8s.io/apiserver/pkg/endpoints/openapi"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	"k8s.io/apiserver/pkg/server/dynamiccertificates"
+	genericoptions "k8s.io/apiserver/pkg/server/options"
+	serverstorage "k8s.io/apiserver/pkg/server/storage"
+	"k8s.io/apiserver/pkg/storage/storagebackend"
+	utilfeature "k8s.io/apiserver/pkg/util/feature"
+	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/restmapper"
+	"k8s.io/component-base/compatibility"
+	"k8s.io/klog/v2"
+
+	"github.com/kybernetes/kybernetes/apis/openapi"
+	"github.com/kybernetes/kybernetes/apis/scheme"
+	"github.com/kybernetes/kybernetes/registry/etcd"
+	"github.com/kybernetes/kybernetes/registry/pki"
+)
+
+// KubeVersion is the Kubernetes minor release whose API surface kybernetes
+// serves; the apiserver library derives feature defaults from it.
+const KubeVersion = "1.37"
+
+// Server is one kybernetes API server process.
+type Server struct {
+	opts  *Options
+	ready chan struct{}
+	// URL is where the server listens, known once it is ready.
+	URL string
+}
+
+// New checks the options; Run starts the server.
+func New(opts *Options) (*Server, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	return &Server{opts: opts, ready: make(chan struct{})}, nil
+}
+
+// Ready is closed once the server answers /readyz and its admin kubeconfig
+// is written.
+func (s *Server) Ready() <-chan struct{} { return s.ready }
+
+// Run serves until ctx is done, then drains requests and closes etcd.
+func (s *Server) Run(ctx context.Context) error {
+	o := s.opts
+	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
+		return err
+	}
+	unlock, err := lockDataDir(o.lockFile())
+	if err != nil {
+		return err
+	}
+	defer unlock()
+
+	serviceIP, err := o.firstServiceIP()
+	if err != nil {
+		return err
+	}
+	advertise := o.advertiseIP()
+	ips := []net.IP{net.IPv4(127, 0, 0, 1), advertise, serviceIP}
+	if o.BindAddress != nil && !o.BindAddress.IsUnspecified() {
+		ips = append(ips, o.BindAddress)
+	}
+	err = pki.Ensure(pki.Request{
+		Dir: o.pkiDir(),
+		DNSNames: []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
+			"kubernetes.default.svc.cluster.local"},
+		IPs: ips,
+	})
+	if err != nil {
+		return err
+	}
+
+	endpoints := o.EtcdServers
+	if len(endpoints) == 0 {
+		member, err := etcd.Start(o.etcdDir())
+		if err != nil {
+			return err
+		}
+		defer member.Close()
+		endpoints = []string{member.Endpoint}
+	}
+
+	config, err := s.newConfig(endpoints)
+	if err != nil {
+		return err
+	}
+	server, err := config.Complete().New("kybernetes-apiserver", genericapiserver.NewEmptyDelegate())
+	if err != nil {
+		return err
+	}
+	if err := installAPIs(server, config.RESTOptionsGetter); err != nil {
+		return err
+	}
+	if err := server.AddPostStartHook("kybernetes-bootstrap", bootstrapHook); err != nil {
+		return err
+	}
+	_, port, err := config.SecureServing.HostPort()
+	if err != nil {
+		return err
+	}
+	s.URL = fmt.Sprintf("https://%s", net.JoinHostPort(advertise.String(), fmt.Sprint(port)))
+
+	go s.announceWhenReady(ctx, config.LoopbackClientConfig)
+	return server.PrepareRun().RunWithContext(ctx)
+}
+
+// newConfig builds the generic apiserver configuration: TLS serving,
+// authentication, authorization, admission, OpenAPI and etcd storage.
+func (s *Server) newConfig(etcdEndpoints []string) (*genericapiserver.RecommendedConfig, error) {
+	o := s.opts
+	config := genericapiserver.NewRecommendedConfig(scheme.Codecs)
+	config.EffectiveVersion = compatibility.NewEffectiveVersionFromString(KubeVersion, "", "")
+	config.FeatureGate = utilfeature.DefaultFeatureGate
+	config.PublicAddress = o.advertiseIP()
+
+	serving := genericoptions.NewSecureServingOptions()
+	serving.BindAddress = o.BindAddress
+	serving.BindPort = o.SecurePort
+	serving.ServerCert.CertKey.CertFile = filepath.Join(o.pkiDir(), pki.ServingCert)
+	serving.ServerCert.CertKey.KeyFile = filepath.Join(o.pkiDir(), pki.ServingKey)
+	if err := serving.WithLoopback().ApplyTo(&config.SecureServing, &config.LoopbackClientConfig); err != nil {
+		return nil, fmt.Errorf("serving on %s:%d: %w", o.BindAddress, o.SecurePort, err)
+	}
+
+	clientCA, err := dynamiccertificates.NewDynamicCAContentFromFile("client-ca", filepath.Join(o.pkiDir(), pki.CACert))
+	if err != nil {
+		return nil, err
+	}
+	if err := config.Authentication.ApplyClientCert(clientCA, config.SecureServing); err != nil {
+		return nil, err
+	}
+	if config.Authentication.Authenticator, err = newAuthenticator(clientCA, o.TokenAuthFile); err != nil {
+		return nil, err
+	}
+	config.Authorization.Authorizer = authorizer.AuthorizerFunc(authorize)
+	genericapiserver.AuthorizeClientBearerToken(config.LoopbackClientConfig, &config.Authentication, &config.Authorization)
+
+	namer := openapinamer.NewDefinitionNamer(scheme.NewExternalScheme())
+	config.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(openapi.GetOpenAPIDefinitions, namer)
+	config.OpenAPIConfig.Info.Title = "Kubernetes"
+	config.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(openapi.GetOpenAPIDefinitions, namer)
+	config.OpenAPIV3Config.Info.Title = "Kubernetes"
+
+	if err := applyStorage(&config.Config, etcdEndpoints, o); err != nil {
+		return nil, err
+	}
+	if err := applyAdmission(config); err != nil {
+		return nil, err
+	}
+	return config, nil
+}
+
+// applyStorage stores every resource in etcd as protobuf under /registry,
+// the way kube-apiserver lays out its keys, with the watch cache on.
+func applyStorage(config *genericapiserver.Config, endpoints []string, o *Options) error {
+	etcdOptions := genericoptions.NewEtcdOptions(storagebackend.NewDefaultConfig("/registry", nil))
+	etcdOptions.StorageConfig.Transport.ServerList = endpoints
+	etcdOptions.StorageConfig.Transport.TrustedCAFile = o.EtcdCAFile
+	etcdOptions.StorageConfig.Transport.CertFile = o.EtcdCertFile
+	etcdOptions.StorageConfig.Transport.KeyFile = o.EtcdKeyFile
+	etcdOptions.StorageConfig.StorageObjectCountTracker = config.StorageObjectCountTracker
+	factory := serverstorage.NewDefaultStorageFactory(
+		etcdOptions.StorageConfig,
+		runtime.ContentTypeProtobuf,
+		scheme.Codecs,
+		serverstorage.NewDefaultResourceEncodingConfig(scheme.Scheme),
+		serverstorage.NewResourceConfig(),
+		nil,
+	)
+	return etcdOptions.ApplyWithStorageFactoryTo(factory, config)
+}
+
+// applyAdmission runs NamespaceLifecycle from k8s.io/apiserver: no object
+// is created in a namespace that is missing or terminating, and the
+// default, kube-system and kube-public namespaces cannot be deleted.
+func applyAdmission(config *genericapiserver.RecommendedConfig) error {
+	loopback := config.LoopbackClientConfig
+	client, err := kubernetes.NewForConfig(loopback)
+	if err != nil {
+		return err
+	}
+	dynamicClient, err := dynamic.NewForConfig(loopback)
+	if err != nil {
+		return err
+	}
+	config.SharedInformerFactory = informers.NewSharedInformerFactory(client, 10*time.Minute)
+	restMapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(client.Discovery()))
+	plugin, err := lifecycle.NewLifecycle(sets.New(metav1.NamespaceDefault, metav1.NamespaceSystem, metav1.NamespacePublic))
+	if err != nil {
+		return err
+	}
+	initializer.New(client, dynamicClient, config.SharedInformerFactory, config.Authorization.Authorizer,
+		config.FeatureGate, config.EffectiveVersion, config.DrainedNotify(), restMapper).Initialize(plugin)
+	if err := admission.ValidateInitialization(plugin); err != nil {
+		return err
+	}
+	config.AdmissionControl = plugin
+	return nil
+}
+
+// announceWhenReady writes the admin kubeconfig and closes Ready once the
+// server reports ready.
+func (s *Server) announceWhenReady(ctx context.Context, loopback *rest.Config) {
+	client, err := kubernetes.NewForConfig(loopback)
+	if err != nil {
+		klog.ErrorS(err, "cannot build a loopback client")
+		return
+	}
+	for {
+		result := client.Discovery().RESTClient().Get().AbsPath("/readyz").Do(ctx)
+		if result.Error() == nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	if err := writeAdminKubeconfig(s.opts, s.URL); err != nil {
+		klog.ErrorS(err, "cannot write the admin kubeconfig")
+		return
+	}
+	close(s.ready)
+}
+
+// lockDataDir takes an exclusive lock on the data directory, so that a
+// second server on the same directory fails at once with a clear message
+// instead of waiting on etcd's own file locks.
+func lockDataDir(path string) (func(), error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("data directory %s is in use by another kybernetes server", filepath.Dir(path))
+		}
+		return nil, fmt.Errorf("locking %s: %w", path, err)
+	}
+	return func() { f.Close() }, nil
+}
