@@ -74,4 +74,3 @@ func runControlPlane(opts *registry.Options, withControllers bool) error {
 	}
 	return <-done
 }
-

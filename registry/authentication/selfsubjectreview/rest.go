@@ -18,15 +18,15 @@ import (
 type REST struct{}
 
 var (
-	_ rest.Creater                  = &REST{}
-	_ rest.Scoper                   = &REST{}
-	_ rest.SingularNameProvider     = &REST{}
+	_ rest.Creater              = &REST{}
+	_ rest.Scoper               = &REST{}
+	_ rest.SingularNameProvider = &REST{}
 )
 
-func (*REST) New() runtime.Object           { return &authenticationv1.SelfSubjectReview{} }
-func (*REST) Destroy()                      {}
-func (*REST) NamespaceScoped() bool         { return false }
-func (*REST) GetSingularName() string       { return "selfsubjectreview" }
+func (*REST) New() runtime.Object     { return &authenticationv1.SelfSubjectReview{} }
+func (*REST) Destroy()                {}
+func (*REST) NamespaceScoped() bool   { return false }
+func (*REST) GetSingularName() string { return "selfsubjectreview" }
 
 // Create returns the authenticated user of the request.
 func (*REST) Create(ctx context.Context, obj runtime.Object, createValidation rest.ValidateObjectFunc, options *metav1.CreateOptions) (runtime.Object, error) {

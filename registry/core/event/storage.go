@@ -48,7 +48,6 @@ func NewREST(optsGetter generic.RESTOptionsGetter) (*REST, error) {
 	return &REST{store}, nil
 }
 
-
 func selectableFields(ev *corev1.Event) fields.Set {
 	source := ev.Source.Component
 	if source == "" {
