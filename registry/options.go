@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/pflag"
 )
@@ -24,6 +25,10 @@ type Options struct {
 	EtcdCertFile string
 	EtcdKeyFile  string
 
+	// EtcdCompactionInterval is how often the server compacts etcd's
+	// history; watches from before the last compaction get 410 Gone.
+	EtcdCompactionInterval time.Duration
+
 	ServiceClusterIPRange string
 	TokenAuthFile         string
 }
@@ -36,10 +41,11 @@ func NewOptions() *Options {
 		dataDir = filepath.Join(home, ".kybernetes")
 	}
 	return &Options{
-		DataDir:               dataDir,
-		BindAddress:           net.IPv4(127, 0, 0, 1),
-		SecurePort:            6443,
-		ServiceClusterIPRange: "10.96.0.0/12",
+		DataDir:                dataDir,
+		BindAddress:            net.IPv4(127, 0, 0, 1),
+		SecurePort:             6443,
+		ServiceClusterIPRange:  "10.96.0.0/12",
+		EtcdCompactionInterval: 5 * time.Minute,
 	}
 }
 
@@ -53,6 +59,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.EtcdCAFile, "etcd-cafile", o.EtcdCAFile, "SSL Certificate Authority file used to secure etcd communication.")
 	fs.StringVar(&o.EtcdCertFile, "etcd-certfile", o.EtcdCertFile, "SSL certification file used to secure etcd communication.")
 	fs.StringVar(&o.EtcdKeyFile, "etcd-keyfile", o.EtcdKeyFile, "SSL key file used to secure etcd communication.")
+	fs.DurationVar(&o.EtcdCompactionInterval, "etcd-compaction-interval", o.EtcdCompactionInterval, "The interval of compaction requests. If 0, the compaction request from apiserver is disabled.")
 	fs.StringVar(&o.ServiceClusterIPRange, "service-cluster-ip-range", o.ServiceClusterIPRange, "A CIDR notation IP range from which to assign service cluster IPs.")
 	fs.StringVar(&o.TokenAuthFile, "token-auth-file", o.TokenAuthFile, "If set, the file that will be used to secure the secure port of the API server via token authentication (CSV: token,user,uid,\"group1,group2\").")
 }

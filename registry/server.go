@@ -142,6 +142,15 @@ func (s *Server) newConfig(etcdEndpoints []string) (*genericapiserver.Recommende
 	serving.BindPort = o.SecurePort
 	serving.ServerCert.CertKey.CertFile = filepath.Join(o.pkiDir(), pki.ServingCert)
 	serving.ServerCert.CertKey.KeyFile = filepath.Join(o.pkiDir(), pki.ServingKey)
+	if o.SecurePort == 0 {
+		// Port 0 disables serving in the apiserver library; here it means
+		// "any free port", so open the listener ourselves.
+		addr := net.JoinHostPort(o.BindAddress.String(), "0")
+		var err error
+		if serving.Listener, serving.BindPort, err = genericoptions.CreateListener("tcp", addr, net.ListenConfig{}); err != nil {
+			return nil, err
+		}
+	}
 	if err := serving.WithLoopback().ApplyTo(&config.SecureServing, &config.LoopbackClientConfig); err != nil {
 		return nil, fmt.Errorf("serving on %s:%d: %w", o.BindAddress, o.SecurePort, err)
 	}
@@ -182,6 +191,7 @@ func applyStorage(config *genericapiserver.Config, endpoints []string, o *Option
 	etcdOptions.StorageConfig.Transport.TrustedCAFile = o.EtcdCAFile
 	etcdOptions.StorageConfig.Transport.CertFile = o.EtcdCertFile
 	etcdOptions.StorageConfig.Transport.KeyFile = o.EtcdKeyFile
+	etcdOptions.StorageConfig.CompactionInterval = o.EtcdCompactionInterval
 	etcdOptions.StorageConfig.StorageObjectCountTracker = config.StorageObjectCountTracker
 	factory := serverstorage.NewDefaultStorageFactory(
 		etcdOptions.StorageConfig,

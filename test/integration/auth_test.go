@@ -1,0 +1,95 @@
+package integration
+
+import (
+	"context"
+	"crypto/tls"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	authenticationv1 "k8s.io/api/authentication/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
+	"github.com/kybernetes/kybernetes/test/integration/framework"
+)
+
+func TestAuthentication(t *testing.T) {
+	ctx := context.Background()
+	tokens := filepath.Join(t.TempDir(), "tokens.csv")
+	if err := os.WriteFile(tokens, []byte("s3cret,jane,1001,\"dev,qa\"\nr00t,root,0,system:masters\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	server := framework.Start(t, framework.Setup{TokenAuthFile: tokens, WithoutControllers: true})
+
+	// No credentials: 401 with a Status, on resources and on /healthz alike.
+	anonymous := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	for _, path := range []string{"/api/v1/namespaces", "/healthz"} {
+		resp, err := anonymous.Get(server.Config.Host + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("anonymous GET %s: %d, want 401", path, resp.StatusCode)
+		}
+	}
+
+	withToken := func(token string) kubernetes.Interface {
+		cfg := rest.AnonymousClientConfig(server.Config)
+		cfg.BearerToken = token
+		return kubernetes.NewForConfigOrDie(cfg)
+	}
+	_, err := withToken("wrong").CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
+	if !apierrors.IsUnauthorized(err) {
+		t.Fatalf("bad token: want 401, got %v", err)
+	}
+
+	// jane is authenticated but not in system:masters: 403, yet she may ask who she is.
+	jane := withToken("s3cret")
+	_, err = jane.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
+	if !apierrors.IsForbidden(err) {
+		t.Fatalf("jane listing namespaces: want 403, got %v", err)
+	}
+	review, err := jane.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authenticationv1.SelfSubjectReview{}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := review.Status.UserInfo
+	if info.Username != "jane" || info.UID != "1001" || len(info.Groups) != 3 {
+		t.Fatalf("jane's review: %+v", info)
+	}
+	if _, err := jane.Discovery().ServerVersion(); err != nil {
+		t.Fatalf("an authenticated user may read /version: %v", err)
+	}
+
+	// A token in system:masters may do everything.
+	if _, err := withToken("r00t").CoreV1().Namespaces().List(ctx, metav1.ListOptions{}); err != nil {
+		t.Fatalf("root token: %v", err)
+	}
+
+	// The admin client certificate names kybernetes-admin in system:masters.
+	review, err = server.Client.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authenticationv1.SelfSubjectReview{}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if review.Status.UserInfo.Username != "kybernetes-admin" {
+		t.Fatalf("admin certificate authenticates as %q", review.Status.UserInfo.Username)
+	}
+}
+
+func TestDataDirFilesArePrivate(t *testing.T) {
+	dir := shared.Options.DataDir
+	for _, rel := range []string{"admin.kubeconfig", "pki/ca.key", "pki/ca.crt", "pki/apiserver.key", "pki/admin.key"} {
+		info, err := os.Stat(filepath.Join(dir, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", rel, info.Mode().Perm())
+		}
+	}
+}

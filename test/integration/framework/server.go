@@ -1,0 +1,113 @@
+// Package framework starts a real kybernetes API server, with embedded etcd
+// and the controllers, inside the test process on a free port.
+package framework
+
+import (
+	"context"
+	"net"
+	"testing"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/kybernetes/kybernetes/controllers/manager"
+	"github.com/kybernetes/kybernetes/registry"
+)
+
+// Server is a running kybernetes control plane.
+type Server struct {
+	// Config authenticates as the admin (system:masters).
+	Config *rest.Config
+	Client kubernetes.Interface
+	// Options are the ones the server runs with; DataDir survives Stop.
+	Options *registry.Options
+
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// Setup tunes a start.
+type Setup struct {
+	// DataDir reuses a data directory (a restart); empty means a new one.
+	DataDir string
+	// TokenAuthFile is passed as --token-auth-file.
+	TokenAuthFile string
+	// WithoutControllers runs the API server alone, as `kybernetes apiserver`.
+	WithoutControllers bool
+	// CompactionInterval overrides --etcd-compaction-interval.
+	CompactionInterval time.Duration
+}
+
+// Start runs a server and stops it when the test ends.
+func Start(t testing.TB, setup Setup) *Server {
+	t.Helper()
+	opts := registry.NewOptions()
+	opts.DataDir = setup.DataDir
+	if opts.DataDir == "" {
+		opts.DataDir = t.TempDir()
+	}
+	opts.BindAddress = net.IPv4(127, 0, 0, 1)
+	opts.SecurePort = 0
+	opts.TokenAuthFile = setup.TokenAuthFile
+	if setup.CompactionInterval > 0 {
+		opts.EtcdCompactionInterval = setup.CompactionInterval
+	}
+
+	server, err := registry.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{Options: opts, cancel: cancel, done: make(chan error, 1)}
+	go func() { s.done <- server.Run(ctx) }()
+	select {
+	case err := <-s.done:
+		cancel()
+		t.Fatalf("server stopped before it was ready: %v", err)
+	case <-server.Ready():
+	case <-time.After(2 * time.Minute):
+		cancel()
+		t.Fatal("server not ready within 2 minutes")
+	}
+	t.Cleanup(s.Stop)
+
+	s.Config, err = clientcmd.BuildConfigFromFlags("", opts.KubeconfigPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Config.QPS, s.Config.Burst = 1000, 1000
+	s.Client = kubernetes.NewForConfigOrDie(s.Config)
+	if !setup.WithoutControllers {
+		go func() { _ = manager.Run(ctx, s.Config) }()
+	}
+	return s
+}
+
+// Stop shuts the server down and waits until etcd is closed. It is safe to
+// call more than once.
+func (s *Server) Stop() {
+	s.cancel()
+	if s.done == nil {
+		return
+	}
+	select {
+	case <-s.done:
+	case <-time.After(time.Minute):
+	}
+	s.done = nil
+}
+
+// RunError starts a server with opts and returns the error Run ends with,
+// for tests of start-up failures.
+func RunError(t testing.TB, opts *registry.Options) error {
+	t.Helper()
+	server, err := registry.New(opts)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	return server.Run(ctx)
+}

@@ -1,0 +1,21 @@
+package integration
+
+import (
+	"context"
+	"testing"
+
+	"github.com/kybernetes/kybernetes/controllers/manager"
+	"github.com/kybernetes/kybernetes/test/integration/framework"
+)
+
+// runControllers starts the controller manager against server until the
+// test ends.
+func runControllers(t *testing.T, server *framework.Server) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = manager.Run(ctx, server.Config)
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+}

@@ -1,0 +1,102 @@
+package integration
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+
+	"github.com/kybernetes/kybernetes/registry"
+	"github.com/kybernetes/kybernetes/test/integration/framework"
+)
+
+func TestSystemNamespacesExist(t *testing.T) {
+	for _, name := range registry.SystemNamespaces {
+		ns, err := shared.Client.CoreV1().Namespaces().Get(context.Background(), name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if ns.Status.Phase != corev1.NamespaceActive {
+			t.Fatalf("%s is %s", name, ns.Status.Phase)
+		}
+	}
+	err := shared.Client.CoreV1().Namespaces().Delete(context.Background(), metav1.NamespaceSystem, metav1.DeleteOptions{})
+	if !apierrors.IsForbidden(err) {
+		t.Fatalf("deleting kube-system: want Forbidden, got %v", err)
+	}
+}
+
+func TestCreateInMissingNamespaceIsRefused(t *testing.T) {
+	_, err := shared.Client.CoreV1().ConfigMaps("does-not-exist").Create(context.Background(),
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "x"}}, metav1.CreateOptions{})
+	if !apierrors.IsNotFound(err) || !strings.Contains(err.Error(), `namespaces "does-not-exist" not found`) {
+		t.Fatalf("want NotFound for the namespace, got %v", err)
+	}
+}
+
+// TestNamespaceDeletion runs the API server alone first, so that the
+// Terminating state can be seen and used, then the controller empties it.
+func TestNamespaceDeletion(t *testing.T) {
+	ctx := context.Background()
+	server := framework.Start(t, framework.Setup{WithoutControllers: true})
+	core := server.Client.CoreV1()
+
+	ns, err := core.Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "doomed"}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ns.Spec.Finalizers) != 1 || ns.Spec.Finalizers[0] != corev1.FinalizerKubernetes {
+		t.Fatalf("new namespace has finalizers %v, want [kubernetes]", ns.Spec.Finalizers)
+	}
+	for _, name := range []string{"one", "two"} {
+		if _, err := core.ConfigMaps("doomed").Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := core.Secrets("doomed").Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "s"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := core.Namespaces().Delete(ctx, "doomed", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ns, err = core.Namespaces().Get(ctx, "doomed", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ns.Status.Phase != corev1.NamespaceTerminating || ns.DeletionTimestamp == nil {
+		t.Fatalf("deleted namespace is %q with deletionTimestamp %v", ns.Status.Phase, ns.DeletionTimestamp)
+	}
+	// NamespaceLifecycle refuses new objects in a terminating namespace.
+	_, err = core.ConfigMaps("doomed").Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "late"}}, metav1.CreateOptions{})
+	if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "because it is being terminated") {
+		t.Fatalf("create in a terminating namespace: want Forbidden, got %v", err)
+	}
+	// A second delete answers as upstream does while content remains.
+	err = core.Namespaces().Delete(ctx, "doomed", metav1.DeleteOptions{})
+	if !apierrors.IsConflict(err) {
+		t.Fatalf("second delete: want Conflict, got %v", err)
+	}
+
+	// Now the controllers run; the namespace and all in it go away.
+	runControllers(t, server)
+	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+		_, err := core.Namespaces().Get(ctx, "doomed", metav1.GetOptions{})
+		return apierrors.IsNotFound(err), nil
+	})
+	if err != nil {
+		t.Fatal("namespace was not removed within a minute")
+	}
+	left, err := core.ConfigMaps("doomed").List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left.Items) != 0 {
+		t.Fatalf("%d configmaps outlived their namespace", len(left.Items))
+	}
+}
