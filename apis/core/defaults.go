@@ -12,11 +12,20 @@ func addDefaultingFuncs(scheme *runtime.Scheme) {
 	scheme.AddTypeDefaultingFunc(&corev1.Namespace{}, func(obj interface{}) { SetDefaultsNamespace(obj.(*corev1.Namespace)) })
 }
 
-// SetDefaultsSecret gives a secret without a type the Opaque type.
+// SetDefaultsSecret gives a secret without a type the Opaque type and folds
+// the write-only stringData into data, where a stringData key wins, as
+// upstream's v1 conversion does.
 func SetDefaultsSecret(s *corev1.Secret) {
 	if s.Type == "" {
 		s.Type = corev1.SecretTypeOpaque
 	}
+	if len(s.StringData) > 0 && s.Data == nil {
+		s.Data = make(map[string][]byte, len(s.StringData))
+	}
+	for k, v := range s.StringData {
+		s.Data[k] = []byte(v)
+	}
+	s.StringData = nil
 }
 
 // SetDefaultsNamespace reports a namespace without a phase as Active.

@@ -1,0 +1,304 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestVersionAndDiscovery(t *testing.T) {
+	out := k(t, "version")
+	mustContain(t, out, "Client Version: v1.37.2", "Server Version: v1.37.2+kyb.")
+
+	out = k(t, "api-resources")
+	rows := fields(out)
+	if strings.Join(rows[0], " ") != "NAME SHORTNAMES APIVERSION NAMESPACED KIND" {
+		t.Fatalf("api-resources header: %v", rows[0])
+	}
+	for _, want := range []string{
+		"configmaps cm v1 true ConfigMap",
+		"namespaces ns v1 false Namespace",
+		"serviceaccounts sa v1 true ServiceAccount",
+		"events ev v1 true Event",
+		"secrets v1 true Secret",
+		"leases coordination.k8s.io/v1 true Lease",
+	} {
+		found := false
+		for _, row := range rows {
+			if strings.Join(row, " ") == want {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("api-resources lacks %q:\n%s", want, out)
+		}
+	}
+
+	out = k(t, "explain", "configmap.data")
+	mustContain(t, out, "KIND:       ConfigMap", "VERSION:    v1", "FIELD: data <map[string]string>")
+
+	out = k(t, "auth", "whoami")
+	mustContain(t, out, "kybernetes-admin", "system:masters")
+}
+
+func TestGetNamespaces(t *testing.T) {
+	out := k(t, "get", "ns")
+	rows := fields(out)
+	if strings.Join(rows[0], " ") != "NAME STATUS AGE" {
+		t.Fatalf("get ns header: %v", rows[0])
+	}
+	seen := map[string]string{}
+	for _, row := range rows[1:] {
+		seen[row[0]] = row[1]
+	}
+	for _, ns := range []string{"default", "kube-system", "kube-public", "kube-node-lease"} {
+		if seen[ns] != "Active" {
+			t.Errorf("namespace %s: %q, want Active", ns, seen[ns])
+		}
+	}
+}
+
+func TestConfigMapLifecycle(t *testing.T) {
+	ns := namespace(t, "e2e-cm")
+	mustContain(t, k(t, "-n", ns, "create", "configmap", "app", "--from-literal=mode=fast", "--from-literal=size=2"),
+		"configmap/app created")
+
+	rows := fields(k(t, "-n", ns, "get", "cm"))
+	if strings.Join(rows[0], " ") != "NAME DATA AGE" || rows[1][0] != "app" || rows[1][1] != "2" {
+		t.Fatalf("get cm:\n%v", rows)
+	}
+	mustContain(t, k(t, "-n", ns, "get", "cm", "app", "-o", "wide"), "NAME", "DATA", "app")
+
+	var cm struct {
+		Kind     string
+		Metadata struct{ Name, Namespace, ResourceVersion string }
+		Data     map[string]string
+	}
+	if err := json.Unmarshal([]byte(k(t, "-n", ns, "get", "cm", "app", "-o", "json")), &cm); err != nil {
+		t.Fatal(err)
+	}
+	if cm.Kind != "ConfigMap" || cm.Metadata.Namespace != ns || cm.Data["mode"] != "fast" {
+		t.Fatalf("get -o json: %+v", cm)
+	}
+	mustContain(t, k(t, "-n", ns, "get", "cm", "app", "-o", "yaml"), "apiVersion: v1", "kind: ConfigMap", "mode: fast", "name: app")
+
+	out := k(t, "-n", ns, "describe", "cm", "app")
+	mustContain(t, out, "Name:         app", "Namespace:    "+ns, "mode:", "fast", "Events:")
+
+	mustContain(t, k(t, "-n", ns, "label", "cm", "app", "tier=web"), "configmap/app labeled")
+	mustContain(t, k(t, "-n", ns, "get", "cm", "-l", "tier=web", "--show-labels"), "tier=web")
+	mustContain(t, k(t, "-n", ns, "annotate", "cm", "app", "owner=team-a"), "configmap/app annotated")
+	mustContain(t, k(t, "-n", ns, "get", "cm", "app", "-o", "jsonpath={.metadata.annotations.owner}"), "team-a")
+
+	mustContain(t, k(t, "-n", ns, "patch", "cm", "app", "-p", `{"data":{"mode":"safe"}}`), "configmap/app patched")
+	mustContain(t, k(t, "-n", ns, "patch", "cm", "app", "--type=json", "-p", `[{"op":"remove","path":"/data/size"}]`), "configmap/app patched")
+	if got := k(t, "-n", ns, "get", "cm", "app", "-o", "jsonpath={.data}"); got != `{"mode":"safe"}` {
+		t.Fatalf("data after patches: %s", got)
+	}
+
+	mustContain(t, k(t, "-n", ns, "delete", "cm", "app"), `configmap "app" deleted`)
+	errOut := kFails(t, "", "-n", ns, "get", "cm", "app")
+	mustContain(t, errOut, `Error from server (NotFound): configmaps "app" not found`)
+}
+
+const manifest = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: applied
+data:
+  color: %s
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: applied
+type: Opaque
+stringData:
+  password: hunter2
+`
+
+func TestApplyDiffAndServerSideApply(t *testing.T) {
+	ns := namespace(t, "e2e-apply")
+	mustContain(t, kIn(t, strings.Replace(manifest, "%s", "blue", 1), "-n", ns, "apply", "-f", "-"),
+		"configmap/applied created", "secret/applied created")
+	// A secret written with stringData reads "configured" on every apply,
+	// as upstream (stringData is write-only, so kubectl always sends it).
+	mustContain(t, kIn(t, strings.Replace(manifest, "%s", "blue", 1), "-n", ns, "apply", "-f", "-"),
+		"configmap/applied unchanged", "secret/applied configured")
+
+	// kubectl diff exits 1 when there are differences and prints them.
+	out, errOut, err := kubectl(t, strings.Replace(manifest, "%s", "green", 1), nil, "-n", ns, "diff", "-f", "-")
+	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 1 {
+		t.Fatalf("kubectl diff: %v\n%s%s", err, out, errOut)
+	}
+	mustContain(t, out, "-  color: blue", "+  color: green")
+
+	mustContain(t, kIn(t, strings.Replace(manifest, "%s", "green", 1), "-n", ns, "apply", "-f", "-"), "configmap/applied configured")
+
+	// Server-side apply by a second manager conflicts on a field the first owns.
+	ssa := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\ndata:\n  color: red\n"
+	errOut = kFails(t, ssa, "-n", ns, "apply", "--server-side", "--field-manager=painter", "-f", "-")
+	mustContain(t, errOut, "Apply failed with 1 conflict", ".data.color")
+	mustContain(t, kIn(t, ssa, "-n", ns, "apply", "--server-side", "--field-manager=painter", "--force-conflicts", "-f", "-"),
+		"configmap/applied serverside-applied")
+	if got := k(t, "-n", ns, "get", "cm", "applied", "-o", "jsonpath={.data.color}"); got != "red" {
+		t.Fatalf("color after forced server-side apply: %s", got)
+	}
+
+	rows := fields(k(t, "-n", ns, "get", "secret"))
+	if strings.Join(rows[0], " ") != "NAME TYPE DATA AGE" || strings.Join(rows[1][:3], " ") != "applied Opaque 1" {
+		t.Fatalf("get secret:\n%v", rows)
+	}
+	mustContain(t, k(t, "-n", ns, "create", "configmap", "dry", "--dry-run=server", "-o", "name"), "configmap/dry")
+	kFails(t, "", "-n", ns, "get", "cm", "dry")
+}
+
+func TestEditWithScriptedEditor(t *testing.T) {
+	ns := namespace(t, "e2e-edit")
+	k(t, "-n", ns, "create", "configmap", "editable", "--from-literal=greeting=hello")
+	editor := filepath.Join(t.TempDir(), "editor.sh")
+	script := "#!/bin/sh\nsed -i 's/greeting: hello/greeting: bonjour/' \"$1\"\n"
+	if err := os.WriteFile(editor, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, err := kubectl(t, "", []string{"KUBE_EDITOR=" + editor}, "-n", ns, "edit", "cm", "editable")
+	if err != nil {
+		t.Fatalf("kubectl edit: %v\n%s%s", err, out, errOut)
+	}
+	mustContain(t, out, "configmap/editable edited")
+	if got := k(t, "-n", ns, "get", "cm", "editable", "-o", "jsonpath={.data.greeting}"); got != "bonjour" {
+		t.Fatalf("after edit: %s", got)
+	}
+}
+
+func TestInvalidInputIsRefused(t *testing.T) {
+	ns := namespace(t, "e2e-invalid")
+	errOut := kFails(t, "", "-n", ns, "create", "configmap", "Bad_Name")
+	mustContain(t, errOut, `ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name"`)
+
+	tls := "apiVersion: v1\nkind: Secret\nmetadata:\n  name: tls\ntype: kubernetes.io/tls\ndata: {}\n"
+	errOut = kFails(t, tls, "-n", ns, "create", "-f", "-")
+	mustContain(t, errOut, `The Secret "tls" is invalid`, "data[tls.crt]: Required value", "data[tls.key]: Required value")
+
+	unknown := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: typo\ndta:\n  a: b\n"
+	errOut = kFails(t, unknown, "-n", ns, "create", "-f", "-")
+	mustContain(t, errOut, `unknown field "dta"`)
+
+	errOut = kFails(t, "", "-n", "no-such-namespace", "create", "configmap", "x")
+	mustContain(t, errOut, `namespaces "no-such-namespace" not found`)
+
+	errOut = kFails(t, "", "delete", "namespace", "kube-system")
+	mustContain(t, errOut, "this namespace may not be deleted")
+}
+
+func TestEventsAndLeasesColumns(t *testing.T) {
+	ns := namespace(t, "e2e-events")
+	k(t, "-n", ns, "create", "configmap", "subject")
+	uid := k(t, "-n", ns, "get", "cm", "subject", "-o", "jsonpath={.metadata.uid}")
+	now := time.Now().UTC().Format(time.RFC3339)
+	event := `apiVersion: v1
+kind: Event
+metadata:
+  name: subject.1
+involvedObject:
+  apiVersion: v1
+  kind: ConfigMap
+  name: subject
+  namespace: ` + ns + `
+  uid: ` + uid + `
+reason: Reloaded
+message: configuration reloaded
+type: Normal
+source:
+  component: e2e
+count: 3
+firstTimestamp: "` + now + `"
+lastTimestamp: "` + now + `"
+`
+	kIn(t, event, "-n", ns, "create", "-f", "-")
+	rows := fields(k(t, "-n", ns, "get", "events"))
+	if strings.Join(rows[0], " ") != "LAST SEEN TYPE REASON OBJECT MESSAGE" {
+		t.Fatalf("get events header: %v", rows[0])
+	}
+	if strings.Join(rows[1][1:], " ") != "Normal Reloaded configmap/subject configuration reloaded" {
+		t.Fatalf("get events row: %v", rows[1])
+	}
+	rows = fields(k(t, "-n", ns, "get", "ev", "-o", "wide"))
+	if strings.Join(rows[0], " ") != "LAST SEEN TYPE REASON OBJECT SUBOBJECT SOURCE MESSAGE FIRST SEEN COUNT NAME" {
+		t.Fatalf("get events -o wide header: %v", rows[0])
+	}
+	// describe finds the event through field selectors on involvedObject.
+	mustContain(t, k(t, "-n", ns, "describe", "cm", "subject"), "Normal  Reloaded", "configuration reloaded")
+
+	lease := "apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata:\n  name: leader\nspec:\n  holderIdentity: node-a\n  leaseDurationSeconds: 15\n"
+	kIn(t, lease, "-n", ns, "create", "-f", "-")
+	rows = fields(k(t, "-n", ns, "get", "lease"))
+	if strings.Join(rows[0], " ") != "NAME HOLDER AGE" || strings.Join(rows[1][:2], " ") != "leader node-a" {
+		t.Fatalf("get lease:\n%v", rows)
+	}
+}
+
+func TestGetWatch(t *testing.T) {
+	ns := namespace(t, "e2e-watch")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	watcher := exec.CommandContext(ctx, kubectlBin, "--kubeconfig", kubeconfig, "-n", ns, "get", "cm", "-w", "--output-watch-events")
+	stdout, err := watcher.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := watcher.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cancel(); _ = watcher.Wait() }()
+
+	lines := make(chan string)
+	go func() {
+		scanner := bufio.NewScanner(stdout)
+		for scanner.Scan() {
+			lines <- scanner.Text()
+		}
+		close(lines)
+	}()
+	// Keep creating until the watch (which may start after the first
+	// create) has reported an ADDED event for one of them.
+	created := 0
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				t.Fatal("kubectl get -w ended")
+			}
+			if f := strings.Fields(line); len(f) >= 2 && f[0] == "ADDED" && strings.HasPrefix(f[1], "watched-") {
+				k(t, "-n", ns, "delete", "cm", f[1])
+				for line := range lines {
+					if f2 := strings.Fields(line); len(f2) >= 2 && f2[0] == "DELETED" && f2[1] == f[1] {
+						return
+					}
+				}
+				t.Fatal("no DELETED event")
+			}
+		case <-tick.C:
+			created++
+			k(t, "-n", ns, "create", "configmap", "watched-"+strings.Repeat("x", created))
+		case <-ctx.Done():
+			t.Fatal("no ADDED event from kubectl get -w")
+		}
+	}
+}
+
+func TestNamespaceDeletion(t *testing.T) {
+	k(t, "create", "namespace", "e2e-doomed")
+	k(t, "-n", "e2e-doomed", "create", "configmap", "inside")
+	mustContain(t, k(t, "delete", "namespace", "e2e-doomed", "--timeout=60s"), `namespace "e2e-doomed" deleted`)
+	errOut := kFails(t, "", "get", "namespace", "e2e-doomed")
+	mustContain(t, errOut, `namespaces "e2e-doomed" not found`)
+}
