@@ -3,10 +3,13 @@ package core
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
@@ -50,13 +53,17 @@ func ValidateNamespaceStatusUpdate(ns, old *corev1.Namespace) field.ErrorList {
 	return allErrs
 }
 
-// validateFinalizerName accepts the built-in "kubernetes" finalizer and any
-// domain-qualified name, as upstream does for spec.finalizers.
+// standardFinalizers may appear without a domain prefix.
+var standardFinalizers = []string{string(corev1.FinalizerKubernetes), metav1.FinalizerOrphanDependents, metav1.FinalizerDeleteDependents}
+
+// validateFinalizerName accepts the standard finalizers and any
+// domain-qualified name, as upstream does.
 func validateFinalizerName(name string, fldPath *field.Path) field.ErrorList {
-	if name == string(corev1.FinalizerKubernetes) {
-		return nil
+	allErrs := apimachineryvalidation.ValidateFinalizerName(name, fldPath)
+	if len(allErrs) == 0 && !strings.Contains(name, "/") && !slices.Contains(standardFinalizers, name) {
+		allErrs = append(allErrs, field.Invalid(fldPath, name, "name is neither a standard finalizer name nor is it fully qualified"))
 	}
-	return apimachineryvalidation.ValidateFinalizerName(name, fldPath)
+	return allErrs
 }
 
 // ValidateConfigMap checks names, keys and the 1 MiB size limit.
