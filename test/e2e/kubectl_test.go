@@ -302,3 +302,12 @@ func TestNamespaceDeletion(t *testing.T) {
 	errOut := kFails(t, "", "get", "namespace", "e2e-doomed")
 	mustContain(t, errOut, `namespaces "e2e-doomed" not found`)
 }
+
+func TestServiceAccountColumns(t *testing.T) {
+	ns := namespace(t, "e2e-sa")
+	mustContain(t, k(t, "-n", ns, "create", "serviceaccount", "builder"), "serviceaccount/builder created")
+	rows := fields(k(t, "-n", ns, "get", "sa"))
+	if strings.Join(rows[0], " ") != "NAME AGE" || rows[1][0] != "builder" {
+		t.Fatalf("get sa:\n%v", rows)
+	}
+}

@@ -37,8 +37,7 @@ func NewREST(optsGetter generic.RESTOptionsGetter) (*REST, error) {
 
 var table = tables.New([]metav1.TableColumnDefinition{
 	tables.Name,
-	{Name: "Secrets", Type: "string", Description: corev1.ServiceAccount{}.SwaggerDoc()["secrets"]},
 	tables.Age,
 }, func(sa *corev1.ServiceAccount) []interface{} {
-	return []interface{}{sa.Name, int64(len(sa.Secrets)), tables.Since(sa.CreationTimestamp)}
+	return []interface{}{sa.Name, tables.Since(sa.CreationTimestamp)}
 })
