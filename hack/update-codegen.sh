@@ -14,6 +14,7 @@ fi
 # Every group version kybernetes serves, plus the apimachinery types they use.
 packages=(
   k8s.io/api/core/v1
+  k8s.io/api/events/v1
   k8s.io/api/coordination/v1
   k8s.io/api/authentication/v1
   k8s.io/apimachinery/pkg/apis/meta/v1

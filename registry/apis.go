@@ -3,6 +3,9 @@ package registry
 import (
 	authenticationv1 "k8s.io/api/authentication/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/registry/generic"
 	"k8s.io/apiserver/pkg/registry/rest"
 	genericapiserver "k8s.io/apiserver/pkg/server"
@@ -15,6 +18,7 @@ import (
 	"github.com/kybernetes/kybernetes/registry/core/namespace"
 	"github.com/kybernetes/kybernetes/registry/core/secret"
 	"github.com/kybernetes/kybernetes/registry/core/serviceaccount"
+	eventsevent "github.com/kybernetes/kybernetes/registry/events/event"
 )
 
 // installAPIs serves every API group: the legacy core group under /api and
@@ -37,10 +41,17 @@ func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.R
 	coordination := genericapiserver.NewDefaultAPIGroupInfo(coordinationv1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
 	coordination.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{"leases": leases}
 
+	eventsStorage, err := eventsevent.NewREST(optsGetter)
+	if err != nil {
+		return err
+	}
+	events := genericapiserver.NewDefaultAPIGroupInfo(eventsv1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
+	events.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{"events": eventsStorage}
+
 	authentication := genericapiserver.NewDefaultAPIGroupInfo(authenticationv1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
 	authentication.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{"selfsubjectreviews": &selfsubjectreview.REST{}}
 
-	return server.InstallAPIGroups(&coordination, &authentication)
+	return server.InstallAPIGroups(&coordination, &events, &authentication)
 }
 
 func coreStorage(optsGetter generic.RESTOptionsGetter) (map[string]rest.Storage, error) {
@@ -73,4 +84,14 @@ func coreStorage(optsGetter generic.RESTOptionsGetter) (map[string]rest.Storage,
 		"serviceaccounts":     serviceAccounts,
 		"events":              events,
 	}, nil
+}
+
+// servedGroupVersions are the group versions installAPIs serves; the storage
+// factory needs them enabled to store cohabiting resources (events.k8s.io
+// events as core/v1 events) in one place.
+var servedGroupVersions = []schema.GroupVersion{
+	corev1.SchemeGroupVersion,
+	eventsv1.SchemeGroupVersion,
+	coordinationv1.SchemeGroupVersion,
+	authenticationv1.SchemeGroupVersion,
 }

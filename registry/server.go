@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/sets"
@@ -193,14 +195,18 @@ func applyStorage(config *genericapiserver.Config, endpoints []string, o *Option
 	etcdOptions.StorageConfig.Transport.KeyFile = o.EtcdKeyFile
 	etcdOptions.StorageConfig.CompactionInterval = o.EtcdCompactionInterval
 	etcdOptions.StorageConfig.StorageObjectCountTracker = config.StorageObjectCountTracker
+	enabled := serverstorage.NewResourceConfig()
+	enabled.EnableVersions(servedGroupVersions...)
 	factory := serverstorage.NewDefaultStorageFactory(
 		etcdOptions.StorageConfig,
 		runtime.ContentTypeProtobuf,
 		scheme.Codecs,
 		serverstorage.NewDefaultResourceEncodingConfig(scheme.Scheme),
-		serverstorage.NewResourceConfig(),
+		enabled,
 		nil,
 	)
+	// events.k8s.io events are core/v1 events, stored once, as upstream.
+	factory.AddCohabitatingResources(corev1.Resource("events"), eventsv1.Resource("events"))
 	return etcdOptions.ApplyWithStorageFactoryTo(factory, config)
 }
 

@@ -6,6 +6,7 @@ import (
 	authenticationv1 "k8s.io/api/authentication/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -16,6 +17,7 @@ import (
 	"github.com/kybernetes/kybernetes/apis/authentication"
 	"github.com/kybernetes/kybernetes/apis/coordination"
 	"github.com/kybernetes/kybernetes/apis/core"
+	"github.com/kybernetes/kybernetes/apis/events"
 )
 
 var (
@@ -30,6 +32,7 @@ var (
 // installers lists every API group the server serves.
 var installers = []func(*runtime.Scheme) error{
 	core.Install,
+	events.Install,
 	coordination.Install,
 	authentication.Install,
 }
@@ -37,6 +40,7 @@ var installers = []func(*runtime.Scheme) error{
 // externals lists the external versions alone, for NewExternalScheme.
 var externals = []func(*runtime.Scheme) error{
 	corev1.AddToScheme,
+	eventsv1.AddToScheme,
 	coordinationv1.AddToScheme,
 	authenticationv1.AddToScheme,
 }

@@ -235,6 +235,11 @@ lastTimestamp: "` + now + `"
 	}
 	// describe finds the event through field selectors on involvedObject.
 	mustContain(t, k(t, "-n", ns, "describe", "cm", "subject"), "Normal  Reloaded", "configuration reloaded")
+	// kubectl events reads events.k8s.io/v1: the same event.
+	rows = fields(k(t, "-n", ns, "events"))
+	if strings.Join(rows[0], " ") != "LAST SEEN TYPE REASON OBJECT MESSAGE" || !strings.Contains(strings.Join(rows[1], " "), "Normal Reloaded ConfigMap/subject configuration reloaded") {
+		t.Fatalf("kubectl events:\n%v", rows)
+	}
 
 	lease := "apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata:\n  name: leader\nspec:\n  holderIdentity: node-a\n  leaseDurationSeconds: 15\n"
 	kIn(t, lease, "-n", ns, "create", "-f", "-")

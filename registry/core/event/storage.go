@@ -9,6 +9,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apiserver/pkg/registry/generic"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 
@@ -28,15 +30,23 @@ type REST struct{ *genericregistry.Store }
 // ShortNames makes `kubectl get ev` work.
 func (*REST) ShortNames() []string { return []string{"ev"} }
 
-// NewREST returns the events storage; every write renews the event's TTL.
+// NewREST returns the core/v1 events storage.
 func NewREST(optsGetter generic.RESTOptionsGetter) (*REST, error) {
+	store, err := NewStore(optsGetter, corev1.SchemeGroupVersion.Group, core.ValidateEvent, core.ValidateEventUpdate)
+	return &REST{store}, err
+}
+
+// NewStore returns a store of events served in group, with the group's
+// validation. core/v1 and events.k8s.io/v1 events are the same objects in
+// etcd, stored as core/v1; every write renews an event's TTL.
+func NewStore(optsGetter generic.RESTOptionsGetter, group string, validate func(*corev1.Event) field.ErrorList, validateUpdate func(ev, old *corev1.Event) field.ErrorList) (*genericregistry.Store, error) {
 	s := strategy.New[*corev1.Event](scheme.Scheme, true)
-	s.ValidateObject = core.ValidateEvent
-	s.ValidateObjectUpdate = core.ValidateEventUpdate
+	s.ValidateObject = validate
+	s.ValidateObjectUpdate = validateUpdate
 	s.Fields = selectableFields
 	store, err := s.Store(optsGetter, strategy.Resource{
-		Plural:   corev1.Resource("events"),
-		Singular: corev1.Resource("event"),
+		Plural:   schema.GroupResource{Group: group, Resource: "events"},
+		Singular: schema.GroupResource{Group: group, Resource: "event"},
 		New:      func() runtime.Object { return &corev1.Event{} },
 		NewList:  func() runtime.Object { return &corev1.EventList{} },
 		Table:    table,
@@ -45,7 +55,7 @@ func NewREST(optsGetter generic.RESTOptionsGetter) (*REST, error) {
 		return nil, err
 	}
 	store.TTLFunc = func(runtime.Object, uint64, bool) (uint64, error) { return TTL, nil }
-	return &REST{store}, nil
+	return store, nil
 }
 
 func selectableFields(ev *corev1.Event) fields.Set {
