@@ -12,14 +12,15 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
 
 var (
-	kubectlBin string
-	kubeconfig string
-	serverURL  string
+	kybernetesBin string
+	kubectlBin    string
+	kubeconfig    string
 )
 
 func TestMain(m *testing.M) {
@@ -39,7 +40,7 @@ func run(m *testing.M) (int, error) {
 	}
 	defer os.RemoveAll(work)
 
-	kybernetesBin := os.Getenv("KYBERNETES_BIN")
+	kybernetesBin = os.Getenv("KYBERNETES_BIN")
 	if kybernetesBin == "" {
 		if err := command(root, "make", "build").Run(); err != nil {
 			return 0, fmt.Errorf("make build: %w", err)
@@ -54,50 +55,12 @@ func run(m *testing.M) (int, error) {
 		}
 	}
 
-	port, err := freePort()
+	server, err := startServer(filepath.Join(work, "data"), filepath.Join(work, "server.log"))
 	if err != nil {
 		return 0, err
 	}
-	dataDir := filepath.Join(work, "data")
-	logFile, err := os.Create(filepath.Join(work, "server.log"))
-	if err != nil {
-		return 0, err
-	}
-	server := exec.Command(kybernetesBin, "server", "--data-dir", dataDir, "--secure-port", fmt.Sprint(port))
-	server.Stdout, server.Stderr = logFile, logFile
-	if err := server.Start(); err != nil {
-		return 0, err
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- server.Wait() }()
-	defer func() {
-		_ = server.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(30 * time.Second):
-			_ = server.Process.Kill()
-		}
-	}()
-
-	kubeconfig = filepath.Join(dataDir, "admin.kubeconfig")
-	serverURL = fmt.Sprintf("https://127.0.0.1:%d", port)
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		if _, err := os.Stat(kubeconfig); err == nil {
-			if out, err := exec.Command(kubectlBin, "--kubeconfig", kubeconfig, "get", "--raw", "/readyz").Output(); err == nil && strings.TrimSpace(string(out)) == "ok" {
-				break
-			}
-		}
-		select {
-		case err := <-exited:
-			log, _ := os.ReadFile(logFile.Name())
-			return 0, fmt.Errorf("kybernetes server exited (%v):\n%s", err, log)
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return 0, fmt.Errorf("kybernetes server not ready within 2 minutes")
-		}
-	}
+	defer server.stop()
+	kubeconfig = server.kubeconfig
 	return m.Run(), nil
 }
 
@@ -190,4 +153,65 @@ func namespace(t *testing.T, name string) string {
 	k(t, "create", "namespace", name)
 	t.Cleanup(func() { _, _, _ = kubectl(t, "", nil, "delete", "namespace", name, "--wait=false") })
 	return name
+}
+
+// serverProcess is a `kybernetes server` started by the tests.
+type serverProcess struct {
+	cmd        *exec.Cmd
+	exited     chan error
+	kubeconfig string
+	url        string
+}
+
+// startServer runs `kybernetes server` on a free port and waits until
+// kubectl gets "ok" from /readyz.
+func startServer(dataDir, logPath string) (*serverProcess, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(kybernetesBin, "server", "--data-dir", dataDir, "--secure-port", fmt.Sprint(port))
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &serverProcess{cmd: cmd, exited: make(chan error, 1),
+		kubeconfig: filepath.Join(dataDir, "admin.kubeconfig"), url: fmt.Sprintf("https://127.0.0.1:%d", port)}
+	go func() { s.exited <- cmd.Wait(); logFile.Close() }()
+
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		if _, err := os.Stat(s.kubeconfig); err == nil {
+			out, err := exec.Command(kubectlBin, "--kubeconfig", s.kubeconfig, "--server", s.url, "get", "--raw", "/readyz").Output()
+			if err == nil && strings.TrimSpace(string(out)) == "ok" {
+				return s, nil
+			}
+		}
+		select {
+		case err := <-s.exited:
+			log, _ := os.ReadFile(logPath)
+			return nil, fmt.Errorf("kybernetes server exited (%v):\n%s", err, log)
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			s.stop()
+			return nil, fmt.Errorf("kybernetes server not ready within 2 minutes")
+		}
+	}
+}
+
+// stop sends SIGTERM and returns the process's exit error.
+func (s *serverProcess) stop() error {
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-s.exited:
+		return err
+	case <-time.After(time.Minute):
+		_ = s.cmd.Process.Kill()
+		return fmt.Errorf("kybernetes server did not stop within a minute of SIGTERM")
+	}
 }

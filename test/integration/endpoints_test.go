@@ -1,0 +1,80 @@
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	apidiscoveryv2 "k8s.io/api/apidiscovery/v2"
+)
+
+func getRaw(t *testing.T, path string, accept string) string {
+	t.Helper()
+	path, query, _ := strings.Cut(path, "?")
+	req := shared.Client.CoreV1().RESTClient().Get().AbsPath(path)
+	if query != "" {
+		req = req.Param(query, "true")
+	}
+	if accept != "" {
+		req = req.SetHeader("Accept", accept)
+	}
+	body, err := req.DoRaw(context.Background())
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	return string(body)
+}
+
+func TestHealthVersionAndMetrics(t *testing.T) {
+	for _, path := range []string{"/healthz", "/livez", "/readyz"} {
+		if got := getRaw(t, path, ""); got != "ok" {
+			t.Errorf("%s: %q", path, got)
+		}
+	}
+	// Every readiness check is listed, the bootstrap of system namespaces among them.
+	mustHave(t, getRaw(t, "/readyz?verbose", ""), "[+]etcd ok", "[+]poststarthook/kybernetes-bootstrap ok")
+
+	var version struct{ Major, Minor, GitVersion string }
+	if err := json.Unmarshal([]byte(getRaw(t, "/version", "")), &version); err != nil {
+		t.Fatal(err)
+	}
+	if version.Major != "1" || version.Minor != "37" {
+		t.Fatalf("/version: %+v", version)
+	}
+
+	mustHave(t, getRaw(t, "/metrics", ""), "apiserver_request_total", "etcd_request_duration_seconds")
+}
+
+func TestAggregatedDiscovery(t *testing.T) {
+	body := getRaw(t, "/apis", "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList")
+	var list apidiscoveryv2.APIGroupDiscoveryList
+	if err := json.Unmarshal([]byte(body), &list); err != nil {
+		t.Fatal(err)
+	}
+	if list.Kind != "APIGroupDiscoveryList" {
+		t.Fatalf("/apis answered %q, not aggregated discovery", list.Kind)
+	}
+	resources := map[string]bool{}
+	for _, group := range list.Items {
+		for _, version := range group.Versions {
+			for _, r := range version.Resources {
+				resources[group.Name+"/"+version.Version+"/"+r.Resource] = true
+			}
+		}
+	}
+	for _, want := range []string{"coordination.k8s.io/v1/leases", "events.k8s.io/v1/events", "authentication.k8s.io/v1/selfsubjectreviews"} {
+		if !resources[want] {
+			t.Errorf("aggregated discovery lacks %s", want)
+		}
+	}
+}
+
+func mustHave(t *testing.T, body string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(body, w) {
+			t.Fatalf("response lacks %q", w)
+		}
+	}
+}
