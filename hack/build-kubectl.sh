@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the stock kubectl v1.37.2 that the e2e tests drive, from the Go module
-# proxy, in the separate tools module hack/tools/kubectl (k8s.io/kubernetes
+# proxy, in the separate tools module hack/tools/k8s (k8s.io/kubernetes
 # never enters the product's go.mod). The binary is cached: a second run with
 # the same version returns at once.
 set -euo pipefail
@@ -17,5 +17,5 @@ ldflags+=" -X k8s.io/component-base/version.gitVersion=$version"
 ldflags+=" -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=37"
 ldflags+=" -X k8s.io/component-base/version.gitTreeState=clean"
 ldflags+=" -X k8s.io/client-go/pkg/version.gitVersion=$version"
-(cd hack/tools/kubectl && go build -trimpath -ldflags "$ldflags" -o "$abs_out" k8s.io/kubernetes/cmd/kubectl)
+(cd hack/tools/k8s && go build -trimpath -ldflags "$ldflags" -o "$abs_out" k8s.io/kubernetes/cmd/kubectl)
 echo "built $out ($("$out" version --client 2>/dev/null | head -n1))"
