@@ -18,6 +18,7 @@ import (
 	"k8s.io/apiserver/pkg/registry/rest"
 	"k8s.io/apiserver/pkg/storage"
 	"k8s.io/apiserver/pkg/storage/names"
+	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 )
 
 // Strategy implements rest.RESTCreateStrategy, rest.RESTUpdateStrategy and
@@ -38,7 +39,14 @@ type Strategy[T runtime.Object] struct {
 	// Fields returns the kind's field-selector fields beyond metadata.name
 	// and metadata.namespace.
 	Fields func(obj T) fields.Set
+	// ResetFields are the fields PrepareUpdate overwrites (status on the
+	// main resource, spec on status), so that server-side apply does not
+	// record a manager as their owner.
+	ResetFields map[fieldpath.APIVersion]*fieldpath.Set
 }
+
+// GetResetFields implements rest.ResetFieldsStrategy.
+func (s *Strategy[T]) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set { return s.ResetFields }
 
 // New returns a strategy with the scheme's typer and the standard
 // generateName suffix.
@@ -128,6 +136,7 @@ func (s *Strategy[T]) Store(optsGetter generic.RESTOptionsGetter, r Resource) (*
 		DeleteStrategy:            s,
 		TableConvertor:            r.Table,
 		PredicateFunc:             s.Matcher,
+		ResetFieldsStrategy:       s,
 	}
 	if err := store.CompleteWithOptions(&generic.StoreOptions{RESTOptions: optsGetter, AttrFunc: s.GetAttrs}); err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
+	corev1apply "k8s.io/client-go/applyconfigurations/core/v1"
 
 	"github.com/kybernetes/kybernetes/registry"
 	"github.com/kybernetes/kybernetes/test/integration/framework"
@@ -98,5 +99,25 @@ func TestNamespaceDeletion(t *testing.T) {
 	}
 	if len(left.Items) != 0 {
 		t.Fatalf("%d configmaps outlived their namespace", len(left.Items))
+	}
+}
+
+// Status written through the main resource is ignored, and server-side
+// apply does not make the applier an owner of it.
+func TestNamespaceStatusIsResetOnMainResource(t *testing.T) {
+	ctx := context.Background()
+	apply := corev1apply.Namespace("applied-ns").WithLabels(map[string]string{"team": "a"}).
+		WithStatus(corev1apply.NamespaceStatus().WithPhase(corev1.NamespaceTerminating))
+	ns, err := shared.Client.CoreV1().Namespaces().Apply(ctx, apply, metav1.ApplyOptions{FieldManager: "tester"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ns.Status.Phase != corev1.NamespaceActive || ns.Labels["team"] != "a" {
+		t.Fatalf("applied namespace: phase %s labels %v", ns.Status.Phase, ns.Labels)
+	}
+	for _, entry := range ns.ManagedFields {
+		if entry.Manager == "tester" && strings.Contains(string(entry.FieldsV1.Raw), `"f:status"`) {
+			t.Fatalf("tester owns status: %s", entry.FieldsV1.Raw)
+		}
 	}
 }

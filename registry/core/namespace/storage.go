@@ -19,6 +19,7 @@ import (
 	"k8s.io/apiserver/pkg/registry/rest"
 	"k8s.io/apiserver/pkg/storage"
 	"k8s.io/apiserver/pkg/util/dryrun"
+	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
 	"github.com/kybernetes/kybernetes/apis/core"
 	"github.com/kybernetes/kybernetes/apis/scheme"
@@ -55,6 +56,7 @@ func NewREST(optsGetter generic.RESTOptionsGetter) (*REST, *StatusREST, *Finaliz
 		ns.Spec.Finalizers = old.Spec.Finalizers
 		ns.Status = old.Status
 	}
+	s.ResetFields = resetFields(fieldpath.MakePathOrDie("status"))
 	store, err := s.Store(optsGetter, strategy.Resource{
 		Plural:   corev1.Resource("namespaces"),
 		Singular: corev1.Resource("namespace"),
@@ -69,15 +71,23 @@ func NewREST(optsGetter generic.RESTOptionsGetter) (*REST, *StatusREST, *Finaliz
 	status := *s
 	status.ValidateObjectUpdate = core.ValidateNamespaceStatusUpdate
 	status.PrepareUpdate = func(ns, old *corev1.Namespace) { ns.Spec = old.Spec }
+	status.ResetFields = resetFields(fieldpath.MakePathOrDie("spec"))
 	statusStore := *store
 	statusStore.UpdateStrategy = &status
+	statusStore.ResetFieldsStrategy = &status
 
 	finalize := *s
 	finalize.PrepareUpdate = func(ns, old *corev1.Namespace) { ns.Status = old.Status }
+	finalize.ResetFields = resetFields(fieldpath.MakePathOrDie("status"))
 	finalizeStore := *store
 	finalizeStore.UpdateStrategy = &finalize
+	finalizeStore.ResetFieldsStrategy = &finalize
 
 	return &REST{store}, &StatusREST{&statusStore}, &FinalizeREST{&finalizeStore}, nil
+}
+
+func resetFields(paths ...fieldpath.Path) map[fieldpath.APIVersion]*fieldpath.Set {
+	return map[fieldpath.APIVersion]*fieldpath.Set{"v1": fieldpath.NewSet(paths...)}
 }
 
 // Delete marks a namespace Terminating the first time; once the namespace
