@@ -9,7 +9,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
-	"k8s.io/apimachinery/pkg/conversion"
+	apiconversion "k8s.io/apimachinery/pkg/conversion"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
@@ -22,48 +22,38 @@ func Install(scheme *runtime.Scheme) error {
 		return err
 	}
 	scheme.AddKnownTypes(internal, &corev1.Event{}, &corev1.EventList{})
-	for _, add := range []func() error{
-		func() error {
-			return scheme.AddConversionFunc((*eventsv1.Event)(nil), (*corev1.Event)(nil), func(a, b interface{}, _ conversion.Scope) error {
-				ToCore(a.(*eventsv1.Event), b.(*corev1.Event))
-				return nil
-			})
-		},
-		func() error {
-			return scheme.AddConversionFunc((*corev1.Event)(nil), (*eventsv1.Event)(nil), func(a, b interface{}, _ conversion.Scope) error {
-				FromCore(a.(*corev1.Event), b.(*eventsv1.Event))
-				return nil
-			})
-		},
-		func() error {
-			return scheme.AddConversionFunc((*eventsv1.EventList)(nil), (*corev1.EventList)(nil), func(a, b interface{}, _ conversion.Scope) error {
-				in, out := a.(*eventsv1.EventList), b.(*corev1.EventList)
-				out.ListMeta = in.ListMeta
-				out.Items = make([]corev1.Event, len(in.Items))
-				for i := range in.Items {
-					ToCore(&in.Items[i], &out.Items[i])
-				}
-				return nil
-			})
-		},
-		func() error {
-			return scheme.AddConversionFunc((*corev1.EventList)(nil), (*eventsv1.EventList)(nil), func(a, b interface{}, _ conversion.Scope) error {
-				in, out := a.(*corev1.EventList), b.(*eventsv1.EventList)
-				out.ListMeta = in.ListMeta
-				out.Items = make([]eventsv1.Event, len(in.Items))
-				for i := range in.Items {
-					FromCore(&in.Items[i], &out.Items[i])
-				}
-				return nil
-			})
-		},
-		func() error { return addFieldLabelConversion(scheme) },
+	for _, add := range []func(*runtime.Scheme) error{
+		conversion(ToCore),
+		conversion(FromCore),
+		conversion(func(in *eventsv1.EventList, out *corev1.EventList) {
+			out.ListMeta, out.Items = in.ListMeta, make([]corev1.Event, len(in.Items))
+			for i := range in.Items {
+				ToCore(&in.Items[i], &out.Items[i])
+			}
+		}),
+		conversion(func(in *corev1.EventList, out *eventsv1.EventList) {
+			out.ListMeta, out.Items = in.ListMeta, make([]eventsv1.Event, len(in.Items))
+			for i := range in.Items {
+				FromCore(&in.Items[i], &out.Items[i])
+			}
+		}),
+		addFieldLabelConversion,
 	} {
-		if err := add(); err != nil {
+		if err := add(scheme); err != nil {
 			return err
 		}
 	}
 	return scheme.SetVersionPriority(eventsv1.SchemeGroupVersion)
+}
+
+// conversion registers convert as the scheme's conversion from *A to *B.
+func conversion[A, B any](convert func(*A, *B)) func(*runtime.Scheme) error {
+	return func(scheme *runtime.Scheme) error {
+		return scheme.AddConversionFunc((*A)(nil), (*B)(nil), func(a, b interface{}, _ apiconversion.Scope) error {
+			convert(a.(*A), b.(*B))
+			return nil
+		})
+	}
 }
 
 // ToCore maps an events.k8s.io/v1 event onto the core/v1 hub type.

@@ -102,14 +102,10 @@ func kubectl(t *testing.T, stdin string, env []string, args ...string) (string, 
 // k runs kubectl and fails the test if it fails.
 func k(t *testing.T, args ...string) string {
 	t.Helper()
-	out, errOut, err := kubectl(t, "", nil, args...)
-	if err != nil {
-		t.Fatalf("kubectl %s: %v\n%s%s", strings.Join(args, " "), err, out, errOut)
-	}
-	return out
+	return kIn(t, "", args...)
 }
 
-// kIn runs kubectl with stdin.
+// kIn runs kubectl with stdin and fails the test if it fails.
 func kIn(t *testing.T, stdin string, args ...string) string {
 	t.Helper()
 	out, errOut, err := kubectl(t, stdin, nil, args...)
