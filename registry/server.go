@@ -49,8 +49,10 @@ const KubeVersion = "1.37"
 type Server struct {
 	opts  *Options
 	ready chan struct{}
-	// URL is where the server listens, known once it is ready.
-	URL string
+	// URL is where the server listens and EtcdEndpoints where it stores
+	// its objects; both are known once the server is ready.
+	URL           string
+	EtcdEndpoints []string
 }
 
 // New checks the options; Run starts the server.
@@ -105,6 +107,7 @@ func (s *Server) Run(ctx context.Context) error {
 		defer member.Close()
 		endpoints = []string{member.Endpoint}
 	}
+	s.EtcdEndpoints = endpoints
 
 	config, err := s.newConfig(endpoints)
 	if err != nil {

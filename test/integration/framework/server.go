@@ -23,6 +23,8 @@ type Server struct {
 	Client kubernetes.Interface
 	// Options are the ones the server runs with; DataDir survives Stop.
 	Options *registry.Options
+	// EtcdEndpoints are where the server stores its objects.
+	EtcdEndpoints []string
 
 	cancel context.CancelFunc
 	done   chan error
@@ -72,6 +74,7 @@ func Start(t testing.TB, setup Setup) *Server {
 		t.Fatal("server not ready within 2 minutes")
 	}
 	t.Cleanup(s.Stop)
+	s.EtcdEndpoints = server.EtcdEndpoints
 
 	s.Config, err = clientcmd.BuildConfigFromFlags("", opts.KubeconfigPath())
 	if err != nil {
