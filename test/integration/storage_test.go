@@ -27,7 +27,7 @@ func TestObjectsAreStoredAsProtobuf(t *testing.T) {
 	defer etcd.Close()
 	for key, wantType := range map[string]string{
 		"/registry/configmaps/" + ns + "/stored": "ConfigMap",
-		"/registry/namespaces/" + ns:            "Namespace",
+		"/registry/namespaces/" + ns:             "Namespace",
 	} {
 		resp, err := etcd.Get(ctx, key)
 		if err != nil {
