@@ -43,6 +43,9 @@ type Strategy[T runtime.Object] struct {
 	// main resource, spec on status), so that server-side apply does not
 	// record a manager as their owner.
 	ResetFields map[fieldpath.APIVersion]*fieldpath.Set
+
+	writes          part
+	trackGeneration bool
 }
 
 // GetResetFields implements rest.ResetFieldsStrategy.
@@ -57,12 +60,14 @@ func New[T runtime.Object](typer runtime.ObjectTyper, namespaced bool) *Strategy
 func (s *Strategy[T]) NamespaceScoped() bool { return s.Namespaced }
 
 func (s *Strategy[T]) PrepareForCreate(ctx context.Context, obj runtime.Object) {
+	s.prepareCreate(obj)
 	if s.PrepareCreate != nil {
 		s.PrepareCreate(obj.(T))
 	}
 }
 
 func (s *Strategy[T]) PrepareForUpdate(ctx context.Context, obj, old runtime.Object) {
+	s.prepareUpdate(obj, old)
 	if s.PrepareUpdate != nil {
 		s.PrepareUpdate(obj.(T), old.(T))
 	}

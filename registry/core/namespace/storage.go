@@ -19,7 +19,6 @@ import (
 	"k8s.io/apiserver/pkg/registry/rest"
 	"k8s.io/apiserver/pkg/storage"
 	"k8s.io/apiserver/pkg/util/dryrun"
-	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
 	"github.com/kybernetes/kybernetes/apis/core"
 	"github.com/kybernetes/kybernetes/apis/scheme"
@@ -32,9 +31,6 @@ type REST struct {
 	*genericregistry.Store
 }
 
-// StatusREST is namespaces/status: it writes status only.
-type StatusREST struct{ store *genericregistry.Store }
-
 // FinalizeREST is namespaces/finalize: it writes spec.finalizers only.
 type FinalizeREST struct{ store *genericregistry.Store }
 
@@ -42,21 +38,20 @@ type FinalizeREST struct{ store *genericregistry.Store }
 func (*REST) ShortNames() []string { return []string{"ns"} }
 
 // NewREST returns the namespaces storage and its subresources.
-func NewREST(optsGetter generic.RESTOptionsGetter) (*REST, *StatusREST, *FinalizeREST, error) {
+func NewREST(optsGetter generic.RESTOptionsGetter) (*REST, *strategy.StatusREST, *FinalizeREST, error) {
 	s := strategy.New[*corev1.Namespace](scheme.Scheme, false)
 	s.ValidateObject = core.ValidateNamespace
 	s.ValidateObjectUpdate = core.ValidateNamespaceUpdate
+	status := s.SplitStatus("v1", false)
+	status.ValidateObjectUpdate = core.ValidateNamespaceStatusUpdate
 	s.PrepareCreate = func(ns *corev1.Namespace) {
-		ns.Status = corev1.NamespaceStatus{Phase: corev1.NamespaceActive}
+		ns.Status.Phase = corev1.NamespaceActive
 		if !slices.Contains(ns.Spec.Finalizers, corev1.FinalizerKubernetes) {
 			ns.Spec.Finalizers = append(ns.Spec.Finalizers, corev1.FinalizerKubernetes)
 		}
 	}
-	s.PrepareUpdate = func(ns, old *corev1.Namespace) {
-		ns.Spec.Finalizers = old.Spec.Finalizers
-		ns.Status = old.Status
-	}
-	s.ResetFields = resetFields(fieldpath.MakePathOrDie("status"))
+	// Finalizers change only through namespaces/finalize.
+	s.PrepareUpdate = func(ns, old *corev1.Namespace) { ns.Spec.Finalizers = old.Spec.Finalizers }
 	store, err := s.Store(optsGetter, strategy.Resource{
 		Plural:   corev1.Resource("namespaces"),
 		Singular: corev1.Resource("namespace"),
@@ -68,26 +63,15 @@ func NewREST(optsGetter generic.RESTOptionsGetter) (*REST, *StatusREST, *Finaliz
 		return nil, nil, nil, err
 	}
 
-	status := *s
-	status.ValidateObjectUpdate = core.ValidateNamespaceStatusUpdate
-	status.PrepareUpdate = func(ns, old *corev1.Namespace) { ns.Spec = old.Spec }
-	status.ResetFields = resetFields(fieldpath.MakePathOrDie("spec"))
-	statusStore := *store
-	statusStore.UpdateStrategy = &status
-	statusStore.ResetFieldsStrategy = &status
-
+	// namespaces/finalize writes spec.finalizers (the main strategy without
+	// its finalizer guard) and keeps status.
 	finalize := *s
-	finalize.PrepareUpdate = func(ns, old *corev1.Namespace) { ns.Status = old.Status }
-	finalize.ResetFields = resetFields(fieldpath.MakePathOrDie("status"))
+	finalize.PrepareUpdate = nil
 	finalizeStore := *store
 	finalizeStore.UpdateStrategy = &finalize
 	finalizeStore.ResetFieldsStrategy = &finalize
 
-	return &REST{store}, &StatusREST{&statusStore}, &FinalizeREST{&finalizeStore}, nil
-}
-
-func resetFields(paths ...fieldpath.Path) map[fieldpath.APIVersion]*fieldpath.Set {
-	return map[fieldpath.APIVersion]*fieldpath.Set{"v1": fieldpath.NewSet(paths...)}
+	return &REST{store}, strategy.NewStatusREST(store, status), &FinalizeREST{&finalizeStore}, nil
 }
 
 // Delete marks a namespace Terminating the first time; once the namespace
@@ -154,22 +138,6 @@ func (r *REST) markTerminating(ctx context.Context, name string, options *metav1
 		return nil, err
 	}
 	return out, nil
-}
-
-func (r *StatusREST) New() runtime.Object { return &corev1.Namespace{} }
-func (r *StatusREST) Destroy()            {}
-
-func (r *StatusREST) Get(ctx context.Context, name string, options *metav1.GetOptions) (runtime.Object, error) {
-	return r.store.Get(ctx, name, options)
-}
-
-func (r *StatusREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	// Status writes never create a namespace.
-	return r.store.Update(ctx, name, objInfo, createValidation, updateValidation, false, options)
-}
-
-func (r *StatusREST) ConvertToTable(ctx context.Context, object runtime.Object, tableOptions runtime.Object) (*metav1.Table, error) {
-	return r.store.ConvertToTable(ctx, object, tableOptions)
 }
 
 func (r *FinalizeREST) New() runtime.Object { return &corev1.Namespace{} }
