@@ -16,6 +16,7 @@ import (
 	"github.com/kybernetes/kybernetes/registry/core/configmap"
 	"github.com/kybernetes/kybernetes/registry/core/event"
 	"github.com/kybernetes/kybernetes/registry/core/namespace"
+	"github.com/kybernetes/kybernetes/registry/core/pod"
 	"github.com/kybernetes/kybernetes/registry/core/secret"
 	"github.com/kybernetes/kybernetes/registry/core/serviceaccount"
 	eventsevent "github.com/kybernetes/kybernetes/registry/events/event"
@@ -75,6 +76,10 @@ func coreStorage(optsGetter generic.RESTOptionsGetter) (map[string]rest.Storage,
 	if err != nil {
 		return nil, err
 	}
+	pods, err := pod.NewStorage(optsGetter)
+	if err != nil {
+		return nil, err
+	}
 	return map[string]rest.Storage{
 		"namespaces":          namespaces,
 		"namespaces/status":   namespaceStatus,
@@ -83,6 +88,11 @@ func coreStorage(optsGetter generic.RESTOptionsGetter) (map[string]rest.Storage,
 		"secrets":             secrets,
 		"serviceaccounts":     serviceAccounts,
 		"events":              events,
+		"pods":                pods.Pod,
+		"pods/status":         pods.Status,
+		"pods/binding":        pods.Binding,
+		"pods/eviction":       pods.Eviction,
+		"bindings":            pods.Bindings,
 	}, nil
 }
 

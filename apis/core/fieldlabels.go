@@ -18,6 +18,11 @@ var fieldLabels = map[string][]string{
 		"involvedObject.uid", "involvedObject.apiVersion", "involvedObject.resourceVersion",
 		"involvedObject.fieldPath", "reason", "reportingComponent", "source", "type",
 	},
+	"Pod": {
+		"spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
+		"spec.hostNetwork", "status.phase", "status.podIP", "status.podIPs", "status.nominatedNodeName",
+	},
+	"PodTemplate":    {},
 	"ConfigMap":      {},
 	"ServiceAccount": {},
 }

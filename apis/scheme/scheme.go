@@ -7,6 +7,7 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -18,6 +19,7 @@ import (
 	"github.com/kybernetes/kybernetes/apis/coordination"
 	"github.com/kybernetes/kybernetes/apis/core"
 	"github.com/kybernetes/kybernetes/apis/events"
+	"github.com/kybernetes/kybernetes/apis/policy"
 )
 
 var (
@@ -35,6 +37,7 @@ var installers = []func(*runtime.Scheme) error{
 	events.Install,
 	coordination.Install,
 	authentication.Install,
+	policy.Install,
 }
 
 // externals lists the external versions alone, for NewExternalScheme.
@@ -43,6 +46,7 @@ var externals = []func(*runtime.Scheme) error{
 	eventsv1.AddToScheme,
 	coordinationv1.AddToScheme,
 	authenticationv1.AddToScheme,
+	policyv1.AddToScheme,
 }
 
 // NewExternalScheme returns a scheme holding only the external versions of
