@@ -14,18 +14,21 @@ import (
 	"github.com/kybernetes/kybernetes/registry/authentication/selfsubjectreview"
 	"github.com/kybernetes/kybernetes/registry/coordination/lease"
 	"github.com/kybernetes/kybernetes/registry/core/configmap"
+	"github.com/kybernetes/kybernetes/registry/core/endpoints"
 	"github.com/kybernetes/kybernetes/registry/core/event"
 	"github.com/kybernetes/kybernetes/registry/core/namespace"
 	"github.com/kybernetes/kybernetes/registry/core/pod"
 	"github.com/kybernetes/kybernetes/registry/core/secret"
+	"github.com/kybernetes/kybernetes/registry/core/service"
+	"github.com/kybernetes/kybernetes/registry/core/service/allocator"
 	"github.com/kybernetes/kybernetes/registry/core/serviceaccount"
 	eventsevent "github.com/kybernetes/kybernetes/registry/events/event"
 )
 
 // installAPIs serves every API group: the legacy core group under /api and
 // the named groups under /apis.
-func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.RESTOptionsGetter) error {
-	core, err := coreStorage(optsGetter)
+func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.RESTOptionsGetter, o *Options) error {
+	core, err := coreStorage(optsGetter, o)
 	if err != nil {
 		return err
 	}
@@ -55,7 +58,7 @@ func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.R
 	return server.InstallAPIGroups(&coordination, &events, &authentication)
 }
 
-func coreStorage(optsGetter generic.RESTOptionsGetter) (map[string]rest.Storage, error) {
+func coreStorage(optsGetter generic.RESTOptionsGetter, o *Options) (map[string]rest.Storage, error) {
 	namespaces, namespaceStatus, namespaceFinalize, err := namespace.NewREST(optsGetter)
 	if err != nil {
 		return nil, err
@@ -80,6 +83,22 @@ func coreStorage(optsGetter generic.RESTOptionsGetter) (map[string]rest.Storage,
 	if err != nil {
 		return nil, err
 	}
+	ips, err := allocator.NewIPRange(optsGetter, o.serviceCIDR())
+	if err != nil {
+		return nil, err
+	}
+	ports, err := allocator.NewPortRange(optsGetter, o.ServiceNodePortRange)
+	if err != nil {
+		return nil, err
+	}
+	services, servicesStatus, err := service.NewREST(optsGetter, ips, ports)
+	if err != nil {
+		return nil, err
+	}
+	endpointsStorage, err := endpoints.NewREST(optsGetter)
+	if err != nil {
+		return nil, err
+	}
 	return map[string]rest.Storage{
 		"namespaces":          namespaces,
 		"namespaces/status":   namespaceStatus,
@@ -93,6 +112,9 @@ func coreStorage(optsGetter generic.RESTOptionsGetter) (map[string]rest.Storage,
 		"pods/binding":        pods.Binding,
 		"pods/eviction":       pods.Eviction,
 		"bindings":            pods.Bindings,
+		"services":            services,
+		"services/status":     servicesStatus,
+		"endpoints":           endpointsStorage,
 	}, nil
 }
 

@@ -2,11 +2,14 @@ package registry
 
 import (
 	"context"
+	"net"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/wait"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/client-go/kubernetes"
@@ -16,23 +19,60 @@ import (
 // SystemNamespaces exist in every cluster from its first start.
 var SystemNamespaces = []string{metav1.NamespaceDefault, metav1.NamespaceSystem, metav1.NamespacePublic, corev1.NamespaceNodeLease}
 
-// bootstrapHook creates the system namespaces. The server reports ready only
-// after it returned (post-start hooks are /readyz checks), so clients never
-// see a cluster without them.
-func bootstrapHook(ctx genericapiserver.PostStartHookContext) error {
+// bootstrap creates what every cluster has from its first start: the system
+// namespaces, and the `kubernetes` Service in default whose endpoints are
+// this API server. The server reports ready only after the hook returned
+// (post-start hooks are /readyz checks), so clients never see a cluster
+// without them.
+type bootstrap struct {
+	serviceIP   net.IP
+	advertiseIP net.IP
+	port        int
+}
+
+func (b *bootstrap) hook(ctx genericapiserver.PostStartHookContext) error {
 	client, err := kubernetes.NewForConfig(ctx.LoopbackClientConfig)
 	if err != nil {
 		return err
 	}
 	return wait.PollUntilContextCancel(ctx, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
-		for _, name := range SystemNamespaces {
-			ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
-			_, err := client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{})
-			if err != nil && !apierrors.IsAlreadyExists(err) {
-				klog.V(2).InfoS("creating system namespace, will retry", "namespace", name, "err", err)
-				return false, nil
-			}
+		if err := b.ensure(ctx, client); err != nil {
+			klog.V(2).InfoS("bootstrapping the cluster, will retry", "err", err)
+			return false, nil
 		}
 		return true, nil
 	})
+}
+
+func (b *bootstrap) ensure(ctx context.Context, client kubernetes.Interface) error {
+	for _, name := range SystemNamespaces {
+		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+		if _, err := client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+			return err
+		}
+	}
+	meta := metav1.ObjectMeta{Name: "kubernetes", Namespace: metav1.NamespaceDefault,
+		Labels: map[string]string{"component": "apiserver", "provider": "kubernetes"}}
+	svc := &corev1.Service{ObjectMeta: meta, Spec: corev1.ServiceSpec{
+		ClusterIP: b.serviceIP.String(),
+		Ports: []corev1.ServicePort{{Name: "https", Port: 443, Protocol: corev1.ProtocolTCP,
+			TargetPort: intstr.FromInt(b.port)}},
+	}}
+	if _, err := client.CoreV1().Services(meta.Namespace).Create(ctx, svc, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		return err
+	}
+	endpoints := &corev1.Endpoints{ObjectMeta: meta, Subsets: []corev1.EndpointSubset{{
+		Addresses: []corev1.EndpointAddress{{IP: b.advertiseIP.String()}},
+		Ports:     []corev1.EndpointPort{{Name: "https", Port: int32(b.port), Protocol: corev1.ProtocolTCP}},
+	}}}
+	existing, err := client.CoreV1().Endpoints(meta.Namespace).Get(ctx, meta.Name, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		_, err = client.CoreV1().Endpoints(meta.Namespace).Create(ctx, endpoints, metav1.CreateOptions{})
+	case err == nil && !apiequality.Semantic.DeepEqual(existing.Subsets, endpoints.Subsets):
+		// A restart on another address or port: point the service at it.
+		existing.Subsets = endpoints.Subsets
+		_, err = client.CoreV1().Endpoints(meta.Namespace).Update(ctx, existing, metav1.UpdateOptions{})
+	}
+	return err
 }

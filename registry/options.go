@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+	utilnet "k8s.io/apimachinery/pkg/util/net"
 )
 
 // Options are the API server's flags.
@@ -30,6 +31,7 @@ type Options struct {
 	EtcdCompactionInterval time.Duration
 
 	ServiceClusterIPRange string
+	ServiceNodePortRange  utilnet.PortRange
 	TokenAuthFile         string
 }
 
@@ -45,6 +47,7 @@ func NewOptions() *Options {
 		BindAddress:            net.IPv4(127, 0, 0, 1),
 		SecurePort:             6443,
 		ServiceClusterIPRange:  "10.96.0.0/12",
+		ServiceNodePortRange:   utilnet.PortRange{Base: 30000, Size: 2768},
 		EtcdCompactionInterval: 5 * time.Minute,
 	}
 }
@@ -61,6 +64,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.EtcdKeyFile, "etcd-keyfile", o.EtcdKeyFile, "SSL key file used to secure etcd communication.")
 	fs.DurationVar(&o.EtcdCompactionInterval, "etcd-compaction-interval", o.EtcdCompactionInterval, "The interval of compaction requests. If 0, the compaction request from apiserver is disabled.")
 	fs.StringVar(&o.ServiceClusterIPRange, "service-cluster-ip-range", o.ServiceClusterIPRange, "A CIDR notation IP range from which to assign service cluster IPs.")
+	fs.Var(&o.ServiceNodePortRange, "service-node-port-range", "A port range to reserve for services with NodePort visibility. Example: '30000-32767'. Inclusive at both ends of the range.")
 	fs.StringVar(&o.TokenAuthFile, "token-auth-file", o.TokenAuthFile, "If set, the file that will be used to secure the secure port of the API server via token authentication (CSV: token,user,uid,\"group1,group2\").")
 }
 
@@ -99,6 +103,12 @@ func (o *Options) advertiseIP() net.IP {
 		return o.BindAddress
 	}
 	return net.IPv4(127, 0, 0, 1)
+}
+
+// serviceCIDR is the parsed --service-cluster-ip-range.
+func (o *Options) serviceCIDR() *net.IPNet {
+	_, cidr, _ := net.ParseCIDR(o.ServiceClusterIPRange)
+	return cidr
 }
 
 // firstServiceIP is the first address of the service range, which the

@@ -117,14 +117,15 @@ func (s *Server) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := installAPIs(server, config.RESTOptionsGetter); err != nil {
-		return err
-	}
-	if err := server.AddPostStartHook("kybernetes-bootstrap", bootstrapHook); err != nil {
+	if err := installAPIs(server, config.RESTOptionsGetter, o); err != nil {
 		return err
 	}
 	_, port, err := config.SecureServing.HostPort()
 	if err != nil {
+		return err
+	}
+	boot := &bootstrap{serviceIP: serviceIP, advertiseIP: advertise, port: port}
+	if err := server.AddPostStartHook("kybernetes-bootstrap", boot.hook); err != nil {
 		return err
 	}
 	s.URL = fmt.Sprintf("https://%s", net.JoinHostPort(advertise.String(), fmt.Sprint(port)))

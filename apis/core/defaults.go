@@ -10,6 +10,8 @@ import (
 func addDefaultingFuncs(scheme *runtime.Scheme) {
 	scheme.AddTypeDefaultingFunc(&corev1.Secret{}, func(obj interface{}) { SetDefaultsSecret(obj.(*corev1.Secret)) })
 	scheme.AddTypeDefaultingFunc(&corev1.Namespace{}, func(obj interface{}) { SetDefaultsNamespace(obj.(*corev1.Namespace)) })
+	scheme.AddTypeDefaultingFunc(&corev1.Service{}, func(obj interface{}) { SetDefaultsService(obj.(*corev1.Service)) })
+	scheme.AddTypeDefaultingFunc(&corev1.Endpoints{}, func(obj interface{}) { SetDefaultsEndpoints(obj.(*corev1.Endpoints)) })
 	scheme.AddTypeDefaultingFunc(&corev1.Pod{}, func(obj interface{}) { SetDefaultsPod(obj.(*corev1.Pod)) })
 	scheme.AddTypeDefaultingFunc(&corev1.PodTemplate{}, func(obj interface{}) { SetDefaultsPodSpec(&obj.(*corev1.PodTemplate).Template.Spec) })
 }

@@ -23,6 +23,8 @@ var fieldLabels = map[string][]string{
 		"spec.hostNetwork", "status.phase", "status.podIP", "status.podIPs", "status.nominatedNodeName",
 	},
 	"PodTemplate":    {},
+	"Service":        {"spec.clusterIP", "spec.type"},
+	"Endpoints":      {},
 	"ConfigMap":      {},
 	"ServiceAccount": {},
 }

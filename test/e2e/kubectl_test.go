@@ -316,3 +316,36 @@ func TestServiceAccountColumns(t *testing.T) {
 		t.Fatalf("get sa:\n%v", rows)
 	}
 }
+
+func TestPodsAndServices(t *testing.T) {
+	ns := namespace(t, "e2e-workloads")
+	mustContain(t, k(t, "-n", ns, "run", "web", "--image=nginx:1.27", "--port=80"), "pod/web created")
+	rows := fields(k(t, "-n", ns, "get", "pods"))
+	if strings.Join(rows[0], " ") != "NAME READY STATUS RESTARTS AGE" || strings.Join(rows[1][:4], " ") != "web 0/1 Pending 0" {
+		t.Fatalf("get pods:\n%v", rows)
+	}
+	rows = fields(k(t, "-n", ns, "get", "pods", "-o", "wide"))
+	if strings.Join(rows[0], " ") != "NAME READY STATUS RESTARTS AGE IP NODE NOMINATED NODE READINESS GATES" {
+		t.Fatalf("get pods -o wide header: %v", rows[0])
+	}
+	mustContain(t, k(t, "-n", ns, "describe", "pod", "web"), "QoS Class:        BestEffort", "Image:        nginx:1.27")
+
+	mustContain(t, k(t, "-n", ns, "expose", "pod", "web", "--port=8080", "--target-port=80"), "service/web exposed")
+	mustContain(t, k(t, "-n", ns, "create", "service", "nodeport", "edge", "--tcp=80:8080"), "service/edge created")
+	rows = fields(k(t, "-n", ns, "get", "svc", "-o", "wide"))
+	if strings.Join(rows[0], " ") != "NAME TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE SELECTOR" {
+		t.Fatalf("get svc -o wide header: %v", rows[0])
+	}
+	byName := map[string][]string{}
+	for _, row := range rows[1:] {
+		byName[row[0]] = row
+	}
+	if web := byName["web"]; web[1] != "ClusterIP" || !strings.HasPrefix(web[2], "10.") || web[4] != "8080/TCP" || web[6] != "run=web" {
+		t.Fatalf("web service row: %v", web)
+	}
+	if edge := byName["edge"]; edge[1] != "NodePort" || !strings.HasPrefix(edge[4], "80:3") {
+		t.Fatalf("edge service row: %v", edge)
+	}
+	out := k(t, "-n", ns, "get", "all")
+	mustContain(t, out, "pod/web", "service/web", "service/edge")
+}

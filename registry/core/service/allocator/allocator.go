@@ -1,0 +1,136 @@
+// Package allocator hands out the members of a range (service cluster IPs,
+// node ports) exactly once across every API server on the same etcd: the
+// allocation bitmap is a RangeAllocation object in etcd, changed only by
+// guaranteed (compare-and-swap) updates, as upstream's allocators keep it.
+package allocator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"math/rand/v2"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apiserver/pkg/registry/generic"
+	"k8s.io/apiserver/pkg/storage"
+)
+
+// Errors a caller turns into field errors.
+var (
+	ErrAllocated  = errors.New("provided value is already allocated")
+	ErrFull       = errors.New("range is full")
+	ErrNotInRange = errors.New("provided value is not in the valid range")
+)
+
+// Bitmap allocates offsets 0..size-1 of a range named by a string
+// (a CIDR or a port range), persisted under one etcd key.
+type Bitmap struct {
+	storage   storage.Interface
+	key       string
+	rangeName string
+	size      int
+}
+
+// NewBitmap returns the allocator stored at key (e.g. "/ranges/serviceips",
+// as upstream keys it) in the storage that optsGetter gives the
+// RangeAllocation kind.
+func NewBitmap(optsGetter generic.RESTOptionsGetter, key, rangeName string, size int) (*Bitmap, error) {
+	opts, err := optsGetter.GetRESTOptions(corev1.Resource("rangeallocations"), &corev1.RangeAllocation{})
+	if err != nil {
+		return nil, err
+	}
+	s, _, err := generic.NewRawStorage(opts.StorageConfig,
+		func() runtime.Object { return &corev1.RangeAllocation{} },
+		func() runtime.Object { return &corev1.RangeAllocation{} }, "/ranges")
+	if err != nil {
+		return nil, err
+	}
+	return &Bitmap{storage: s, key: key, rangeName: rangeName, size: size}, nil
+}
+
+// Allocate claims a specific offset.
+func (b *Bitmap) Allocate(ctx context.Context, offset int) error {
+	if offset < 0 || offset >= b.size {
+		return ErrNotInRange
+	}
+	return b.update(ctx, func(bits *big.Int) (bool, error) {
+		if bits.Bit(offset) == 1 {
+			return false, ErrAllocated
+		}
+		bits.SetBit(bits, offset, 1)
+		return true, nil
+	})
+}
+
+// AllocateNext claims a free offset, scanning from a random start so that
+// released values are not handed out again at once.
+func (b *Bitmap) AllocateNext(ctx context.Context) (int, error) {
+	chosen := -1
+	start := rand.IntN(b.size)
+	err := b.update(ctx, func(bits *big.Int) (bool, error) {
+		for i := range b.size {
+			offset := (start + i) % b.size
+			if bits.Bit(offset) == 0 {
+				bits.SetBit(bits, offset, 1)
+				chosen = offset
+				return true, nil
+			}
+		}
+		return false, ErrFull
+	})
+	return chosen, err
+}
+
+// Release frees an offset; releasing a free offset is not an error.
+func (b *Bitmap) Release(ctx context.Context, offset int) error {
+	if offset < 0 || offset >= b.size {
+		return nil
+	}
+	return b.update(ctx, func(bits *big.Int) (bool, error) {
+		if bits.Bit(offset) == 0 {
+			return false, nil
+		}
+		bits.SetBit(bits, offset, 0)
+		return true, nil
+	})
+}
+
+// Has reports whether an offset is allocated.
+func (b *Bitmap) Has(ctx context.Context, offset int) (bool, error) {
+	r := &corev1.RangeAllocation{}
+	if err := b.storage.Get(ctx, b.key, storage.GetOptions{IgnoreNotFound: true}, r); err != nil {
+		return false, err
+	}
+	return new(big.Int).SetBytes(r.Data).Bit(offset) == 1, nil
+}
+
+// errUnchanged aborts a guaranteed update that would write nothing.
+var errUnchanged = errors.New("unchanged")
+
+// update applies change to the stored bitmap in a compare-and-swap loop.
+func (b *Bitmap) update(ctx context.Context, change func(*big.Int) (bool, error)) error {
+	err := b.storage.GuaranteedUpdate(ctx, b.key, &corev1.RangeAllocation{}, true, nil,
+		storage.SimpleUpdate(func(obj runtime.Object) (runtime.Object, error) {
+			r := obj.(*corev1.RangeAllocation)
+			if r.Range != "" && r.Range != b.rangeName {
+				return nil, fmt.Errorf("the stored allocations are for range %q, not %q: the range cannot change on a running cluster", r.Range, b.rangeName)
+			}
+			bits := new(big.Int).SetBytes(r.Data)
+			changed, err := change(bits)
+			if err != nil {
+				return nil, err
+			}
+			if !changed {
+				return nil, errUnchanged
+			}
+			r.Range = b.rangeName
+			r.Data = bits.Bytes()
+			return r, nil
+		}), nil)
+	if errors.Is(err, errUnchanged) {
+		return nil
+	}
+	return err
+}
