@@ -17,7 +17,10 @@ import (
 	"github.com/kybernetes/kybernetes/registry/core/endpoints"
 	"github.com/kybernetes/kybernetes/registry/core/event"
 	"github.com/kybernetes/kybernetes/registry/core/namespace"
+	"github.com/kybernetes/kybernetes/registry/core/node"
 	"github.com/kybernetes/kybernetes/registry/core/pod"
+	"github.com/kybernetes/kybernetes/registry/core/podtemplate"
+	"github.com/kybernetes/kybernetes/registry/core/replicationcontroller"
 	"github.com/kybernetes/kybernetes/registry/core/secret"
 	"github.com/kybernetes/kybernetes/registry/core/service"
 	"github.com/kybernetes/kybernetes/registry/core/service/allocator"
@@ -99,22 +102,40 @@ func coreStorage(optsGetter generic.RESTOptionsGetter, o *Options) (map[string]r
 	if err != nil {
 		return nil, err
 	}
+	nodes, nodesStatus, err := node.NewREST(optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	controllers, err := replicationcontroller.NewStorage(optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	podTemplates, err := podtemplate.NewREST(optsGetter)
+	if err != nil {
+		return nil, err
+	}
 	return map[string]rest.Storage{
-		"namespaces":          namespaces,
-		"namespaces/status":   namespaceStatus,
-		"namespaces/finalize": namespaceFinalize,
-		"configmaps":          configMaps,
-		"secrets":             secrets,
-		"serviceaccounts":     serviceAccounts,
-		"events":              events,
-		"pods":                pods.Pod,
-		"pods/status":         pods.Status,
-		"pods/binding":        pods.Binding,
-		"pods/eviction":       pods.Eviction,
-		"bindings":            pods.Bindings,
-		"services":            services,
-		"services/status":     servicesStatus,
-		"endpoints":           endpointsStorage,
+		"namespaces":                    namespaces,
+		"namespaces/status":             namespaceStatus,
+		"namespaces/finalize":           namespaceFinalize,
+		"configmaps":                    configMaps,
+		"secrets":                       secrets,
+		"serviceaccounts":               serviceAccounts,
+		"events":                        events,
+		"pods":                          pods.Pod,
+		"pods/status":                   pods.Status,
+		"pods/binding":                  pods.Binding,
+		"pods/eviction":                 pods.Eviction,
+		"bindings":                      pods.Bindings,
+		"services":                      services,
+		"services/status":               servicesStatus,
+		"endpoints":                     endpointsStorage,
+		"nodes":                         nodes,
+		"nodes/status":                  nodesStatus,
+		"podtemplates":                  podTemplates,
+		"replicationcontrollers":        controllers.Controller,
+		"replicationcontrollers/status": controllers.Status,
+		"replicationcontrollers/scale":  controllers.Scale,
 	}, nil
 }
 

@@ -12,6 +12,9 @@ func addDefaultingFuncs(scheme *runtime.Scheme) {
 	scheme.AddTypeDefaultingFunc(&corev1.Namespace{}, func(obj interface{}) { SetDefaultsNamespace(obj.(*corev1.Namespace)) })
 	scheme.AddTypeDefaultingFunc(&corev1.Service{}, func(obj interface{}) { SetDefaultsService(obj.(*corev1.Service)) })
 	scheme.AddTypeDefaultingFunc(&corev1.Endpoints{}, func(obj interface{}) { SetDefaultsEndpoints(obj.(*corev1.Endpoints)) })
+	scheme.AddTypeDefaultingFunc(&corev1.ReplicationController{}, func(obj interface{}) {
+		SetDefaultsReplicationController(obj.(*corev1.ReplicationController))
+	})
 	scheme.AddTypeDefaultingFunc(&corev1.Pod{}, func(obj interface{}) { SetDefaultsPod(obj.(*corev1.Pod)) })
 	scheme.AddTypeDefaultingFunc(&corev1.PodTemplate{}, func(obj interface{}) { SetDefaultsPodSpec(&obj.(*corev1.PodTemplate).Template.Spec) })
 }

@@ -22,11 +22,13 @@ var fieldLabels = map[string][]string{
 		"spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
 		"spec.hostNetwork", "status.phase", "status.podIP", "status.podIPs", "status.nominatedNodeName",
 	},
-	"PodTemplate":    {},
-	"Service":        {"spec.clusterIP", "spec.type"},
-	"Endpoints":      {},
-	"ConfigMap":      {},
-	"ServiceAccount": {},
+	"PodTemplate":           {},
+	"Service":               {"spec.clusterIP", "spec.type"},
+	"Endpoints":             {},
+	"Node":                  {"spec.unschedulable"},
+	"ReplicationController": {"status.replicas"},
+	"ConfigMap":             {},
+	"ServiceAccount":        {},
 }
 
 func addFieldLabelConversions(scheme *runtime.Scheme) error {

@@ -4,6 +4,7 @@ package scheme
 
 import (
 	authenticationv1 "k8s.io/api/authentication/v1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
@@ -16,6 +17,7 @@ import (
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 
 	"github.com/kybernetes/kybernetes/apis/authentication"
+	"github.com/kybernetes/kybernetes/apis/autoscaling"
 	"github.com/kybernetes/kybernetes/apis/coordination"
 	"github.com/kybernetes/kybernetes/apis/core"
 	"github.com/kybernetes/kybernetes/apis/events"
@@ -38,6 +40,7 @@ var installers = []func(*runtime.Scheme) error{
 	coordination.Install,
 	authentication.Install,
 	policy.Install,
+	autoscaling.Install,
 }
 
 // externals lists the external versions alone, for NewExternalScheme.
@@ -47,6 +50,7 @@ var externals = []func(*runtime.Scheme) error{
 	coordinationv1.AddToScheme,
 	authenticationv1.AddToScheme,
 	policyv1.AddToScheme,
+	autoscalingv1.AddToScheme,
 }
 
 // NewExternalScheme returns a scheme holding only the external versions of

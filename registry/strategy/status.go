@@ -44,13 +44,20 @@ func (s *Strategy[T]) SplitStatus(apiVersion string, trackGeneration bool) *Stra
 	return &status
 }
 
+// KeepStatusOnCreate lets a create set status on a split kind; updates
+// of the main resource still keep the stored status. Upstream allows this
+// for nodes, whose kubelet registers them with their status.
+func (s *Strategy[T]) KeepStatusOnCreate() { s.statusOnCreate = true }
+
 // prepareCreate applies the status split before the kind's own preparation.
 func (s *Strategy[T]) prepareCreate(obj runtime.Object) {
 	if s.writes != specOnly {
 		return
 	}
-	status := fieldOf(obj, "Status")
-	status.Set(reflect.Zero(status.Type()))
+	if !s.statusOnCreate {
+		status := fieldOf(obj, "Status")
+		status.Set(reflect.Zero(status.Type()))
+	}
 	if s.trackGeneration {
 		m, _ := meta.Accessor(obj)
 		m.SetGeneration(1)

@@ -46,6 +46,7 @@ type Strategy[T runtime.Object] struct {
 
 	writes          part
 	trackGeneration bool
+	statusOnCreate  bool
 }
 
 // GetResetFields implements rest.ResetFieldsStrategy.

@@ -5,8 +5,10 @@ package tables
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -83,4 +85,18 @@ func Since(t metav1.Time) string {
 		return "<unknown>"
 	}
 	return duration.HumanDuration(time.Since(t.Time))
+}
+
+// Containers prints the container names and images of a pod spec, comma
+// separated, for the CONTAINERS and IMAGES columns of workloads.
+func Containers(spec *corev1.PodSpec) (names, images string) {
+	if spec == nil {
+		return "", ""
+	}
+	var n, i []string
+	for _, c := range spec.Containers {
+		n = append(n, c.Name)
+		i = append(i, c.Image)
+	}
+	return strings.Join(n, ","), strings.Join(i, ",")
 }

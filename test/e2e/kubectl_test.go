@@ -349,3 +349,44 @@ func TestPodsAndServices(t *testing.T) {
 	out := k(t, "-n", ns, "get", "all")
 	mustContain(t, out, "pod/web", "service/web", "service/edge")
 }
+
+func TestReplicationControllersAndNodes(t *testing.T) {
+	ns := namespace(t, "e2e-rc")
+	rc := `apiVersion: v1
+kind: ReplicationController
+metadata:
+  name: web
+spec:
+  replicas: 2
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers: [{name: web, image: "nginx:1.27"}]
+`
+	kIn(t, rc, "-n", ns, "create", "-f", "-")
+	mustContain(t, k(t, "-n", ns, "scale", "rc", "web", "--replicas=4"), "replicationcontroller/web scaled")
+	rows := fields(k(t, "-n", ns, "get", "rc", "-o", "wide"))
+	if strings.Join(rows[0], " ") != "NAME DESIRED CURRENT READY AGE CONTAINERS IMAGES SELECTOR" ||
+		strings.Join(append(rows[1][:4:4], rows[1][5:]...), " ") != "web 4 0 0 web nginx:1.27 app=web" {
+		t.Fatalf("get rc -o wide:\n%v", rows)
+	}
+
+	node := `apiVersion: v1
+kind: Node
+metadata:
+  name: e2e-node
+  labels: {node-role.kubernetes.io/worker: ""}
+status:
+  conditions: [{type: Ready, status: "True"}]
+  nodeInfo: {kubeletVersion: v1.37.2, osImage: Debian, kernelVersion: "6.1", containerRuntimeVersion: "runc://1.1", machineID: m, systemUUID: s, bootID: b, kubeProxyVersion: "", operatingSystem: linux, architecture: amd64}
+`
+	kIn(t, node, "create", "-f", "-")
+	t.Cleanup(func() { _, _, _ = kubectl(t, "", nil, "delete", "node", "e2e-node") })
+	mustContain(t, k(t, "cordon", "e2e-node"), "node/e2e-node cordoned")
+	rows = fields(k(t, "get", "nodes", "e2e-node"))
+	if strings.Join(rows[0], " ") != "NAME STATUS ROLES AGE VERSION" ||
+		strings.Join([]string{rows[1][0], rows[1][1], rows[1][2], rows[1][4]}, " ") != "e2e-node Ready,SchedulingDisabled worker v1.37.2" {
+		t.Fatalf("get nodes:\n%v", rows)
+	}
+}
