@@ -19,6 +19,7 @@ packages=(
   k8s.io/api/authentication/v1
   k8s.io/api/policy/v1
   k8s.io/api/autoscaling/v1
+  k8s.io/api/apps/v1
   k8s.io/apimachinery/pkg/apis/meta/v1
   k8s.io/apimachinery/pkg/runtime
   k8s.io/apimachinery/pkg/util/intstr

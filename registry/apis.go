@@ -1,6 +1,7 @@
 package registry
 
 import (
+	appsv1 "k8s.io/api/apps/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -11,6 +12,10 @@ import (
 	genericapiserver "k8s.io/apiserver/pkg/server"
 
 	"github.com/kybernetes/kybernetes/apis/scheme"
+	"github.com/kybernetes/kybernetes/registry/apps/controllerrevision"
+	"github.com/kybernetes/kybernetes/registry/apps/daemonset"
+	"github.com/kybernetes/kybernetes/registry/apps/deployment"
+	"github.com/kybernetes/kybernetes/registry/apps/replicaset"
 	"github.com/kybernetes/kybernetes/registry/authentication/selfsubjectreview"
 	"github.com/kybernetes/kybernetes/registry/coordination/lease"
 	"github.com/kybernetes/kybernetes/registry/core/configmap"
@@ -55,10 +60,17 @@ func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.R
 	events := genericapiserver.NewDefaultAPIGroupInfo(eventsv1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
 	events.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{"events": eventsStorage}
 
+	appsStorage, err := appsStorage(optsGetter)
+	if err != nil {
+		return err
+	}
+	appsGroup := genericapiserver.NewDefaultAPIGroupInfo(appsv1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
+	appsGroup.VersionedResourcesStorageMap["v1"] = appsStorage
+
 	authentication := genericapiserver.NewDefaultAPIGroupInfo(authenticationv1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
 	authentication.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{"selfsubjectreviews": &selfsubjectreview.REST{}}
 
-	return server.InstallAPIGroups(&coordination, &events, &authentication)
+	return server.InstallAPIGroups(&appsGroup, &coordination, &events, &authentication)
 }
 
 func coreStorage(optsGetter generic.RESTOptionsGetter, o *Options) (map[string]rest.Storage, error) {
@@ -139,11 +151,42 @@ func coreStorage(optsGetter generic.RESTOptionsGetter, o *Options) (map[string]r
 	}, nil
 }
 
+func appsStorage(optsGetter generic.RESTOptionsGetter) (map[string]rest.Storage, error) {
+	deployments, err := deployment.NewStorage(optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	replicaSets, err := replicaset.NewStorage(optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	daemonSets, daemonSetsStatus, err := daemonset.NewREST(optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	revisions, err := controllerrevision.NewREST(optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]rest.Storage{
+		"deployments":         deployments.Deployment,
+		"deployments/status":  deployments.Status,
+		"deployments/scale":   deployments.Scale,
+		"replicasets":         replicaSets.ReplicaSet,
+		"replicasets/status":  replicaSets.Status,
+		"replicasets/scale":   replicaSets.Scale,
+		"daemonsets":          daemonSets,
+		"daemonsets/status":   daemonSetsStatus,
+		"controllerrevisions": revisions,
+	}, nil
+}
+
 // servedGroupVersions are the group versions installAPIs serves; the storage
 // factory needs them enabled to store cohabiting resources (events.k8s.io
 // events as core/v1 events) in one place.
 var servedGroupVersions = []schema.GroupVersion{
 	corev1.SchemeGroupVersion,
+	appsv1.SchemeGroupVersion,
 	eventsv1.SchemeGroupVersion,
 	coordinationv1.SchemeGroupVersion,
 	authenticationv1.SchemeGroupVersion,

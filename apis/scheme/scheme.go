@@ -3,6 +3,7 @@
 package scheme
 
 import (
+	appsv1 "k8s.io/api/apps/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
@@ -16,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 
+	"github.com/kybernetes/kybernetes/apis/apps"
 	"github.com/kybernetes/kybernetes/apis/authentication"
 	"github.com/kybernetes/kybernetes/apis/autoscaling"
 	"github.com/kybernetes/kybernetes/apis/coordination"
@@ -41,6 +43,7 @@ var installers = []func(*runtime.Scheme) error{
 	authentication.Install,
 	policy.Install,
 	autoscaling.Install,
+	apps.Install,
 }
 
 // externals lists the external versions alone, for NewExternalScheme.
@@ -51,6 +54,7 @@ var externals = []func(*runtime.Scheme) error{
 	authenticationv1.AddToScheme,
 	policyv1.AddToScheme,
 	autoscalingv1.AddToScheme,
+	appsv1.AddToScheme,
 }
 
 // NewExternalScheme returns a scheme holding only the external versions of

@@ -100,3 +100,15 @@ func Containers(spec *corev1.PodSpec) (names, images string) {
 	}
 	return strings.Join(n, ","), strings.Join(i, ",")
 }
+
+// Selector prints a label selector as kubectl does, <none> when unset.
+func Selector(s *metav1.LabelSelector) string {
+	if s == nil {
+		return "<none>"
+	}
+	sel, err := metav1.LabelSelectorAsSelector(s)
+	if err != nil {
+		return "<error>"
+	}
+	return sel.String()
+}

@@ -390,3 +390,37 @@ status:
 		t.Fatalf("get nodes:\n%v", rows)
 	}
 }
+
+func TestDeploymentsWithKubectl(t *testing.T) {
+	ns := namespace(t, "e2e-apps")
+	mustContain(t, k(t, "-n", ns, "create", "deployment", "web", "--image=nginx:1.27", "--replicas=2"), "deployment.apps/web created")
+	mustContain(t, k(t, "-n", ns, "scale", "deployment", "web", "--replicas=3"), "deployment.apps/web scaled")
+	mustContain(t, k(t, "-n", ns, "set", "image", "deployment/web", "nginx=nginx:1.28"), "deployment.apps/web image updated")
+	rows := fields(k(t, "-n", ns, "get", "deploy", "-o", "wide"))
+	if strings.Join(rows[0], " ") != "NAME READY UP-TO-DATE AVAILABLE AGE CONTAINERS IMAGES SELECTOR" ||
+		strings.Join(append(rows[1][:4:4], rows[1][5:]...), " ") != "web 0/3 0 0 nginx nginx:1.28 app=web" {
+		t.Fatalf("get deploy -o wide:\n%v", rows)
+	}
+	if got := k(t, "-n", ns, "get", "deploy", "web", "-o", "jsonpath={.metadata.generation}"); got != "3" {
+		t.Fatalf("generation after create, scale and set image: %s", got)
+	}
+	mustContain(t, k(t, "-n", ns, "get", "all"), "deployment.apps/web")
+
+	ds := `apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      nodeSelector: {disk: ssd}
+      containers: [{name: agent, image: "busybox:1.36"}]
+`
+	mustContain(t, kIn(t, ds, "-n", ns, "apply", "-f", "-"), "daemonset.apps/agent created")
+	rows = fields(k(t, "-n", ns, "get", "ds"))
+	if strings.Join(rows[0], " ") != "NAME DESIRED CURRENT READY UP-TO-DATE AVAILABLE NODE SELECTOR AGE" ||
+		strings.Join(rows[1][:7], " ") != "agent 0 0 0 0 0 disk=ssd" {
+		t.Fatalf("get ds:\n%v", rows)
+	}
+}

@@ -1,0 +1,21 @@
+// Package apps holds the scheme registration, defaulting and validation of
+// apps/v1: deployments, replica sets, daemon sets and controller revisions.
+package apps
+
+import (
+	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/kybernetes/kybernetes/apis/hub"
+)
+
+// Install registers apps/v1 as external and hub version, with defaults.
+func Install(scheme *runtime.Scheme) error {
+	if err := hub.Register(scheme, appsv1.SchemeGroupVersion, appsv1.AddToScheme, &appsv1.Deployment{}); err != nil {
+		return err
+	}
+	scheme.AddTypeDefaultingFunc(&appsv1.Deployment{}, func(obj interface{}) { SetDefaultsDeployment(obj.(*appsv1.Deployment)) })
+	scheme.AddTypeDefaultingFunc(&appsv1.ReplicaSet{}, func(obj interface{}) { SetDefaultsReplicaSet(obj.(*appsv1.ReplicaSet)) })
+	scheme.AddTypeDefaultingFunc(&appsv1.DaemonSet{}, func(obj interface{}) { SetDefaultsDaemonSet(obj.(*appsv1.DaemonSet)) })
+	return nil
+}

@@ -1,0 +1,232 @@
+package apps
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	unversionedvalidation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/kybernetes/kybernetes/apis/core"
+)
+
+var (
+	metadataPath = field.NewPath("metadata")
+	specPath     = field.NewPath("spec")
+)
+
+// ValidateSelectorAndTemplate checks what every workload shares: a
+// non-empty selector that matches the template's labels, a valid template
+// whose pods restart Always.
+func ValidateSelectorAndTemplate(selector *metav1.LabelSelector, template *corev1.PodTemplateSpec, kind string) field.ErrorList {
+	var allErrs field.ErrorList
+	selectorPath, templatePath := specPath.Child("selector"), specPath.Child("template")
+	if selector == nil {
+		allErrs = append(allErrs, field.Required(selectorPath, ""))
+	} else {
+		allErrs = append(allErrs, unversionedvalidation.ValidateLabelSelector(selector, unversionedvalidation.LabelSelectorValidationOptions{}, selectorPath)...)
+		if len(selector.MatchLabels)+len(selector.MatchExpressions) == 0 {
+			allErrs = append(allErrs, field.Invalid(selectorPath, selector, fmt.Sprintf("empty selector is invalid for %s", kind)))
+		}
+		if s, err := metav1.LabelSelectorAsSelector(selector); err == nil && !s.Empty() && !s.Matches(labels.Set(template.Labels)) {
+			allErrs = append(allErrs, field.Invalid(templatePath.Child("metadata", "labels"), template.Labels, "`selector` does not match template `labels`"))
+		}
+	}
+	allErrs = append(allErrs, core.ValidatePodTemplateSpec(template, templatePath)...)
+	if template.Spec.RestartPolicy != corev1.RestartPolicyAlways {
+		allErrs = append(allErrs, field.NotSupported(templatePath.Child("spec", "restartPolicy"), template.Spec.RestartPolicy, []corev1.RestartPolicy{corev1.RestartPolicyAlways}))
+	}
+	if template.Spec.ActiveDeadlineSeconds != nil {
+		allErrs = append(allErrs, field.Forbidden(templatePath.Child("spec", "activeDeadlineSeconds"), "activeDeadlineSeconds in "+kind+" is not Supported"))
+	}
+	return allErrs
+}
+
+func nonNegative(value int32, fldPath *field.Path) field.ErrorList {
+	if value < 0 {
+		return field.ErrorList{field.Invalid(fldPath, value, "must be greater than or equal to 0")}
+	}
+	return nil
+}
+
+// ValidateIntOrPercent checks a maxSurge/maxUnavailable value and returns it
+// as a count of 100 (percent) or as itself.
+func validateIntOrPercent(v *intstr.IntOrString, fldPath *field.Path) (int, field.ErrorList) {
+	if v == nil {
+		return 0, nil
+	}
+	if v.Type == intstr.String {
+		if msgs := validation.IsValidPercent(v.StrVal); len(msgs) > 0 {
+			return 0, field.ErrorList{field.Invalid(fldPath, v.StrVal, strings.Join(msgs, ", "))}
+		}
+		n, _ := strconv.Atoi(strings.TrimSuffix(v.StrVal, "%"))
+		if n > 100 {
+			return n, field.ErrorList{field.Invalid(fldPath, v.StrVal, "must not be greater than 100%")}
+		}
+		return n, nil
+	}
+	if v.IntVal < 0 {
+		return 0, field.ErrorList{field.Invalid(fldPath, v.IntVal, "must be greater than or equal to 0")}
+	}
+	return int(v.IntVal), nil
+}
+
+// ValidateDeployment checks a deployment.
+func ValidateDeployment(d *appsv1.Deployment) field.ErrorList {
+	allErrs := apimachineryvalidation.ValidateObjectMeta(&d.ObjectMeta, true, apimachineryvalidation.NameIsDNSSubdomain, metadataPath)
+	return append(allErrs, validateDeploymentSpec(&d.Spec)...)
+}
+
+func validateDeploymentSpec(spec *appsv1.DeploymentSpec) field.ErrorList {
+	var allErrs field.ErrorList
+	if spec.Replicas != nil {
+		allErrs = append(allErrs, nonNegative(*spec.Replicas, specPath.Child("replicas"))...)
+	}
+	allErrs = append(allErrs, ValidateSelectorAndTemplate(spec.Selector, &spec.Template, "deployment")...)
+	allErrs = append(allErrs, nonNegative(spec.MinReadySeconds, specPath.Child("minReadySeconds"))...)
+	if spec.RevisionHistoryLimit != nil {
+		allErrs = append(allErrs, nonNegative(*spec.RevisionHistoryLimit, specPath.Child("revisionHistoryLimit"))...)
+	}
+	if d := spec.ProgressDeadlineSeconds; d != nil {
+		allErrs = append(allErrs, nonNegative(*d, specPath.Child("progressDeadlineSeconds"))...)
+		if *d <= spec.MinReadySeconds {
+			allErrs = append(allErrs, field.Invalid(specPath.Child("progressDeadlineSeconds"), *d, "must be greater than minReadySeconds"))
+		}
+	}
+	strategyPath := specPath.Child("strategy")
+	switch spec.Strategy.Type {
+	case appsv1.RecreateDeploymentStrategyType:
+		if spec.Strategy.RollingUpdate != nil {
+			allErrs = append(allErrs, field.Forbidden(strategyPath.Child("rollingUpdate"), "may not be specified when strategy `type` is 'Recreate'"))
+		}
+	case appsv1.RollingUpdateDeploymentStrategyType:
+		if ru := spec.Strategy.RollingUpdate; ru != nil {
+			rollingPath := strategyPath.Child("rollingUpdate")
+			surge, errs := validateIntOrPercent(ru.MaxSurge, rollingPath.Child("maxSurge"))
+			allErrs = append(allErrs, errs...)
+			unavailable, errs := validateIntOrPercent(ru.MaxUnavailable, rollingPath.Child("maxUnavailable"))
+			allErrs = append(allErrs, errs...)
+			if surge == 0 && unavailable == 0 && len(errs) == 0 {
+				allErrs = append(allErrs, field.Invalid(rollingPath.Child("maxUnavailable"), ru.MaxUnavailable.String(), "may not be 0 when `maxSurge` is 0"))
+			}
+		}
+	default:
+		allErrs = append(allErrs, field.NotSupported(strategyPath.Child("type"), spec.Strategy.Type,
+			[]appsv1.DeploymentStrategyType{appsv1.RecreateDeploymentStrategyType, appsv1.RollingUpdateDeploymentStrategyType}))
+	}
+	return allErrs
+}
+
+// ValidateDeploymentUpdate adds the immutable selector of apps/v1.
+func ValidateDeploymentUpdate(d, old *appsv1.Deployment) field.ErrorList {
+	allErrs := apimachineryvalidation.ValidateObjectMetaUpdate(&d.ObjectMeta, &old.ObjectMeta, metadataPath)
+	allErrs = append(allErrs, immutableSelector(d.Spec.Selector, old.Spec.Selector)...)
+	return append(allErrs, validateDeploymentSpec(&d.Spec)...)
+}
+
+func immutableSelector(selector, old *metav1.LabelSelector) field.ErrorList {
+	if !apiequality.Semantic.DeepEqual(selector, old) {
+		return field.ErrorList{field.Invalid(specPath.Child("selector"), selector, "field is immutable")}
+	}
+	return nil
+}
+
+// ValidateReplicaSet checks a replica set.
+func ValidateReplicaSet(rs *appsv1.ReplicaSet) field.ErrorList {
+	allErrs := apimachineryvalidation.ValidateObjectMeta(&rs.ObjectMeta, true, apimachineryvalidation.NameIsDNSSubdomain, metadataPath)
+	return append(allErrs, validateReplicaSetSpec(&rs.Spec)...)
+}
+
+func validateReplicaSetSpec(spec *appsv1.ReplicaSetSpec) field.ErrorList {
+	var allErrs field.ErrorList
+	if spec.Replicas != nil {
+		allErrs = append(allErrs, nonNegative(*spec.Replicas, specPath.Child("replicas"))...)
+	}
+	allErrs = append(allErrs, nonNegative(spec.MinReadySeconds, specPath.Child("minReadySeconds"))...)
+	return append(allErrs, ValidateSelectorAndTemplate(spec.Selector, &spec.Template, "replicaset")...)
+}
+
+// ValidateReplicaSetUpdate adds the immutable selector of apps/v1.
+func ValidateReplicaSetUpdate(rs, old *appsv1.ReplicaSet) field.ErrorList {
+	allErrs := apimachineryvalidation.ValidateObjectMetaUpdate(&rs.ObjectMeta, &old.ObjectMeta, metadataPath)
+	allErrs = append(allErrs, immutableSelector(rs.Spec.Selector, old.Spec.Selector)...)
+	return append(allErrs, validateReplicaSetSpec(&rs.Spec)...)
+}
+
+// ValidateDaemonSet checks a daemon set.
+func ValidateDaemonSet(ds *appsv1.DaemonSet) field.ErrorList {
+	allErrs := apimachineryvalidation.ValidateObjectMeta(&ds.ObjectMeta, true, apimachineryvalidation.NameIsDNSSubdomain, metadataPath)
+	return append(allErrs, validateDaemonSetSpec(&ds.Spec)...)
+}
+
+func validateDaemonSetSpec(spec *appsv1.DaemonSetSpec) field.ErrorList {
+	allErrs := ValidateSelectorAndTemplate(spec.Selector, &spec.Template, "daemonset")
+	allErrs = append(allErrs, nonNegative(spec.MinReadySeconds, specPath.Child("minReadySeconds"))...)
+	strategyPath := specPath.Child("updateStrategy")
+	switch spec.UpdateStrategy.Type {
+	case appsv1.OnDeleteDaemonSetStrategyType:
+	case appsv1.RollingUpdateDaemonSetStrategyType:
+		if ru := spec.UpdateStrategy.RollingUpdate; ru != nil {
+			rollingPath := strategyPath.Child("rollingUpdate")
+			surge, errs := validateIntOrPercent(ru.MaxSurge, rollingPath.Child("maxSurge"))
+			allErrs = append(allErrs, errs...)
+			unavailable, errs := validateIntOrPercent(ru.MaxUnavailable, rollingPath.Child("maxUnavailable"))
+			allErrs = append(allErrs, errs...)
+			if surge == 0 && unavailable == 0 && len(errs) == 0 {
+				allErrs = append(allErrs, field.Invalid(rollingPath.Child("maxUnavailable"), ru.MaxUnavailable.String(), "may not be 0 when `maxSurge` is 0"))
+			}
+		}
+	default:
+		allErrs = append(allErrs, field.NotSupported(strategyPath.Child("type"), spec.UpdateStrategy.Type,
+			[]appsv1.DaemonSetUpdateStrategyType{appsv1.OnDeleteDaemonSetStrategyType, appsv1.RollingUpdateDaemonSetStrategyType}))
+	}
+	return allErrs
+}
+
+// ValidateDaemonSetUpdate adds the immutable selector of apps/v1.
+func ValidateDaemonSetUpdate(ds, old *appsv1.DaemonSet) field.ErrorList {
+	allErrs := apimachineryvalidation.ValidateObjectMetaUpdate(&ds.ObjectMeta, &old.ObjectMeta, metadataPath)
+	allErrs = append(allErrs, immutableSelector(ds.Spec.Selector, old.Spec.Selector)...)
+	return append(allErrs, validateDaemonSetSpec(&ds.Spec)...)
+}
+
+// ValidateControllerRevision checks a revision: data is required and the
+// revision number is not negative.
+func ValidateControllerRevision(r *appsv1.ControllerRevision) field.ErrorList {
+	allErrs := apimachineryvalidation.ValidateObjectMeta(&r.ObjectMeta, true, apimachineryvalidation.NameIsDNSSubdomain, metadataPath)
+	if r.Data.Raw == nil && r.Data.Object == nil {
+		allErrs = append(allErrs, field.Required(field.NewPath("data"), "data is mandatory"))
+	}
+	if r.Revision < 0 {
+		allErrs = append(allErrs, field.Invalid(field.NewPath("revision"), r.Revision, "must be greater than or equal to 0"))
+	}
+	return allErrs
+}
+
+// ValidateControllerRevisionUpdate keeps data immutable.
+func ValidateControllerRevisionUpdate(r, old *appsv1.ControllerRevision) field.ErrorList {
+	allErrs := apimachineryvalidation.ValidateObjectMetaUpdate(&r.ObjectMeta, &old.ObjectMeta, metadataPath)
+	if !apiequality.Semantic.DeepEqual(r.Data, old.Data) {
+		allErrs = append(allErrs, field.Invalid(field.NewPath("data"), "", "field is immutable"))
+	}
+	return append(allErrs, ValidateControllerRevision(r)...)
+}
+
+// ValidateWorkloadStatus checks the replica counts that every workload
+// status shares.
+func ValidateWorkloadStatus(counts map[string]int32) field.ErrorList {
+	var allErrs field.ErrorList
+	for name, n := range counts {
+		allErrs = append(allErrs, nonNegative(n, field.NewPath("status", name))...)
+	}
+	return allErrs
+}
