@@ -3,6 +3,7 @@ package registry
 import (
 	appsv1 "k8s.io/api/apps/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
@@ -17,6 +18,8 @@ import (
 	"github.com/kybernetes/kybernetes/registry/apps/deployment"
 	"github.com/kybernetes/kybernetes/registry/apps/replicaset"
 	"github.com/kybernetes/kybernetes/registry/authentication/selfsubjectreview"
+	"github.com/kybernetes/kybernetes/registry/batch/cronjob"
+	"github.com/kybernetes/kybernetes/registry/batch/job"
 	"github.com/kybernetes/kybernetes/registry/coordination/lease"
 	"github.com/kybernetes/kybernetes/registry/core/configmap"
 	"github.com/kybernetes/kybernetes/registry/core/endpoints"
@@ -36,7 +39,7 @@ import (
 // installAPIs serves every API group: the legacy core group under /api and
 // the named groups under /apis.
 func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.RESTOptionsGetter, o *Options) error {
-	core, err := coreStorage(optsGetter, o)
+	core, err := coreStorage(optsGetter, o, server.RegisterDestroyFunc)
 	if err != nil {
 		return err
 	}
@@ -67,13 +70,26 @@ func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.R
 	appsGroup := genericapiserver.NewDefaultAPIGroupInfo(appsv1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
 	appsGroup.VersionedResourcesStorageMap["v1"] = appsStorage
 
+	jobs, jobsStatus, err := job.NewREST(optsGetter)
+	if err != nil {
+		return err
+	}
+	cronJobs, cronJobsStatus, err := cronjob.NewREST(optsGetter)
+	if err != nil {
+		return err
+	}
+	batchGroup := genericapiserver.NewDefaultAPIGroupInfo(batchv1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
+	batchGroup.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{
+		"jobs": jobs, "jobs/status": jobsStatus, "cronjobs": cronJobs, "cronjobs/status": cronJobsStatus,
+	}
+
 	authentication := genericapiserver.NewDefaultAPIGroupInfo(authenticationv1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
 	authentication.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{"selfsubjectreviews": &selfsubjectreview.REST{}}
 
-	return server.InstallAPIGroups(&appsGroup, &coordination, &events, &authentication)
+	return server.InstallAPIGroups(&appsGroup, &batchGroup, &coordination, &events, &authentication)
 }
 
-func coreStorage(optsGetter generic.RESTOptionsGetter, o *Options) (map[string]rest.Storage, error) {
+func coreStorage(optsGetter generic.RESTOptionsGetter, o *Options, onShutdown func(func())) (map[string]rest.Storage, error) {
 	namespaces, namespaceStatus, namespaceFinalize, err := namespace.NewREST(optsGetter)
 	if err != nil {
 		return nil, err
@@ -102,10 +118,12 @@ func coreStorage(optsGetter generic.RESTOptionsGetter, o *Options) (map[string]r
 	if err != nil {
 		return nil, err
 	}
+	onShutdown(ips.Destroy)
 	ports, err := allocator.NewPortRange(optsGetter, o.ServiceNodePortRange)
 	if err != nil {
 		return nil, err
 	}
+	onShutdown(ports.Destroy)
 	services, servicesStatus, err := service.NewREST(optsGetter, ips, ports)
 	if err != nil {
 		return nil, err
@@ -187,6 +205,7 @@ func appsStorage(optsGetter generic.RESTOptionsGetter) (map[string]rest.Storage,
 var servedGroupVersions = []schema.GroupVersion{
 	corev1.SchemeGroupVersion,
 	appsv1.SchemeGroupVersion,
+	batchv1.SchemeGroupVersion,
 	eventsv1.SchemeGroupVersion,
 	coordinationv1.SchemeGroupVersion,
 	authenticationv1.SchemeGroupVersion,

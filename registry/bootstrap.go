@@ -35,13 +35,19 @@ func (b *bootstrap) hook(ctx genericapiserver.PostStartHookContext) error {
 	if err != nil {
 		return err
 	}
-	return wait.PollUntilContextCancel(ctx, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+	err = wait.PollUntilContextCancel(ctx, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
 		if err := b.ensure(ctx, client); err != nil {
 			klog.V(2).InfoS("bootstrapping the cluster, will retry", "err", err)
 			return false, nil
 		}
 		return true, nil
 	})
+	if ctx.Err() != nil {
+		// The server is shutting down: not a failure (the apiserver library
+		// exits the process when a post-start hook fails).
+		return nil
+	}
+	return err
 }
 
 func (b *bootstrap) ensure(ctx context.Context, client kubernetes.Interface) error {
@@ -58,7 +64,13 @@ func (b *bootstrap) ensure(ctx context.Context, client kubernetes.Interface) err
 		Ports: []corev1.ServicePort{{Name: "https", Port: 443, Protocol: corev1.ProtocolTCP,
 			TargetPort: intstr.FromInt(b.port)}},
 	}}
-	if _, err := client.CoreV1().Services(meta.Namespace).Create(ctx, svc, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+	// Look before creating: a create of the existing service would first try
+	// to allocate its cluster IP again and fail on that.
+	if _, err := client.CoreV1().Services(meta.Namespace).Get(ctx, meta.Name, metav1.GetOptions{}); apierrors.IsNotFound(err) {
+		if _, err := client.CoreV1().Services(meta.Namespace).Create(ctx, svc, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+			return err
+		}
+	} else if err != nil {
 		return err
 	}
 	endpoints := &corev1.Endpoints{ObjectMeta: meta, Subsets: []corev1.EndpointSubset{{

@@ -6,6 +6,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
@@ -20,6 +21,7 @@ import (
 	"github.com/kybernetes/kybernetes/apis/apps"
 	"github.com/kybernetes/kybernetes/apis/authentication"
 	"github.com/kybernetes/kybernetes/apis/autoscaling"
+	"github.com/kybernetes/kybernetes/apis/batch"
 	"github.com/kybernetes/kybernetes/apis/coordination"
 	"github.com/kybernetes/kybernetes/apis/core"
 	"github.com/kybernetes/kybernetes/apis/events"
@@ -44,6 +46,7 @@ var installers = []func(*runtime.Scheme) error{
 	policy.Install,
 	autoscaling.Install,
 	apps.Install,
+	batch.Install,
 }
 
 // externals lists the external versions alone, for NewExternalScheme.
@@ -55,6 +58,7 @@ var externals = []func(*runtime.Scheme) error{
 	policyv1.AddToScheme,
 	autoscalingv1.AddToScheme,
 	appsv1.AddToScheme,
+	batchv1.AddToScheme,
 }
 
 // NewExternalScheme returns a scheme holding only the external versions of

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	apidiscoveryv2 "k8s.io/api/apidiscovery/v2"
+
+	"github.com/kybernetes/kybernetes/test/integration/framework"
 )
 
 func getRaw(t *testing.T, path string, accept string) string {
@@ -43,7 +45,18 @@ func TestHealthVersionAndMetrics(t *testing.T) {
 		t.Fatalf("/version: %+v", version)
 	}
 
-	mustHave(t, getRaw(t, "/metrics", ""), "apiserver_request_total", "etcd_request_duration_seconds")
+}
+
+// TestMetrics runs on a server of its own: the storage-size metrics are
+// process-wide and follow the server started last, and gathering them from
+// a server another test has stopped waits for its closed etcd to time out.
+func TestMetrics(t *testing.T) {
+	server := framework.Start(t, framework.Setup{WithoutControllers: true})
+	body, err := server.Client.CoreV1().RESTClient().Get().AbsPath("/metrics").DoRaw(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustHave(t, string(body), "apiserver_request_total", "etcd_request_duration_seconds")
 }
 
 func TestAggregatedDiscovery(t *testing.T) {

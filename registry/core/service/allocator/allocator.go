@@ -28,6 +28,7 @@ var (
 // (a CIDR or a port range), persisted under one etcd key.
 type Bitmap struct {
 	storage   storage.Interface
+	destroy   func()
 	key       string
 	rangeName string
 	size      int
@@ -41,14 +42,18 @@ func NewBitmap(optsGetter generic.RESTOptionsGetter, key, rangeName string, size
 	if err != nil {
 		return nil, err
 	}
-	s, _, err := generic.NewRawStorage(opts.StorageConfig,
+	s, destroy, err := generic.NewRawStorage(opts.StorageConfig,
 		func() runtime.Object { return &corev1.RangeAllocation{} },
 		func() runtime.Object { return &corev1.RangeAllocation{} }, "/ranges")
 	if err != nil {
 		return nil, err
 	}
-	return &Bitmap{storage: s, key: key, rangeName: rangeName, size: size}, nil
+	return &Bitmap{storage: s, destroy: destroy, key: key, rangeName: rangeName, size: size}, nil
 }
+
+// Destroy releases the allocator's etcd client; the server calls it when it
+// shuts down.
+func (b *Bitmap) Destroy() { b.destroy() }
 
 // Allocate claims a specific offset.
 func (b *Bitmap) Allocate(ctx context.Context, offset int) error {

@@ -39,6 +39,9 @@ func NewIPRange(optsGetter generic.RESTOptionsGetter, cidr *net.IPNet) (*IPRange
 	return &IPRange{bitmap: bitmap, cidr: cidr, base: base}, nil
 }
 
+// Destroy releases the allocator's storage.
+func (r *IPRange) Destroy() { r.bitmap.Destroy() }
+
 // CIDR is the range's network.
 func (r *IPRange) CIDR() *net.IPNet { return r.cidr }
 
@@ -103,6 +106,9 @@ func NewPortRange(optsGetter generic.RESTOptionsGetter, ports utilnet.PortRange)
 	}
 	return &PortRange{bitmap: bitmap, ports: ports}, nil
 }
+
+// Destroy releases the allocator's storage.
+func (r *PortRange) Destroy() { r.bitmap.Destroy() }
 
 // Range is the allocator's port range.
 func (r *PortRange) Range() utilnet.PortRange { return r.ports }
