@@ -24,11 +24,15 @@ import (
 	"github.com/kybernetes/kybernetes/registry/core/configmap"
 	"github.com/kybernetes/kybernetes/registry/core/endpoints"
 	"github.com/kybernetes/kybernetes/registry/core/event"
+	"github.com/kybernetes/kybernetes/registry/core/limitrange"
 	"github.com/kybernetes/kybernetes/registry/core/namespace"
 	"github.com/kybernetes/kybernetes/registry/core/node"
+	"github.com/kybernetes/kybernetes/registry/core/persistentvolume"
+	"github.com/kybernetes/kybernetes/registry/core/persistentvolumeclaim"
 	"github.com/kybernetes/kybernetes/registry/core/pod"
 	"github.com/kybernetes/kybernetes/registry/core/podtemplate"
 	"github.com/kybernetes/kybernetes/registry/core/replicationcontroller"
+	"github.com/kybernetes/kybernetes/registry/core/resourcequota"
 	"github.com/kybernetes/kybernetes/registry/core/secret"
 	"github.com/kybernetes/kybernetes/registry/core/service"
 	"github.com/kybernetes/kybernetes/registry/core/service/allocator"
@@ -144,6 +148,22 @@ func coreStorage(optsGetter generic.RESTOptionsGetter, o *Options, onShutdown fu
 	if err != nil {
 		return nil, err
 	}
+	limitRanges, err := limitrange.NewREST(optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	quotas, quotasStatus, err := resourcequota.NewREST(optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	volumes, volumesStatus, err := persistentvolume.NewREST(optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	claims, claimsStatus, err := persistentvolumeclaim.NewREST(optsGetter)
+	if err != nil {
+		return nil, err
+	}
 	return map[string]rest.Storage{
 		"namespaces":                    namespaces,
 		"namespaces/status":             namespaceStatus,
@@ -163,6 +183,13 @@ func coreStorage(optsGetter generic.RESTOptionsGetter, o *Options, onShutdown fu
 		"nodes":                         nodes,
 		"nodes/status":                  nodesStatus,
 		"podtemplates":                  podTemplates,
+		"limitranges":                   limitRanges,
+		"resourcequotas":                quotas,
+		"resourcequotas/status":         quotasStatus,
+		"persistentvolumes":             volumes,
+		"persistentvolumes/status":      volumesStatus,
+		"persistentvolumeclaims":        claims,
+		"persistentvolumeclaims/status": claimsStatus,
 		"replicationcontrollers":        controllers.Controller,
 		"replicationcontrollers/status": controllers.Status,
 		"replicationcontrollers/scale":  controllers.Scale,

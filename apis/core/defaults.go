@@ -15,6 +15,12 @@ func addDefaultingFuncs(scheme *runtime.Scheme) {
 	scheme.AddTypeDefaultingFunc(&corev1.ReplicationController{}, func(obj interface{}) {
 		SetDefaultsReplicationController(obj.(*corev1.ReplicationController))
 	})
+	scheme.AddTypeDefaultingFunc(&corev1.PersistentVolume{}, func(obj interface{}) {
+		SetDefaultsPersistentVolume(obj.(*corev1.PersistentVolume))
+	})
+	scheme.AddTypeDefaultingFunc(&corev1.PersistentVolumeClaim{}, func(obj interface{}) {
+		SetDefaultsPersistentVolumeClaim(obj.(*corev1.PersistentVolumeClaim))
+	})
 	scheme.AddTypeDefaultingFunc(&corev1.Pod{}, func(obj interface{}) { SetDefaultsPod(obj.(*corev1.Pod)) })
 	scheme.AddTypeDefaultingFunc(&corev1.PodTemplate{}, func(obj interface{}) { SetDefaultsPodSpec(&obj.(*corev1.PodTemplate).Template.Spec) })
 }

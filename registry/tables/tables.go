@@ -112,3 +112,36 @@ func Selector(s *metav1.LabelSelector) string {
 	}
 	return sel.String()
 }
+
+// AccessModes prints volume access modes in kubectl's short form (RWO, ...).
+func AccessModes(modes []corev1.PersistentVolumeAccessMode) string {
+	short := map[corev1.PersistentVolumeAccessMode]string{
+		corev1.ReadWriteOnce: "RWO", corev1.ReadOnlyMany: "ROX", corev1.ReadWriteMany: "RWX", corev1.ReadWriteOncePod: "RWOP",
+	}
+	var out []string
+	for _, m := range []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce, corev1.ReadOnlyMany, corev1.ReadWriteMany, corev1.ReadWriteOncePod} {
+		for _, have := range modes {
+			if have == m {
+				out = append(out, short[m])
+				break
+			}
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+// VolumeMode prints a volume mode, <unset> when there is none.
+func VolumeMode(mode *corev1.PersistentVolumeMode) string {
+	if mode == nil {
+		return "<unset>"
+	}
+	return string(*mode)
+}
+
+// OrUnset prints an optional string, <unset> when there is none.
+func OrUnset(s *string) string {
+	if s == nil || *s == "" {
+		return "<unset>"
+	}
+	return *s
+}
