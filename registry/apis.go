@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"go.etcd.io/etcd/client/pkg/v3/transport"
 	appsv1 "k8s.io/api/apps/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -21,6 +22,7 @@ import (
 	"github.com/kybernetes/kybernetes/registry/batch/cronjob"
 	"github.com/kybernetes/kybernetes/registry/batch/job"
 	"github.com/kybernetes/kybernetes/registry/coordination/lease"
+	"github.com/kybernetes/kybernetes/registry/core/componentstatus"
 	"github.com/kybernetes/kybernetes/registry/core/configmap"
 	"github.com/kybernetes/kybernetes/registry/core/endpoints"
 	"github.com/kybernetes/kybernetes/registry/core/event"
@@ -42,11 +44,13 @@ import (
 
 // installAPIs serves every API group: the legacy core group under /api and
 // the named groups under /apis.
-func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.RESTOptionsGetter, o *Options) error {
+func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.RESTOptionsGetter, o *Options, etcdEndpoints []string) error {
 	core, err := coreStorage(optsGetter, o, server.RegisterDestroyFunc)
 	if err != nil {
 		return err
 	}
+	etcdTLS := transport.TLSInfo{TrustedCAFile: o.EtcdCAFile, CertFile: o.EtcdCertFile, KeyFile: o.EtcdKeyFile}
+	core["componentstatuses"] = componentstatus.NewREST(componentstatus.EtcdProbes(etcdEndpoints, etcdTLS))
 	legacy := genericapiserver.NewDefaultAPIGroupInfo("", scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
 	legacy.VersionedResourcesStorageMap["v1"] = core
 	if err := server.InstallLegacyAPIGroup(genericapiserver.DefaultLegacyAPIPrefix, &legacy); err != nil {

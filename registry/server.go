@@ -117,7 +117,7 @@ func (s *Server) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := installAPIs(server, config.RESTOptionsGetter, o); err != nil {
+	if err := installAPIs(server, config.RESTOptionsGetter, o, endpoints); err != nil {
 		return err
 	}
 	_, port, err := config.SecureServing.HostPort()

@@ -7,6 +7,9 @@ import (
 	"testing"
 
 	apidiscoveryv2 "k8s.io/api/apidiscovery/v2"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kybernetes/kybernetes/test/integration/framework"
 )
@@ -89,5 +92,18 @@ func mustHave(t *testing.T, body string, want ...string) {
 		if !strings.Contains(body, w) {
 			t.Fatalf("response lacks %q", w)
 		}
+	}
+}
+
+func TestComponentStatuses(t *testing.T) {
+	list, err := shared.Client.CoreV1().ComponentStatuses().List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Items) != 1 || list.Items[0].Name != "etcd-0" || list.Items[0].Conditions[0].Status != corev1.ConditionTrue {
+		t.Fatalf("component statuses: %+v", list.Items)
+	}
+	if _, err := shared.Client.CoreV1().ComponentStatuses().Get(context.Background(), "nope", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Fatalf("unknown component: %v", err)
 	}
 }
