@@ -18,6 +18,9 @@ import (
 func Run(ctx context.Context, config *rest.Config) error {
 	config = rest.CopyConfig(config)
 	config.UserAgent = "kybernetes-controller-manager"
+	// client-go's default of 5 requests per second makes emptying a
+	// namespace (two requests per resource type) take seconds.
+	config.QPS, config.Burst = 100, 200
 	client, err := kubernetes.NewForConfig(config)
 	if err != nil {
 		return err
