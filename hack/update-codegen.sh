@@ -21,6 +21,7 @@ packages=(
   k8s.io/api/autoscaling/v1
   k8s.io/api/apps/v1
   k8s.io/api/batch/v1
+  k8s.io/api/networking/v1
   k8s.io/api/scheduling/v1alpha3
   k8s.io/apimachinery/pkg/apis/meta/v1
   k8s.io/apimachinery/pkg/runtime

@@ -8,6 +8,7 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/registry/generic"
 	"k8s.io/apiserver/pkg/registry/rest"
@@ -40,6 +41,8 @@ import (
 	"github.com/kybernetes/kybernetes/registry/core/service/allocator"
 	"github.com/kybernetes/kybernetes/registry/core/serviceaccount"
 	eventsevent "github.com/kybernetes/kybernetes/registry/events/event"
+	"github.com/kybernetes/kybernetes/registry/networking/ingress"
+	"github.com/kybernetes/kybernetes/registry/networking/ingressclass"
 )
 
 // installAPIs serves every API group: the legacy core group under /api and
@@ -91,10 +94,23 @@ func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.R
 		"jobs": jobs, "jobs/status": jobsStatus, "cronjobs": cronJobs, "cronjobs/status": cronJobsStatus,
 	}
 
+	ingresses, ingressesStatus, err := ingress.NewREST(optsGetter)
+	if err != nil {
+		return err
+	}
+	ingressClasses, err := ingressclass.NewREST(optsGetter)
+	if err != nil {
+		return err
+	}
+	networkingGroup := genericapiserver.NewDefaultAPIGroupInfo(networkingv1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
+	networkingGroup.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{
+		"ingresses": ingresses, "ingresses/status": ingressesStatus, "ingressclasses": ingressClasses,
+	}
+
 	authentication := genericapiserver.NewDefaultAPIGroupInfo(authenticationv1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
 	authentication.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{"selfsubjectreviews": &selfsubjectreview.REST{}}
 
-	return server.InstallAPIGroups(&appsGroup, &batchGroup, &coordination, &events, &authentication)
+	return server.InstallAPIGroups(&appsGroup, &batchGroup, &networkingGroup, &coordination, &events, &authentication)
 }
 
 func coreStorage(optsGetter generic.RESTOptionsGetter, o *Options, onShutdown func(func())) (map[string]rest.Storage, error) {
@@ -237,6 +253,7 @@ var servedGroupVersions = []schema.GroupVersion{
 	corev1.SchemeGroupVersion,
 	appsv1.SchemeGroupVersion,
 	batchv1.SchemeGroupVersion,
+	networkingv1.SchemeGroupVersion,
 	eventsv1.SchemeGroupVersion,
 	coordinationv1.SchemeGroupVersion,
 	authenticationv1.SchemeGroupVersion,

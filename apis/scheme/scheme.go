@@ -10,6 +10,7 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -25,6 +26,7 @@ import (
 	"github.com/kybernetes/kybernetes/apis/coordination"
 	"github.com/kybernetes/kybernetes/apis/core"
 	"github.com/kybernetes/kybernetes/apis/events"
+	"github.com/kybernetes/kybernetes/apis/networking"
 	"github.com/kybernetes/kybernetes/apis/policy"
 )
 
@@ -47,6 +49,7 @@ var installers = []func(*runtime.Scheme) error{
 	autoscaling.Install,
 	apps.Install,
 	batch.Install,
+	networking.Install,
 }
 
 // externals lists the external versions alone, for NewExternalScheme.
@@ -59,6 +62,7 @@ var externals = []func(*runtime.Scheme) error{
 	autoscalingv1.AddToScheme,
 	appsv1.AddToScheme,
 	batchv1.AddToScheme,
+	networkingv1.AddToScheme,
 }
 
 // NewExternalScheme returns a scheme holding only the external versions of

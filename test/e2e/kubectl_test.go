@@ -424,3 +424,13 @@ spec:
 		t.Fatalf("get ds:\n%v", rows)
 	}
 }
+
+func TestIngressesWithKubectl(t *testing.T) {
+	ns := namespace(t, "e2e-ingress")
+	mustContain(t, k(t, "-n", ns, "create", "ingress", "shop", "--class=nginx", "--rule=shop.example.com/*=web:80,tls=shop-cert"),
+		"ingress.networking.k8s.io/shop created")
+	rows := fields(k(t, "-n", ns, "get", "ing"))
+	if strings.Join(rows[0], " ") != "NAME CLASS HOSTS ADDRESS PORTS AGE" || strings.Join(rows[1][:5], " ") != "shop nginx shop.example.com 80, 443" {
+		t.Fatalf("get ingress:\n%v", rows)
+	}
+}
