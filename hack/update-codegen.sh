@@ -19,6 +19,7 @@ packages=(
   k8s.io/api/authentication/v1
   k8s.io/api/policy/v1
   k8s.io/api/autoscaling/v1
+  k8s.io/api/autoscaling/v2
   k8s.io/api/apps/v1
   k8s.io/api/batch/v1
   k8s.io/api/networking/v1

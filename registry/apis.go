@@ -4,6 +4,8 @@ import (
 	"go.etcd.io/etcd/client/pkg/v3/transport"
 	appsv1 "k8s.io/api/apps/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -20,6 +22,7 @@ import (
 	"github.com/kybernetes/kybernetes/registry/apps/deployment"
 	"github.com/kybernetes/kybernetes/registry/apps/replicaset"
 	"github.com/kybernetes/kybernetes/registry/authentication/selfsubjectreview"
+	"github.com/kybernetes/kybernetes/registry/autoscaling/horizontalpodautoscaler"
 	"github.com/kybernetes/kybernetes/registry/batch/cronjob"
 	"github.com/kybernetes/kybernetes/registry/batch/job"
 	"github.com/kybernetes/kybernetes/registry/coordination/lease"
@@ -107,10 +110,22 @@ func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.R
 		"ingresses": ingresses, "ingresses/status": ingressesStatus, "ingressclasses": ingressClasses,
 	}
 
+	autoscalers, autoscalersStatus, err := horizontalpodautoscaler.NewREST(optsGetter)
+	if err != nil {
+		return err
+	}
+	autoscalingGroup := genericapiserver.NewDefaultAPIGroupInfo(autoscalingv2.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
+	// One store of v2 objects serves both versions; v1 is converted by hand.
+	for _, version := range []string{"v2", "v1"} {
+		autoscalingGroup.VersionedResourcesStorageMap[version] = map[string]rest.Storage{
+			"horizontalpodautoscalers": autoscalers, "horizontalpodautoscalers/status": autoscalersStatus,
+		}
+	}
+
 	authentication := genericapiserver.NewDefaultAPIGroupInfo(authenticationv1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
 	authentication.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{"selfsubjectreviews": &selfsubjectreview.REST{}}
 
-	return server.InstallAPIGroups(&appsGroup, &batchGroup, &networkingGroup, &coordination, &events, &authentication)
+	return server.InstallAPIGroups(&appsGroup, &batchGroup, &autoscalingGroup, &networkingGroup, &coordination, &events, &authentication)
 }
 
 func coreStorage(optsGetter generic.RESTOptionsGetter, o *Options, onShutdown func(func())) (map[string]rest.Storage, error) {
@@ -253,6 +268,8 @@ var servedGroupVersions = []schema.GroupVersion{
 	corev1.SchemeGroupVersion,
 	appsv1.SchemeGroupVersion,
 	batchv1.SchemeGroupVersion,
+	autoscalingv2.SchemeGroupVersion,
+	autoscalingv1.SchemeGroupVersion,
 	networkingv1.SchemeGroupVersion,
 	eventsv1.SchemeGroupVersion,
 	coordinationv1.SchemeGroupVersion,

@@ -406,6 +406,14 @@ func TestDeploymentsWithKubectl(t *testing.T) {
 	}
 	mustContain(t, k(t, "-n", ns, "get", "all"), "deployment.apps/web")
 
+	mustContain(t, k(t, "-n", ns, "autoscale", "deployment", "web", "--max=5", "--cpu-percent=60"),
+		"horizontalpodautoscaler.autoscaling/web autoscaled")
+	rows = fields(k(t, "-n", ns, "get", "hpa"))
+	if strings.Join(rows[0], " ") != "NAME REFERENCE TARGETS MINPODS MAXPODS REPLICAS AGE" ||
+		strings.Join(rows[1][:7], " ") != "web Deployment/web cpu: <unknown>/60% 1 5 0" {
+		t.Fatalf("get hpa:\n%v", rows)
+	}
+
 	ds := `apiVersion: apps/v1
 kind: DaemonSet
 metadata: {name: agent}
