@@ -9,6 +9,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -43,6 +44,7 @@ import (
 	"github.com/kybernetes/kybernetes/registry/core/service"
 	"github.com/kybernetes/kybernetes/registry/core/service/allocator"
 	"github.com/kybernetes/kybernetes/registry/core/serviceaccount"
+	"github.com/kybernetes/kybernetes/registry/discovery/endpointslice"
 	eventsevent "github.com/kybernetes/kybernetes/registry/events/event"
 	"github.com/kybernetes/kybernetes/registry/networking/ingress"
 	"github.com/kybernetes/kybernetes/registry/networking/ingressclass"
@@ -122,10 +124,17 @@ func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.R
 		}
 	}
 
+	slices, err := endpointslice.NewREST(optsGetter)
+	if err != nil {
+		return err
+	}
+	discoveryGroup := genericapiserver.NewDefaultAPIGroupInfo(discoveryv1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
+	discoveryGroup.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{"endpointslices": slices}
+
 	authentication := genericapiserver.NewDefaultAPIGroupInfo(authenticationv1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
 	authentication.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{"selfsubjectreviews": &selfsubjectreview.REST{}}
 
-	return server.InstallAPIGroups(&appsGroup, &batchGroup, &autoscalingGroup, &networkingGroup, &coordination, &events, &authentication)
+	return server.InstallAPIGroups(&appsGroup, &batchGroup, &autoscalingGroup, &networkingGroup, &discoveryGroup, &coordination, &events, &authentication)
 }
 
 func coreStorage(optsGetter generic.RESTOptionsGetter, o *Options, onShutdown func(func())) (map[string]rest.Storage, error) {
@@ -271,6 +280,7 @@ var servedGroupVersions = []schema.GroupVersion{
 	autoscalingv2.SchemeGroupVersion,
 	autoscalingv1.SchemeGroupVersion,
 	networkingv1.SchemeGroupVersion,
+	discoveryv1.SchemeGroupVersion,
 	eventsv1.SchemeGroupVersion,
 	coordinationv1.SchemeGroupVersion,
 	authenticationv1.SchemeGroupVersion,

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -14,6 +15,7 @@ import (
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/klog/v2"
+	"k8s.io/utils/ptr"
 )
 
 // SystemNamespaces exist in every cluster from its first start.
@@ -85,6 +87,34 @@ func (b *bootstrap) ensure(ctx context.Context, client kubernetes.Interface) err
 		// A restart on another address or port: point the service at it.
 		existing.Subsets = endpoints.Subsets
 		_, err = client.CoreV1().Endpoints(meta.Namespace).Update(ctx, existing, metav1.UpdateOptions{})
+	}
+	if err != nil {
+		return err
+	}
+	return b.ensureEndpointSlice(ctx, client)
+}
+
+// ensureEndpointSlice keeps the kubernetes EndpointSlice, which proxies
+// read instead of Endpoints, pointing at this server.
+func (b *bootstrap) ensureEndpointSlice(ctx context.Context, client kubernetes.Interface) error {
+	addressType := discoveryv1.AddressTypeIPv4
+	if b.advertiseIP.To4() == nil {
+		addressType = discoveryv1.AddressTypeIPv6
+	}
+	slice := &discoveryv1.EndpointSlice{
+		ObjectMeta:  metav1.ObjectMeta{Name: "kubernetes", Namespace: metav1.NamespaceDefault, Labels: map[string]string{discoveryv1.LabelServiceName: "kubernetes"}},
+		AddressType: addressType,
+		Endpoints:   []discoveryv1.Endpoint{{Addresses: []string{b.advertiseIP.String()}, Conditions: discoveryv1.EndpointConditions{Ready: ptr.To(true)}}},
+		Ports:       []discoveryv1.EndpointPort{{Name: ptr.To("https"), Port: ptr.To(int32(b.port)), Protocol: ptr.To(corev1.ProtocolTCP)}},
+	}
+	slices := client.DiscoveryV1().EndpointSlices(metav1.NamespaceDefault)
+	existing, err := slices.Get(ctx, slice.Name, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		_, err = slices.Create(ctx, slice, metav1.CreateOptions{})
+	case err == nil && (!apiequality.Semantic.DeepEqual(existing.Endpoints, slice.Endpoints) || !apiequality.Semantic.DeepEqual(existing.Ports, slice.Ports)):
+		existing.Endpoints, existing.Ports = slice.Endpoints, slice.Ports
+		_, err = slices.Update(ctx, existing, metav1.UpdateOptions{})
 	}
 	return err
 }

@@ -10,6 +10,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -26,6 +27,7 @@ import (
 	"github.com/kybernetes/kybernetes/apis/batch"
 	"github.com/kybernetes/kybernetes/apis/coordination"
 	"github.com/kybernetes/kybernetes/apis/core"
+	"github.com/kybernetes/kybernetes/apis/discovery"
 	"github.com/kybernetes/kybernetes/apis/events"
 	"github.com/kybernetes/kybernetes/apis/networking"
 	"github.com/kybernetes/kybernetes/apis/policy"
@@ -51,6 +53,7 @@ var installers = []func(*runtime.Scheme) error{
 	apps.Install,
 	batch.Install,
 	networking.Install,
+	discovery.Install,
 }
 
 // externals lists the external versions alone, for NewExternalScheme.
@@ -65,6 +68,7 @@ var externals = []func(*runtime.Scheme) error{
 	appsv1.AddToScheme,
 	batchv1.AddToScheme,
 	networkingv1.AddToScheme,
+	discoveryv1.AddToScheme,
 }
 
 // NewExternalScheme returns a scheme holding only the external versions of

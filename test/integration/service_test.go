@@ -8,10 +8,12 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
 )
 
 func webService(name string, typ corev1.ServiceType) *corev1.Service {
@@ -198,4 +200,32 @@ func TestKubernetesService(t *testing.T) {
 	if addr != host || fmt.Sprint(ep.Subsets[0].Ports[0].Port) != port {
 		t.Fatalf("kubernetes endpoints %s:%d, server at %s:%s", addr, ep.Subsets[0].Ports[0].Port, host, port)
 	}
+	slice, err := shared.Client.DiscoveryV1().EndpointSlices("default").Get(ctx, "kubernetes", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slice.Endpoints[0].Addresses[0] != host || fmt.Sprint(*slice.Ports[0].Port) != port || slice.Labels["kubernetes.io/service-name"] != "kubernetes" {
+		t.Fatalf("kubernetes endpoint slice: %+v", slice)
+	}
+}
+
+func TestEndpointSliceValidation(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	slices := shared.Client.DiscoveryV1().EndpointSlices(ns)
+	_, err := slices.Create(ctx, &discoveryv1.EndpointSlice{
+		ObjectMeta:  metav1.ObjectMeta{Name: "web-abc"},
+		AddressType: discoveryv1.AddressTypeIPv4,
+		Endpoints:   []discoveryv1.Endpoint{{Addresses: []string{"10.244.0.7"}}},
+		Ports:       []discoveryv1.EndpointPort{{Name: ptr.To("http"), Port: ptr.To[int32](8080)}},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = slices.Create(ctx, &discoveryv1.EndpointSlice{
+		ObjectMeta:  metav1.ObjectMeta{Name: "web-bad"},
+		AddressType: discoveryv1.AddressTypeIPv4,
+		Endpoints:   []discoveryv1.Endpoint{{Addresses: []string{"fd00::1"}}},
+	}, metav1.CreateOptions{})
+	assertInvalid(t, err, "endpoints[0].addresses[0]")
 }
