@@ -16,6 +16,7 @@ import (
 	"k8s.io/apiserver/pkg/registry/generic"
 	"k8s.io/apiserver/pkg/registry/rest"
 	genericapiserver "k8s.io/apiserver/pkg/server"
+	"k8s.io/klog/v2"
 
 	"github.com/kybernetes/kybernetes/apis/scheme"
 	"github.com/kybernetes/kybernetes/registry/apps/controllerrevision"
@@ -53,7 +54,17 @@ import (
 // installAPIs serves every API group: the legacy core group under /api and
 // the named groups under /apis.
 func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.RESTOptionsGetter, o *Options, etcdEndpoints []string) error {
-	core, err := coreStorage(optsGetter, o, server.RegisterDestroyFunc)
+	core, repair, err := coreStorage(optsGetter, o, server.RegisterDestroyFunc)
+	if err != nil {
+		return err
+	}
+	err = server.AddPostStartHook("kybernetes-service-allocator-repair", func(ctx genericapiserver.PostStartHookContext) error {
+		if err := repair.RunOnce(ctx); err != nil {
+			klog.ErrorS(err, "first repair of service allocations")
+		}
+		go repair.Run(ctx, o.ServiceRepairInterval)
+		return nil
+	})
 	if err != nil {
 		return err
 	}
@@ -137,77 +148,78 @@ func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.R
 	return server.InstallAPIGroups(&appsGroup, &batchGroup, &autoscalingGroup, &networkingGroup, &discoveryGroup, &coordination, &events, &authentication)
 }
 
-func coreStorage(optsGetter generic.RESTOptionsGetter, o *Options, onShutdown func(func())) (map[string]rest.Storage, error) {
+func coreStorage(optsGetter generic.RESTOptionsGetter, o *Options, onShutdown func(func())) (map[string]rest.Storage, *allocator.Repair, error) {
 	namespaces, namespaceStatus, namespaceFinalize, err := namespace.NewREST(optsGetter)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	configMaps, err := configmap.NewREST(optsGetter)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	secrets, err := secret.NewREST(optsGetter)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	serviceAccounts, err := serviceaccount.NewREST(optsGetter)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	events, err := event.NewREST(optsGetter)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	pods, err := pod.NewStorage(optsGetter)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ips, err := allocator.NewIPRange(optsGetter, o.serviceCIDR())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	onShutdown(ips.Destroy)
 	ports, err := allocator.NewPortRange(optsGetter, o.ServiceNodePortRange)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	onShutdown(ports.Destroy)
 	services, servicesStatus, err := service.NewREST(optsGetter, ips, ports)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	endpointsStorage, err := endpoints.NewREST(optsGetter)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	nodes, nodesStatus, err := node.NewREST(optsGetter)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	controllers, err := replicationcontroller.NewStorage(optsGetter)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	podTemplates, err := podtemplate.NewREST(optsGetter)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	limitRanges, err := limitrange.NewREST(optsGetter)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	quotas, quotasStatus, err := resourcequota.NewREST(optsGetter)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	volumes, volumesStatus, err := persistentvolume.NewREST(optsGetter)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	claims, claimsStatus, err := persistentvolumeclaim.NewREST(optsGetter)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	repair := allocator.NewRepair(ips, ports, services.ListAll)
 	return map[string]rest.Storage{
 		"namespaces":                    namespaces,
 		"namespaces/status":             namespaceStatus,
@@ -237,7 +249,7 @@ func coreStorage(optsGetter generic.RESTOptionsGetter, o *Options, onShutdown fu
 		"replicationcontrollers":        controllers.Controller,
 		"replicationcontrollers/status": controllers.Status,
 		"replicationcontrollers/scale":  controllers.Scale,
-	}, nil
+	}, repair, nil
 }
 
 func appsStorage(optsGetter generic.RESTOptionsGetter) (map[string]rest.Storage, error) {

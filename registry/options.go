@@ -32,6 +32,10 @@ type Options struct {
 
 	ServiceClusterIPRange string
 	ServiceNodePortRange  utilnet.PortRange
+	// ServiceRepairInterval is how often the cluster IP and node port
+	// allocations are checked against the stored services (no flag: tests
+	// shorten it).
+	ServiceRepairInterval time.Duration
 	TokenAuthFile         string
 }
 
@@ -49,6 +53,7 @@ func NewOptions() *Options {
 		ServiceClusterIPRange:  "10.96.0.0/12",
 		ServiceNodePortRange:   utilnet.PortRange{Base: 30000, Size: 2768},
 		EtcdCompactionInterval: 5 * time.Minute,
+		ServiceRepairInterval:  3 * time.Minute,
 	}
 }
 

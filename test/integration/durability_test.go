@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -24,6 +25,12 @@ func TestObjectsSurviveRestart(t *testing.T) {
 	}
 	secret, err := first.Client.CoreV1().Secrets("default").Create(ctx, &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Name: "persistent"}, Data: map[string][]byte{"k": []byte("v")}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	svc, err := first.Client.CoreV1().Services("default").Create(ctx, &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "persistent"},
+		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeNodePort, Ports: []corev1.ServicePort{{Port: 80}}}}, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,6 +58,16 @@ func TestObjectsSurviveRestart(t *testing.T) {
 	}
 	if gotSecret.ResourceVersion != secret.ResourceVersion || string(gotSecret.Data["k"]) != "v" {
 		t.Fatalf("secret after restart: rv %s data %v", gotSecret.ResourceVersion, gotSecret.Data)
+	}
+
+	// Allocations survive the restart: the service's IP and node port are
+	// still taken.
+	clash := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "clash"},
+		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeNodePort, ClusterIP: svc.Spec.ClusterIP,
+			Ports: []corev1.ServicePort{{Port: 80, NodePort: svc.Spec.Ports[0].NodePort}}}}
+	_, err = second.Client.CoreV1().Services("default").Create(ctx, clash, metav1.CreateOptions{})
+	if !strings.Contains(fmt.Sprint(err), "already allocated") {
+		t.Fatalf("creating a service on the IP and node port of one from before the restart: %v", err)
 	}
 
 	// The new server's watch cache starts after the configmap's version: a

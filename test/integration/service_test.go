@@ -6,13 +6,16 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/utils/ptr"
 )
 
@@ -228,4 +231,68 @@ func TestEndpointSliceValidation(t *testing.T) {
 		Endpoints:   []discoveryv1.Endpoint{{Addresses: []string{"fd00::1"}}},
 	}, metav1.CreateOptions{})
 	assertInvalid(t, err, "endpoints[0].addresses[0]")
+}
+
+// Concurrent creates never share a cluster IP or node port.
+func TestConcurrentServiceAllocation(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	services := shared.Client.CoreV1().Services(ns)
+	const n = 50
+	type result struct {
+		svc *corev1.Service
+		err error
+	}
+	results := make(chan result, n)
+	for i := range n {
+		go func() {
+			svc, err := services.Create(ctx, &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("svc-%02d", i)},
+				Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeNodePort, Ports: []corev1.ServicePort{{Port: 80}}}}, metav1.CreateOptions{})
+			results <- result{svc, err}
+		}()
+	}
+	ips, ports := map[string]bool{}, map[int32]bool{}
+	for range n {
+		r := <-results
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		ips[r.svc.Spec.ClusterIP] = true
+		ports[r.svc.Spec.Ports[0].NodePort] = true
+	}
+	if len(ips) != n || len(ports) != n {
+		t.Fatalf("%d concurrent services got %d distinct IPs and %d distinct node ports", n, len(ips), len(ports))
+	}
+}
+
+// A service that vanished without releasing its IP (a crash between store
+// and release, simulated by deleting it from etcd behind the server's back)
+// has its IP freed by the repair loop.
+func TestAllocationRepairFreesLeaks(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	services := shared.Client.CoreV1().Services(ns)
+	svc, err := services.Create(ctx, webService("leaky", corev1.ServiceTypeNodePort), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	etcd, err := clientv3.New(clientv3.Config{Endpoints: shared.EtcdEndpoints, DialTimeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer etcd.Close()
+	deleted, err := etcd.Delete(ctx, "/registry/services/"+ns+"/leaky")
+	if err != nil || deleted.Deleted != 1 {
+		t.Fatalf("deleting the service from etcd: %v, %d keys", err, deleted.Deleted)
+	}
+	again := webService("again", corev1.ServiceTypeNodePort)
+	again.Spec.ClusterIP = svc.Spec.ClusterIP
+	again.Spec.Ports[0].NodePort = svc.Spec.Ports[0].NodePort
+	err = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		_, err := services.Create(ctx, again, metav1.CreateOptions{})
+		return err == nil, nil
+	})
+	if err != nil {
+		t.Fatalf("leaked IP %s and node port %d were not freed", svc.Spec.ClusterIP, svc.Spec.Ports[0].NodePort)
+	}
 }

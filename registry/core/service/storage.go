@@ -11,10 +11,12 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/generic"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/util/dryrun"
@@ -118,6 +120,16 @@ func (r *REST) beginUpdate(ctx context.Context, obj, oldObj runtime.Object, opti
 		return nil, err
 	}
 	return a.finish, nil
+}
+
+// ListAll returns every service in the cluster, read from etcd, for the
+// allocation repair loop.
+func (r *REST) ListAll(ctx context.Context) ([]corev1.Service, error) {
+	obj, err := r.Store.List(genericapirequest.WithNamespace(ctx, metav1.NamespaceAll), &metainternalversion.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return obj.(*corev1.ServiceList).Items, nil
 }
 
 func (r *REST) afterDelete(obj runtime.Object, options *metav1.DeleteOptions) {

@@ -53,6 +53,7 @@ func Start(t testing.TB, setup Setup) *Server {
 	opts.BindAddress = net.IPv4(127, 0, 0, 1)
 	opts.SecurePort = 0
 	opts.TokenAuthFile = setup.TokenAuthFile
+	opts.ServiceRepairInterval = 300 * time.Millisecond
 	if setup.CompactionInterval > 0 {
 		opts.EtcdCompactionInterval = setup.CompactionInterval
 	}
