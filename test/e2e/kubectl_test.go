@@ -442,3 +442,38 @@ func TestIngressesWithKubectl(t *testing.T) {
 		t.Fatalf("get ingress:\n%v", rows)
 	}
 }
+
+func TestJobsCronJobsAndDescribe(t *testing.T) {
+	ns := namespace(t, "e2e-batch")
+	mustContain(t, k(t, "-n", ns, "create", "job", "pi", "--image=perl:5.34", "--", "perl", "-e", "print 1"), "job.batch/pi created")
+	rows := fields(k(t, "-n", ns, "get", "jobs"))
+	if strings.Join(rows[0], " ") != "NAME STATUS COMPLETIONS DURATION AGE" || strings.Join(rows[1][:3], " ") != "pi Running 0/1" {
+		t.Fatalf("get jobs:\n%v", rows)
+	}
+	mustContain(t, k(t, "-n", ns, "create", "cronjob", "nightly", "--image=busybox:1.36", "--schedule=0 3 * * *"), "cronjob.batch/nightly created")
+	rows = fields(k(t, "-n", ns, "get", "cronjobs"))
+	if strings.Join(rows[0], " ") != "NAME SCHEDULE TIMEZONE SUSPEND ACTIVE LAST SCHEDULE AGE" ||
+		strings.Join(rows[1][:10], " ") != "nightly 0 3 * * * <none> False 0 <none>" {
+		t.Fatalf("get cronjobs:\n%v", rows)
+	}
+	errOut := kFails(t, "", "-n", ns, "create", "cronjob", "broken", "--image=busybox", "--schedule=61 * * * *")
+	mustContain(t, errOut, "spec.schedule")
+
+	k(t, "-n", ns, "create", "deployment", "web", "--image=nginx:1.27")
+	k(t, "-n", ns, "expose", "deployment", "web", "--port=80")
+	mustContain(t, k(t, "-n", ns, "describe", "deploy", "web"), "Replicas:", "StrategyType:           RollingUpdate", "RollingUpdateStrategy:  25% max unavailable, 25% max surge")
+	mustContain(t, k(t, "-n", ns, "describe", "svc", "web"), "Type:                     ClusterIP", "IP Families:              IPv4", "Port:                     <unset>  80/TCP")
+	mustContain(t, k(t, "-n", ns, "describe", "job", "pi"), "Completions:      1", "Parallelism:      1")
+}
+
+func TestTaintsAndUncordon(t *testing.T) {
+	node := "apiVersion: v1\nkind: Node\nmetadata:\n  name: e2e-taints\n"
+	kIn(t, node, "create", "-f", "-")
+	t.Cleanup(func() { _, _, _ = kubectl(t, "", nil, "delete", "node", "e2e-taints") })
+	mustContain(t, k(t, "taint", "nodes", "e2e-taints", "dedicated=db:NoSchedule"), "node/e2e-taints tainted")
+	mustContain(t, k(t, "cordon", "e2e-taints"), "node/e2e-taints cordoned")
+	mustContain(t, k(t, "uncordon", "e2e-taints"), "node/e2e-taints uncordoned")
+	out := k(t, "describe", "node", "e2e-taints")
+	mustContain(t, out, "Taints:             dedicated=db:NoSchedule", "Unschedulable:      false")
+	mustContain(t, kFails(t, "", "taint", "nodes", "e2e-taints", "bad=x:Sometimes"), "invalid taint effect")
+}

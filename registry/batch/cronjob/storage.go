@@ -62,7 +62,14 @@ var table = tables.New([]metav1.TableColumnDefinition{
 		last = tables.Since(*cj.Status.LastScheduleTime)
 	}
 	names, images := tables.Containers(&cj.Spec.JobTemplate.Spec.Template.Spec)
-	return []interface{}{cj.Name, cj.Spec.Schedule, ptr.Deref(cj.Spec.TimeZone, "<none>"), ptr.Deref(cj.Spec.Suspend, false),
+	suspend := "<unset>"
+	if cj.Spec.Suspend != nil {
+		suspend = "False"
+		if *cj.Spec.Suspend {
+			suspend = "True"
+		}
+	}
+	return []interface{}{cj.Name, cj.Spec.Schedule, ptr.Deref(cj.Spec.TimeZone, "<none>"), suspend,
 		int64(len(cj.Status.Active)), last, tables.Since(cj.CreationTimestamp), names, images,
 		strings.TrimSpace(tables.Selector(cj.Spec.JobTemplate.Spec.Selector))}
 })
