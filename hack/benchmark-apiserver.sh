@@ -5,15 +5,17 @@
 #   1. kube-apiserver on an external etcd (the baseline)
 #   2. kybernetes apiserver on the same kind of external etcd
 #   3. kybernetes server with its embedded etcd (what users run)
-# The load is hack/loadtest: CLIENTS concurrent clients cycling configmap
-# create/get/update/list/delete for DURATION. Both servers authenticate the
-# same static token as system:masters.
+# The load is hack/loadtest: CLIENTS concurrent clients cycling
+# create/get/update/list/delete of each of RESOURCES (configmaps, ~2 KB
+# pods, services) for DURATION each. Both servers authenticate the same
+# static token as system:masters.
 #
-#   CLIENTS=8 DURATION=20s hack/benchmark-apiserver.sh
+#   CLIENTS=8 DURATION=20s RESOURCES="configmaps pods services" hack/benchmark-apiserver.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 clients=${CLIENTS:-8}
 duration=${DURATION:-20s}
+resources=${RESOURCES:-configmaps pods services}
 
 hack/build-baseline.sh >/dev/null
 make build >/dev/null
@@ -63,9 +65,12 @@ start_etcd() { # dir -> prints client url
 }
 
 measure() { # name kubeconfig pid
-  echo "== $1"
-  _output/bin/loadtest --kubeconfig "$2" --clients "$clients" --duration "$duration" | tee "$work/$1.txt"
-  echo "server RSS after load: $(( $(ps -o rss= -p "$3") / 1024 )) MiB" | tee -a "$work/$1.txt"
+  for resource in $resources; do
+    echo "== $1: $resource"
+    _output/bin/loadtest --kubeconfig "$2" --resource "$resource" --namespace "bench-$resource" \
+      --clients "$clients" --duration "$duration" | tee "$work/$1-$resource.txt"
+  done
+  echo "== $1: server RSS after load: $(( $(ps -o rss= -p "$3") / 1024 )) MiB"
   kill "$3"; wait "$3" 2>/dev/null || true
 }
 
@@ -104,8 +109,11 @@ kubeconfig_for "https://127.0.0.1:$port" "$work/kyb-embedded.kubeconfig"
 wait_ready "$work/kyb-embedded.kubeconfig"
 measure kybernetes-embedded-etcd "$work/kyb-embedded.kubeconfig" "$pid"
 
-echo "== throughput, all operations, relative to kube-apiserver"
-base=$(awk '$1=="all"{print $3}' "$work/kube-apiserver.txt")
-for name in kube-apiserver kybernetes-external-etcd kybernetes-embedded-etcd; do
-  awk -v n="$name" -v b="$base" '$1=="all"{printf "%-26s %6d ops/s  %.2fx\n", n, $3, $3/b}' "$work/$name.txt"
+echo "== throughput of all operations, and create p99, relative to kube-apiserver"
+for resource in $resources; do
+  base=$(awk '$1=="all"{print $3}' "$work/kube-apiserver-$resource.txt")
+  for name in kube-apiserver kybernetes-external-etcd kybernetes-embedded-etcd; do
+    awk -v n="$name" -v r="$resource" -v b="$base" '
+      $1=="create"{p99=$5} $1=="all"{printf "%-11s %-26s %6d ops/s  %.2fx   create p99 %s\n", r, n, $3, $3/b, p99}' "$work/$name-$resource.txt"
+  done
 done

@@ -1,10 +1,11 @@
 // Command loadtest drives N concurrent clients against any cluster (a
-// kubeconfig) through a cycle of configmap create, get, update, list and
-// delete, and prints the throughput and the p50/p99 latency of each
-// operation. Run it against kybernetes and a stock kube-apiserver in the same
-// session to compare them as ratios.
+// kubeconfig) through a cycle of create, get, update, list and delete of one
+// resource (configmaps, ~2 KB pods, or services), and prints the throughput
+// and the p50/p99 latency of each operation. Run it against kybernetes and a
+// stock kube-apiserver in the same session to compare them as ratios
+// (hack/benchmark-apiserver.sh does).
 //
-//	go run ./hack/loadtest --kubeconfig /tmp/kyb/admin.kubeconfig --clients 8 --duration 20s
+//	go run ./hack/loadtest --kubeconfig /tmp/kyb/admin.kubeconfig --resource pods --clients 8 --duration 20s
 package main
 
 import (
@@ -34,14 +35,15 @@ func main() {
 	duration := flag.Duration("duration", 20*time.Second, "how long to run")
 	maxCycles := flag.Int("max-cycles", 100000, "stop each client after this many cycles")
 	namespace := flag.String("namespace", "loadtest", "namespace to work in (created if missing, deleted after)")
+	resource := flag.String("resource", "configmaps", "what to load: configmaps, pods or services")
 	flag.Parse()
-	if err := run(*kubeconfig, *namespace, *clients, *maxCycles, *duration); err != nil {
+	if err := run(*kubeconfig, *namespace, *resource, *clients, *maxCycles, *duration); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(1)
 	}
 }
 
-func run(kubeconfig, namespace string, clients, maxCycles int, duration time.Duration) error {
+func run(kubeconfig, namespace, resource string, clients, maxCycles int, duration time.Duration) error {
 	config, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
 	if err != nil {
 		return err
@@ -69,7 +71,12 @@ func run(kubeconfig, namespace string, clients, maxCycles int, duration time.Dur
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i], errs[i] = runClient(ctx, client, namespace, i, maxCycles)
+			w, err := newWorkload(resource, client, namespace)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			results[i], errs[i] = runClient(ctx, w, i, maxCycles)
 		}()
 	}
 	wg.Wait()
@@ -83,46 +90,32 @@ func run(kubeconfig, namespace string, clients, maxCycles int, duration time.Dur
 	return nil
 }
 
-// runClient repeats the cycle on its own configmaps until ctx ends.
-func runClient(ctx context.Context, client kubernetes.Interface, namespace string, id, maxCycles int) (map[string][]time.Duration, error) {
-	cms := client.CoreV1().ConfigMaps(namespace)
+// runClient repeats the cycle on its own objects until ctx ends.
+func runClient(ctx context.Context, w workload, id, maxCycles int) (map[string][]time.Duration, error) {
 	latencies := map[string][]time.Duration{}
-	timed := func(op string, f func() error) error {
-		t := time.Now()
-		err := f()
-		latencies[op] = append(latencies[op], time.Since(t))
-		return err
-	}
 	for cycle := 0; cycle < maxCycles && ctx.Err() == nil; cycle++ {
 		name := fmt.Sprintf("load-%d-%d", id, cycle)
-		var cm *corev1.ConfigMap
 		steps := []struct {
 			op string
 			f  func() error
 		}{
-			{"create", func() (err error) {
-				cm, err = cms.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name},
-					Data: map[string]string{"cycle": fmt.Sprint(cycle)}}, metav1.CreateOptions{})
-				return err
-			}},
-			{"get", func() (err error) { cm, err = cms.Get(ctx, name, metav1.GetOptions{}); return err }},
-			{"update", func() (err error) {
-				cm.Data["updated"] = "yes"
-				_, err = cms.Update(ctx, cm, metav1.UpdateOptions{})
-				return err
-			}},
-			{"list", func() error { _, err := cms.List(ctx, metav1.ListOptions{Limit: 50}); return err }},
-			{"delete", func() error { return cms.Delete(ctx, name, metav1.DeleteOptions{}) }},
+			{"create", func() error { return w.create(ctx, name) }},
+			{"get", func() error { return w.get(ctx, name) }},
+			{"update", func() error { return w.update(ctx, name) }},
+			{"list", func() error { return w.list(ctx) }},
+			{"delete", func() error { return w.delete(ctx, name) }},
 		}
 		for _, step := range steps {
-			if err := timed(step.op, step.f); err != nil {
+			start := time.Now()
+			err := step.f()
+			if err != nil {
 				if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
 					// The deadline cut this request short: not a server error.
-					latencies[step.op] = latencies[step.op][:len(latencies[step.op])-1]
 					return latencies, nil
 				}
 				return nil, fmt.Errorf("%s %s: %w", step.op, name, err)
 			}
+			latencies[step.op] = append(latencies[step.op], time.Since(start))
 		}
 	}
 	return latencies, nil
