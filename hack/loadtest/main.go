@@ -60,6 +60,13 @@ func run(kubeconfig, namespace, resource string, clients, maxCycles int, duratio
 		return err
 	}
 	defer client.CoreV1().Namespaces().Delete(context.Background(), namespace, metav1.DeleteOptions{})
+	// kube-apiserver's ServiceAccount admission refuses pods in a namespace
+	// without a default service account, which a cluster's controller
+	// manager would have made; a bare API server has none.
+	_, err = client.CoreV1().ServiceAccounts(namespace).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}, metav1.CreateOptions{})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		return err
+	}
 
 	ctx, cancel := context.WithTimeout(ctx, duration)
 	defer cancel()
