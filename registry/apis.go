@@ -1,6 +1,11 @@
 package registry
 
 import (
+	"context"
+	"crypto/tls"
+	"net/http"
+	"path/filepath"
+
 	"go.etcd.io/etcd/client/pkg/v3/transport"
 	appsv1 "k8s.io/api/apps/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
@@ -12,7 +17,9 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	utilnet "k8s.io/apimachinery/pkg/util/net"
 	"k8s.io/apiserver/pkg/registry/generic"
 	"k8s.io/apiserver/pkg/registry/rest"
 	genericapiserver "k8s.io/apiserver/pkg/server"
@@ -49,6 +56,7 @@ import (
 	eventsevent "github.com/kybernetes/kybernetes/registry/events/event"
 	"github.com/kybernetes/kybernetes/registry/networking/ingress"
 	"github.com/kybernetes/kybernetes/registry/networking/ingressclass"
+	"github.com/kybernetes/kybernetes/registry/pki"
 )
 
 // installAPIs serves every API group: the legacy core group under /api and
@@ -169,7 +177,15 @@ func coreStorage(optsGetter generic.RESTOptionsGetter, o *Options, onShutdown fu
 	if err != nil {
 		return nil, nil, err
 	}
-	pods, err := pod.NewStorage(optsGetter)
+	nodes, nodesStatus, err := node.NewREST(optsGetter)
+	if err != nil {
+		return nil, nil, err
+	}
+	kubelet, err := kubeletClient(o, nodes)
+	if err != nil {
+		return nil, nil, err
+	}
+	pods, err := pod.NewStorage(optsGetter, kubelet)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -188,10 +204,6 @@ func coreStorage(optsGetter generic.RESTOptionsGetter, o *Options, onShutdown fu
 		return nil, nil, err
 	}
 	endpointsStorage, err := endpoints.NewREST(optsGetter)
-	if err != nil {
-		return nil, nil, err
-	}
-	nodes, nodesStatus, err := node.NewREST(optsGetter)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -232,12 +244,18 @@ func coreStorage(optsGetter generic.RESTOptionsGetter, o *Options, onShutdown fu
 		"pods/status":                   pods.Status,
 		"pods/binding":                  pods.Binding,
 		"pods/eviction":                 pods.Eviction,
+		"pods/log":                      pods.Log,
+		"pods/exec":                     pods.Exec,
+		"pods/attach":                   pods.Attach,
+		"pods/portforward":              pods.PortForward,
 		"bindings":                      pods.Bindings,
 		"services":                      services,
 		"services/status":               servicesStatus,
+		"services/proxy":                serviceProxy(services, endpointsStorage),
 		"endpoints":                     endpointsStorage,
 		"nodes":                         nodes,
 		"nodes/status":                  nodesStatus,
+		"nodes/proxy":                   &node.ProxyREST{Locate: kubelet.Endpoint, Transport: kubelet.Transport},
 		"podtemplates":                  podTemplates,
 		"limitranges":                   limitRanges,
 		"resourcequotas":                quotas,
@@ -296,4 +314,43 @@ var servedGroupVersions = []schema.GroupVersion{
 	eventsv1.SchemeGroupVersion,
 	coordinationv1.SchemeGroupVersion,
 	authenticationv1.SchemeGroupVersion,
+}
+
+// kubeletClient reaches kubelets with the API server's kubelet client
+// certificate. Like kube-apiserver without --kubelet-certificate-authority,
+// it does not verify the kubelet's serving certificate.
+func kubeletClient(o *Options, nodes *node.REST) (*pod.Kubelet, error) {
+	cert, err := tls.LoadX509KeyPair(filepath.Join(o.pkiDir(), pki.KubeletClientCert), filepath.Join(o.pkiDir(), pki.KubeletClientKey))
+	if err != nil {
+		return nil, err
+	}
+	transport := utilnet.SetTransportDefaults(&http.Transport{
+		TLSClientConfig: &tls.Config{Certificates: []tls.Certificate{cert}, InsecureSkipVerify: true, MinVersion: tls.VersionTLS12},
+	})
+	return &pod.Kubelet{
+		Transport: transport,
+		Nodes: func(ctx context.Context, name string) (*corev1.Node, error) {
+			obj, err := nodes.Get(ctx, name, &metav1.GetOptions{})
+			if err != nil {
+				return nil, err
+			}
+			return obj.(*corev1.Node), nil
+		},
+	}, nil
+}
+
+// serviceProxy reaches services' endpoints over HTTP, or HTTPS without
+// verifying the endpoint's certificate, as upstream's service proxy.
+func serviceProxy(services *service.REST, endpointsStorage *endpoints.REST) *service.ProxyREST {
+	return &service.ProxyREST{
+		Services:  services,
+		Transport: utilnet.SetTransportDefaults(&http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}),
+		Endpoints: func(ctx context.Context, name string) (*corev1.Endpoints, error) {
+			obj, err := endpointsStorage.Get(ctx, name, &metav1.GetOptions{})
+			if err != nil {
+				return nil, err
+			}
+			return obj.(*corev1.Endpoints), nil
+		},
+	}
 }

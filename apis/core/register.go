@@ -16,5 +16,8 @@ func Install(scheme *runtime.Scheme) error {
 		return err
 	}
 	addDefaultingFuncs(scheme)
+	if err := addQueryParameterConversions(scheme); err != nil {
+		return err
+	}
 	return addFieldLabelConversions(scheme)
 }

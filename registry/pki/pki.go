@@ -32,6 +32,9 @@ const (
 	ServingKey  = "apiserver.key"
 	AdminCert   = "admin.crt"
 	AdminKey    = "admin.key"
+	// The API server's client certificate towards kubelets (logs, exec, ...).
+	KubeletClientCert = "apiserver-kubelet-client.crt"
+	KubeletClientKey  = "apiserver-kubelet-client.key"
 )
 
 const validity = 10 * 365 * 24 * time.Hour
@@ -69,13 +72,21 @@ func Ensure(r Request) error {
 			return fmt.Errorf("serving certificate: %w", err)
 		}
 	}
-	if _, err := loadCert(filepath.Join(r.Dir, AdminCert)); err != nil {
-		err := issue(ca, caKey, r.Dir, AdminCert, AdminKey, &x509.Certificate{
-			Subject:     pkix.Name{CommonName: "kybernetes-admin", Organization: []string{"system:masters"}},
+	for _, client := range []struct {
+		cert, key, commonName string
+	}{
+		{AdminCert, AdminKey, "kybernetes-admin"},
+		{KubeletClientCert, KubeletClientKey, "kube-apiserver-kubelet-client"},
+	} {
+		if _, err := loadCert(filepath.Join(r.Dir, client.cert)); err == nil {
+			continue
+		}
+		err := issue(ca, caKey, r.Dir, client.cert, client.key, &x509.Certificate{
+			Subject:     pkix.Name{CommonName: client.commonName, Organization: []string{"system:masters"}},
 			ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 		})
 		if err != nil {
-			return fmt.Errorf("admin certificate: %w", err)
+			return fmt.Errorf("%s certificate: %w", client.commonName, err)
 		}
 	}
 	return nil

@@ -41,10 +41,15 @@ type Storage struct {
 	Binding  *BindingREST
 	Bindings *BindingsREST
 	Eviction *EvictionREST
+	// Log, Exec, Attach and PortForward reach the pod's kubelet.
+	Log         *LogREST
+	Exec        *StreamREST
+	Attach      *StreamREST
+	PortForward *StreamREST
 }
 
-// NewStorage returns the pods storage.
-func NewStorage(optsGetter generic.RESTOptionsGetter) (*Storage, error) {
+// NewStorage returns the pods storage; kubelet reaches the nodes' kubelets.
+func NewStorage(optsGetter generic.RESTOptionsGetter, kubelet *Kubelet) (*Storage, error) {
 	s := &podStrategy{Strategy: strategy.New[*corev1.Pod](scheme.Scheme, true)}
 	s.ValidateObject = core.ValidatePod
 	s.ValidateObjectUpdate = core.ValidatePodUpdate
@@ -73,6 +78,11 @@ func NewStorage(optsGetter generic.RESTOptionsGetter) (*Storage, error) {
 		Binding:  binding,
 		Bindings: &BindingsREST{binding: binding},
 		Eviction: &EvictionREST{store: store},
+
+		Log:         &LogREST{store: store, kubelet: kubelet},
+		Exec:        newExecREST(store, kubelet),
+		Attach:      newAttachREST(store, kubelet),
+		PortForward: newPortForwardREST(store, kubelet),
 	}, nil
 }
 
