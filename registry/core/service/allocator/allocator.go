@@ -1,6 +1,6 @@
 // Package allocator hands out the members of a range (service cluster IPs,
 // node ports) exactly once across every API server on the same etcd: the
-// allocation bitmap is a RangeAllocation object in etcd, changed only by
+// set of allocations is a RangeAllocation object in etcd, changed only by
 // guaranteed (compare-and-swap) updates, as upstream's allocators keep it.
 package allocator
 
@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/big"
 	"math/rand/v2"
 
 	corev1 "k8s.io/api/core/v1"
@@ -60,11 +59,11 @@ func (b *Bitmap) Allocate(ctx context.Context, offset int) error {
 	if offset < 0 || offset >= b.size {
 		return ErrNotInRange
 	}
-	return b.update(ctx, func(bits *big.Int) (bool, error) {
-		if bits.Bit(offset) == 1 {
+	return b.update(ctx, func(o *offsets) (bool, error) {
+		if o.has(offset) {
 			return false, ErrAllocated
 		}
-		bits.SetBit(bits, offset, 1)
+		o.add(offset)
 		return true, nil
 	})
 }
@@ -74,16 +73,14 @@ func (b *Bitmap) Allocate(ctx context.Context, offset int) error {
 func (b *Bitmap) AllocateNext(ctx context.Context) (int, error) {
 	chosen := -1
 	start := rand.IntN(b.size)
-	err := b.update(ctx, func(bits *big.Int) (bool, error) {
-		for i := range b.size {
-			offset := (start + i) % b.size
-			if bits.Bit(offset) == 0 {
-				bits.SetBit(bits, offset, 1)
-				chosen = offset
-				return true, nil
-			}
+	err := b.update(ctx, func(o *offsets) (bool, error) {
+		offset, ok := o.firstFree(start, b.size)
+		if !ok {
+			return false, ErrFull
 		}
-		return false, ErrFull
+		o.add(offset)
+		chosen = offset
+		return true, nil
 	})
 	return chosen, err
 }
@@ -93,11 +90,11 @@ func (b *Bitmap) Release(ctx context.Context, offset int) error {
 	if offset < 0 || offset >= b.size {
 		return nil
 	}
-	return b.update(ctx, func(bits *big.Int) (bool, error) {
-		if bits.Bit(offset) == 0 {
+	return b.update(ctx, func(o *offsets) (bool, error) {
+		if !o.has(offset) {
 			return false, nil
 		}
-		bits.SetBit(bits, offset, 0)
+		o.remove(offset)
 		return true, nil
 	})
 }
@@ -108,22 +105,26 @@ func (b *Bitmap) Has(ctx context.Context, offset int) (bool, error) {
 	if err := b.storage.Get(ctx, b.key, storage.GetOptions{IgnoreNotFound: true}, r); err != nil {
 		return false, err
 	}
-	return new(big.Int).SetBytes(r.Data).Bit(offset) == 1, nil
+	o, err := decodeOffsets(r.Data)
+	return o.has(offset), err
 }
 
 // errUnchanged aborts a guaranteed update that would write nothing.
 var errUnchanged = errors.New("unchanged")
 
-// update applies change to the stored bitmap in a compare-and-swap loop.
-func (b *Bitmap) update(ctx context.Context, change func(*big.Int) (bool, error)) error {
+// update applies change to the stored allocations in a compare-and-swap loop.
+func (b *Bitmap) update(ctx context.Context, change func(*offsets) (bool, error)) error {
 	err := b.storage.GuaranteedUpdate(ctx, b.key, &corev1.RangeAllocation{}, true, nil,
 		storage.SimpleUpdate(func(obj runtime.Object) (runtime.Object, error) {
 			r := obj.(*corev1.RangeAllocation)
 			if r.Range != "" && r.Range != b.rangeName {
 				return nil, fmt.Errorf("the stored allocations are for range %q, not %q: the range cannot change on a running cluster", r.Range, b.rangeName)
 			}
-			bits := new(big.Int).SetBytes(r.Data)
-			changed, err := change(bits)
+			o, err := decodeOffsets(r.Data)
+			if err != nil {
+				return nil, fmt.Errorf("allocations of range %s: %w", b.rangeName, err)
+			}
+			changed, err := change(&o)
 			if err != nil {
 				return nil, err
 			}
@@ -131,7 +132,7 @@ func (b *Bitmap) update(ctx context.Context, change func(*big.Int) (bool, error)
 				return nil, errUnchanged
 			}
 			r.Range = b.rangeName
-			r.Data = bits.Bytes()
+			r.Data = o.encode()
 			return r, nil
 		}), nil)
 	if errors.Is(err, errUnchanged) {

@@ -2,7 +2,6 @@ package allocator
 
 import (
 	"context"
-	"math/big"
 	"net"
 	"time"
 
@@ -76,29 +75,29 @@ func allocatedIPsOf(svc *corev1.Service) []net.IP {
 	return ips
 }
 
-// repair sets every offset in use, frees the set offsets that are neither in
-// use nor new suspects, and returns the offsets to suspect next time.
+// repair marks every offset in use, frees the allocated offsets that are
+// neither in use nor new suspects, and returns the offsets to suspect next
+// time.
 func (b *Bitmap) repair(ctx context.Context, inUse, suspects map[int]bool) (map[int]bool, error) {
 	next := map[int]bool{}
-	err := b.update(ctx, func(bits *big.Int) (bool, error) {
+	err := b.update(ctx, func(o *offsets) (bool, error) {
 		clear(next)
 		changed := false
 		for offset := range inUse {
-			if bits.Bit(offset) == 0 {
+			if !o.has(offset) {
 				klog.InfoS("allocation repair: marking a value in use", "range", b.rangeName, "offset", offset)
-				bits.SetBit(bits, offset, 1)
+				o.add(offset)
 				changed = true
 			}
 		}
-		for offset := 0; offset < bits.BitLen(); offset++ {
-			if bits.Bit(offset) == 0 || inUse[offset] {
-				continue
-			}
-			if suspects[offset] {
+		for _, offset := range append(offsets(nil), *o...) {
+			switch {
+			case inUse[offset]:
+			case suspects[offset]:
 				klog.InfoS("allocation repair: freeing a leaked value", "range", b.rangeName, "offset", offset)
-				bits.SetBit(bits, offset, 0)
+				o.remove(offset)
 				changed = true
-			} else {
+			default:
 				next[offset] = true
 			}
 		}
