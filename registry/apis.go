@@ -77,7 +77,7 @@ func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.R
 		return err
 	}
 	etcdTLS := transport.TLSInfo{TrustedCAFile: o.EtcdCAFile, CertFile: o.EtcdCertFile, KeyFile: o.EtcdKeyFile}
-	core["componentstatuses"] = componentstatus.NewREST(componentstatus.EtcdProbes(etcdEndpoints, etcdTLS))
+	core["componentstatuses"] = componentstatus.NewREST(componentstatus.DefaultProbes(etcdEndpoints, etcdTLS))
 	legacy := genericapiserver.NewDefaultAPIGroupInfo("", scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
 	legacy.VersionedResourcesStorageMap["v1"] = core
 	if err := server.InstallLegacyAPIGroup(genericapiserver.DefaultLegacyAPIPrefix, &legacy); err != nil {

@@ -6,6 +6,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/kybernetes/kybernetes/apis/fieldlabels"
 	"github.com/kybernetes/kybernetes/apis/hub"
 )
 
@@ -17,5 +18,5 @@ func Install(scheme *runtime.Scheme) error {
 	scheme.AddTypeDefaultingFunc(&appsv1.Deployment{}, func(obj interface{}) { SetDefaultsDeployment(obj.(*appsv1.Deployment)) })
 	scheme.AddTypeDefaultingFunc(&appsv1.ReplicaSet{}, func(obj interface{}) { SetDefaultsReplicaSet(obj.(*appsv1.ReplicaSet)) })
 	scheme.AddTypeDefaultingFunc(&appsv1.DaemonSet{}, func(obj interface{}) { SetDefaultsDaemonSet(obj.(*appsv1.DaemonSet)) })
-	return nil
+	return fieldlabels.Register(scheme, appsv1.SchemeGroupVersion.WithKind("ReplicaSet"), "status.replicas")
 }

@@ -8,6 +8,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/kybernetes/kybernetes/apis/core"
+	"github.com/kybernetes/kybernetes/apis/fieldlabels"
 	"github.com/kybernetes/kybernetes/apis/hub"
 )
 
@@ -18,7 +19,7 @@ func Install(scheme *runtime.Scheme) error {
 	}
 	scheme.AddTypeDefaultingFunc(&batchv1.Job{}, func(obj interface{}) { SetDefaultsJobSpec(&obj.(*batchv1.Job).Spec) })
 	scheme.AddTypeDefaultingFunc(&batchv1.CronJob{}, func(obj interface{}) { SetDefaultsCronJob(obj.(*batchv1.CronJob)) })
-	return nil
+	return fieldlabels.Register(scheme, batchv1.SchemeGroupVersion.WithKind("Job"), "status.successful")
 }
 
 // SetDefaultsJobSpec gives a job upstream's defaults: one pod to completion

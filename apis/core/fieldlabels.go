@@ -1,10 +1,10 @@
 package core
 
 import (
-	"fmt"
-
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/kybernetes/kybernetes/apis/fieldlabels"
 )
 
 // fieldLabels lists, per kind, the fields a field selector may name beyond
@@ -33,18 +33,7 @@ var fieldLabels = map[string][]string{
 
 func addFieldLabelConversions(scheme *runtime.Scheme) error {
 	for kind, extra := range fieldLabels {
-		allowed := map[string]bool{"metadata.name": true, "metadata.namespace": true}
-		for _, l := range extra {
-			allowed[l] = true
-		}
-		err := scheme.AddFieldLabelConversionFunc(corev1.SchemeGroupVersion.WithKind(kind),
-			func(label, value string) (string, string, error) {
-				if !allowed[label] {
-					return "", "", fmt.Errorf("field label not supported: %s", label)
-				}
-				return label, value, nil
-			})
-		if err != nil {
+		if err := fieldlabels.Register(scheme, corev1.SchemeGroupVersion.WithKind(kind), extra...); err != nil {
 			return err
 		}
 	}

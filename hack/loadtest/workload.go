@@ -86,17 +86,17 @@ type pods struct {
 // realisticPod is about 2 KB as JSON: two containers with ports, env,
 // resources, probes and volume mounts, like a typical application pod.
 func realisticPod(name string) *corev1.Pod {
-	container := func(cname, image string, port int32) corev1.Container {
+	container := func(cname, image, portName string, port int32) corev1.Container {
 		return corev1.Container{
 			Name: cname, Image: image,
-			Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: port}},
+			Ports: []corev1.ContainerPort{{Name: portName, ContainerPort: port}},
 			Env: []corev1.EnvVar{{Name: "LOG_LEVEL", Value: "info"}, {Name: "POD_NAME", ValueFrom: &corev1.EnvVarSource{
 				FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"}}}},
 			Resources: corev1.ResourceRequirements{
 				Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("128Mi")},
 				Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("500m"), corev1.ResourceMemory: resource.MustParse("256Mi")},
 			},
-			ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/healthz", Port: intstr.FromString("http")}}},
+			ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/healthz", Port: intstr.FromString(portName)}}},
 			VolumeMounts:   []corev1.VolumeMount{{Name: "config", MountPath: "/etc/app"}},
 		}
 	}
@@ -104,7 +104,7 @@ func realisticPod(name string) *corev1.Pod {
 		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"app": "load", "tier": "backend", "name": name},
 			Annotations: map[string]string{"load.kybernetes.io/description": strings.Repeat("x", 256)}},
 		Spec: corev1.PodSpec{
-			Containers:   []corev1.Container{container("app", "registry.example.com/team/app:1.2.3", 8080), container("sidecar", "registry.example.com/team/proxy:4.5.6", 9090)},
+			Containers:   []corev1.Container{container("app", "registry.example.com/team/app:1.2.3", "http", 8080), container("sidecar", "registry.example.com/team/proxy:4.5.6", "admin", 9090)},
 			Volumes:      []corev1.Volume{{Name: "config", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: "app-config"}}}}},
 			NodeSelector: map[string]string{"kubernetes.io/os": "linux"},
 		},

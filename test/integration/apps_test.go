@@ -75,6 +75,17 @@ func TestAppsValidation(t *testing.T) {
 	assertInvalid(t, err, "spec.template.metadata.labels")
 	assertInvalid(t, err, "spec.strategy.rollingUpdate.maxUnavailable")
 
+	if _, err := shared.Client.AppsV1().ReplicaSets(ns).Create(ctx, &appsv1.ReplicaSet{
+		ObjectMeta: metav1.ObjectMeta{Name: "frontend"},
+		Spec:       appsv1.ReplicaSetSpec{Selector: selector("frontend"), Template: *podTemplate(map[string]string{"app": "frontend"})},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := shared.Client.AppsV1().ReplicaSets(ns).List(ctx, metav1.ListOptions{FieldSelector: "status.replicas=0"})
+	if err != nil || len(list.Items) != 1 {
+		t.Fatalf("field selector status.replicas=0: %v, %d replica sets", err, len(list.Items))
+	}
+
 	_, err = shared.Client.AppsV1().ReplicaSets(ns).Create(ctx, &appsv1.ReplicaSet{
 		ObjectMeta: metav1.ObjectMeta{Name: "noselector"},
 		Spec:       appsv1.ReplicaSetSpec{Template: *podTemplate(map[string]string{"app": "x"})},

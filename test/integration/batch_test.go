@@ -34,6 +34,11 @@ func TestJobSelectorAndDefaults(t *testing.T) {
 		*job.Spec.CompletionMode != batchv1.NonIndexedCompletion || *job.Spec.Suspend {
 		t.Fatalf("job defaults: %+v", job.Spec)
 	}
+	list, err := jobs.List(ctx, metav1.ListOptions{FieldSelector: "status.successful=0"})
+	if err != nil || len(list.Items) != 1 {
+		t.Fatalf("field selector status.successful=0: %v, %d jobs", err, len(list.Items))
+	}
+
 	job.Spec.Template.Spec.Containers[0].Image = "busybox:1.37"
 	_, err = jobs.Update(ctx, job, metav1.UpdateOptions{})
 	assertInvalid(t, err, "spec.template")

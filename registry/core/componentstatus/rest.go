@@ -1,12 +1,16 @@
 // Package componentstatus serves core/v1 componentstatuses: read-only,
-// computed on every request by probing the control plane's parts. Today
-// that is each etcd member; the scheduler and controller-manager join when
-// they serve health endpoints.
+// computed on every request by probing the control plane's parts as
+// upstream does: each etcd member, and the /healthz of the scheduler and the
+// controller manager on their default ports.
 package componentstatus
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
+	"io"
+	"net/http"
+	"strings"
 	"time"
 
 	"go.etcd.io/etcd/client/pkg/v3/transport"
@@ -51,6 +55,38 @@ func EtcdProbes(endpoints []string, tlsInfo transport.TLSInfo) []Probe {
 		}})
 	}
 	return probes
+}
+
+// HTTPProbe checks a component's /healthz over HTTPS, not verifying its
+// self-signed certificate, as kube-apiserver probes the scheduler
+// (127.0.0.1:10259) and the controller manager (127.0.0.1:10257).
+func HTTPProbe(name, url string) Probe {
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	return Probe{Name: name, Check: func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+		if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(body)) != "ok" {
+			return fmt.Errorf("%s answered %d: %s", url, resp.StatusCode, body)
+		}
+		return nil
+	}}
+}
+
+// DefaultProbes are upstream's: the scheduler and controller manager on
+// their default secure ports, and every etcd member.
+func DefaultProbes(etcdEndpoints []string, etcdTLS transport.TLSInfo) []Probe {
+	return append([]Probe{
+		HTTPProbe("scheduler", "https://127.0.0.1:10259/healthz"),
+		HTTPProbe("controller-manager", "https://127.0.0.1:10257/healthz"),
+	}, EtcdProbes(etcdEndpoints, etcdTLS)...)
 }
 
 // REST is the componentstatuses resource.

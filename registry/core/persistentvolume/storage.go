@@ -5,7 +5,6 @@ package persistentvolume
 import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/registry/generic"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
@@ -27,7 +26,6 @@ func NewREST(optsGetter generic.RESTOptionsGetter) (*REST, *strategy.StatusREST,
 	s := strategy.New[*corev1.PersistentVolume](scheme.Scheme, false)
 	s.ValidateObject = core.ValidatePersistentVolume
 	s.ValidateObjectUpdate = core.ValidatePersistentVolumeUpdate
-	s.Fields = func(pv *corev1.PersistentVolume) fields.Set { return fields.Set{"name": pv.Name} }
 	status := s.SplitStatus("v1", false)
 	status.ValidateObjectUpdate = core.ValidatePersistentVolumeStatusUpdate
 	s.PrepareCreate = func(pv *corev1.PersistentVolume) {
