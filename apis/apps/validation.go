@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/utils/ptr"
 
 	"github.com/kybernetes/kybernetes/apis/core"
 )
@@ -80,6 +81,18 @@ func validateIntOrPercent(v *intstr.IntOrString, fldPath *field.Path) (int, fiel
 	return int(v.IntVal), nil
 }
 
+// validateRollingUpdate checks maxSurge and maxUnavailable, which may not
+// both be 0 (the rollout could never make progress).
+func validateRollingUpdate(maxSurge, maxUnavailable *intstr.IntOrString, fldPath *field.Path) field.ErrorList {
+	surge, allErrs := validateIntOrPercent(maxSurge, fldPath.Child("maxSurge"))
+	unavailable, errs := validateIntOrPercent(maxUnavailable, fldPath.Child("maxUnavailable"))
+	allErrs = append(allErrs, errs...)
+	if surge == 0 && unavailable == 0 && len(errs) == 0 {
+		allErrs = append(allErrs, field.Invalid(fldPath.Child("maxUnavailable"), ptr.Deref(maxUnavailable, intstr.FromInt32(0)).String(), "may not be 0 when `maxSurge` is 0"))
+	}
+	return allErrs
+}
+
 // ValidateDeployment checks a deployment.
 func ValidateDeployment(d *appsv1.Deployment) field.ErrorList {
 	allErrs := apimachineryvalidation.ValidateObjectMeta(&d.ObjectMeta, true, apimachineryvalidation.NameIsDNSSubdomain, metadataPath)
@@ -110,14 +123,7 @@ func validateDeploymentSpec(spec *appsv1.DeploymentSpec) field.ErrorList {
 		}
 	case appsv1.RollingUpdateDeploymentStrategyType:
 		if ru := spec.Strategy.RollingUpdate; ru != nil {
-			rollingPath := strategyPath.Child("rollingUpdate")
-			surge, errs := validateIntOrPercent(ru.MaxSurge, rollingPath.Child("maxSurge"))
-			allErrs = append(allErrs, errs...)
-			unavailable, errs := validateIntOrPercent(ru.MaxUnavailable, rollingPath.Child("maxUnavailable"))
-			allErrs = append(allErrs, errs...)
-			if surge == 0 && unavailable == 0 && len(errs) == 0 {
-				allErrs = append(allErrs, field.Invalid(rollingPath.Child("maxUnavailable"), ru.MaxUnavailable.String(), "may not be 0 when `maxSurge` is 0"))
-			}
+			allErrs = append(allErrs, validateRollingUpdate(ru.MaxSurge, ru.MaxUnavailable, strategyPath.Child("rollingUpdate"))...)
 		}
 	default:
 		allErrs = append(allErrs, field.NotSupported(strategyPath.Child("type"), spec.Strategy.Type,
@@ -176,14 +182,7 @@ func validateDaemonSetSpec(spec *appsv1.DaemonSetSpec) field.ErrorList {
 	case appsv1.OnDeleteDaemonSetStrategyType:
 	case appsv1.RollingUpdateDaemonSetStrategyType:
 		if ru := spec.UpdateStrategy.RollingUpdate; ru != nil {
-			rollingPath := strategyPath.Child("rollingUpdate")
-			surge, errs := validateIntOrPercent(ru.MaxSurge, rollingPath.Child("maxSurge"))
-			allErrs = append(allErrs, errs...)
-			unavailable, errs := validateIntOrPercent(ru.MaxUnavailable, rollingPath.Child("maxUnavailable"))
-			allErrs = append(allErrs, errs...)
-			if surge == 0 && unavailable == 0 && len(errs) == 0 {
-				allErrs = append(allErrs, field.Invalid(rollingPath.Child("maxUnavailable"), ru.MaxUnavailable.String(), "may not be 0 when `maxSurge` is 0"))
-			}
+			allErrs = append(allErrs, validateRollingUpdate(ru.MaxSurge, ru.MaxUnavailable, strategyPath.Child("rollingUpdate"))...)
 		}
 	default:
 		allErrs = append(allErrs, field.NotSupported(strategyPath.Child("type"), spec.UpdateStrategy.Type,
