@@ -88,7 +88,8 @@ func validateRollingUpdate(maxSurge, maxUnavailable *intstr.IntOrString, fldPath
 	unavailable, errs := validateIntOrPercent(maxUnavailable, fldPath.Child("maxUnavailable"))
 	allErrs = append(allErrs, errs...)
 	if surge == 0 && unavailable == 0 && len(errs) == 0 {
-		allErrs = append(allErrs, field.Invalid(fldPath.Child("maxUnavailable"), ptr.Deref(maxUnavailable, intstr.FromInt32(0)).String(), "may not be 0 when `maxSurge` is 0"))
+		value := ptr.Deref(maxUnavailable, intstr.FromInt32(0))
+		allErrs = append(allErrs, field.Invalid(fldPath.Child("maxUnavailable"), value.String(), "may not be 0 when `maxSurge` is 0"))
 	}
 	return allErrs
 }
