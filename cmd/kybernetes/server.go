@@ -14,15 +14,17 @@ import (
 
 func newServerCommand() *cobra.Command {
 	opts := registry.NewOptions()
+	controllers := manager.DefaultOptions()
 	cmd := &cobra.Command{
 		Use:   "server",
 		Short: "Run the control plane: API server on embedded etcd and the controllers",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runControlPlane(opts, true)
+			return runControlPlane(opts, &controllers)
 		},
 	}
 	opts.AddFlags(cmd.Flags())
+	controllers.AddFlags(cmd.Flags())
 	return cmd
 }
 
@@ -33,16 +35,16 @@ func newAPIServerCommand() *cobra.Command {
 		Short: "Run the API server alone",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runControlPlane(opts, false)
+			return runControlPlane(opts, nil)
 		},
 	}
 	opts.AddFlags(cmd.Flags())
 	return cmd
 }
 
-// runControlPlane serves until SIGTERM or SIGINT; with controllers, it also
-// runs the controllers against the server, as the admin user.
-func runControlPlane(opts *registry.Options, withControllers bool) error {
+// runControlPlane serves until SIGTERM or SIGINT; with controller options,
+// it also runs the controllers against the server, as the admin user.
+func runControlPlane(opts *registry.Options, controllers *manager.Options) error {
 	server, err := registry.New(opts)
 	if err != nil {
 		return err
@@ -61,13 +63,13 @@ func runControlPlane(opts *registry.Options, withControllers bool) error {
 	fmt.Fprintf(os.Stderr, "kybernetes is ready at %s\nkubeconfig: %s\n  kubectl --kubeconfig %s get ns\n",
 		server.URL, opts.KubeconfigPath(), opts.KubeconfigPath())
 
-	if withControllers {
+	if controllers != nil {
 		config, err := clientcmd.BuildConfigFromFlags("", opts.KubeconfigPath())
 		if err != nil {
 			return err
 		}
 		go func() {
-			if err := manager.Run(ctx, config); err != nil && ctx.Err() == nil {
+			if err := manager.Run(ctx, config, *controllers); err != nil && ctx.Err() == nil {
 				fmt.Fprintf(os.Stderr, "controllers stopped: %v\n", err)
 			}
 		}()

@@ -1,21 +1,54 @@
 // Package manager runs the kybernetes controllers against an API server, on
-// one set of shared informers.
+// one set of shared informers, while this process holds the controller
+// manager's leader lease (when leader election is on).
 package manager
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"time"
 
+	"github.com/spf13/pflag"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/leaderelection"
+	"k8s.io/client-go/tools/leaderelection/resourcelock"
+	"k8s.io/klog/v2"
 
 	"github.com/kybernetes/kybernetes/controllers/namespace"
+	"github.com/kybernetes/kybernetes/controllers/serviceaccount"
 )
 
-// Run starts every controller and blocks until ctx is done.
-func Run(ctx context.Context, config *rest.Config) error {
+// Options are the controller manager's settings, with upstream's names
+// and defaults.
+type Options struct {
+	// LeaderElect makes the process take the kube-system/<LeaseName> Lease
+	// before running controllers, so that replicas can run side by side.
+	LeaderElect bool
+	LeaseName   string
+	// Identity names this process in the lease (default hostname_uuid).
+	Identity      string
+	LeaseDuration time.Duration
+	RenewDeadline time.Duration
+	RetryPeriod   time.Duration
+}
+
+// DefaultOptions are kube-controller-manager's leader-election defaults.
+func DefaultOptions() Options {
+	return Options{
+		LeaderElect: true, LeaseName: "kube-controller-manager",
+		LeaseDuration: 15 * time.Second, RenewDeadline: 10 * time.Second, RetryPeriod: 2 * time.Second,
+	}
+}
+
+// Run runs the controllers until ctx is done (or, with leader election,
+// until the lease is lost).
+func Run(ctx context.Context, config *rest.Config, opts Options) error {
 	config = rest.CopyConfig(config)
 	config.UserAgent = "kybernetes-controller-manager"
 	// client-go's default of 5 requests per second makes emptying a
@@ -25,14 +58,67 @@ func Run(ctx context.Context, config *rest.Config) error {
 	if err != nil {
 		return err
 	}
+	if !opts.LeaderElect {
+		return runControllers(ctx, config, client)
+	}
+	identity := opts.Identity
+	if identity == "" {
+		host, _ := os.Hostname()
+		identity = host + "_" + string(uuid.NewUUID())
+	}
+	lock := &resourcelock.LeaseLock{
+		LeaseMeta:  metav1.ObjectMeta{Name: opts.LeaseName, Namespace: metav1.NamespaceSystem},
+		Client:     client.CoordinationV1(),
+		LockConfig: resourcelock.ResourceLockConfig{Identity: identity},
+	}
+	var runErr error
+	elector, err := leaderelection.NewLeaderElector(leaderelection.LeaderElectionConfig{
+		Lock:            lock,
+		Name:            opts.LeaseName,
+		LeaseDuration:   opts.LeaseDuration,
+		RenewDeadline:   opts.RenewDeadline,
+		RetryPeriod:     opts.RetryPeriod,
+		ReleaseOnCancel: true,
+		Callbacks: leaderelection.LeaderCallbacks{
+			OnStartedLeading: func(ctx context.Context) {
+				klog.InfoS("leading: starting controllers", "identity", identity)
+				runErr = runControllers(ctx, config, client)
+			},
+			OnStoppedLeading: func() { klog.InfoS("no longer leading", "identity", identity) },
+		},
+	})
+	if err != nil {
+		return err
+	}
+	elector.Run(ctx)
+	if runErr == nil && ctx.Err() == nil {
+		runErr = fmt.Errorf("lost the %s lease", opts.LeaseName)
+	}
+	return runErr
+}
+
+// runControllers starts every controller on shared informers and blocks
+// until ctx is done.
+func runControllers(ctx context.Context, config *rest.Config, client kubernetes.Interface) error {
 	dyn, err := dynamic.NewForConfig(config)
 	if err != nil {
 		return err
 	}
 	factory := informers.NewSharedInformerFactory(client, 12*time.Hour)
 	namespaces := namespace.New(client, dyn, factory.Core().V1().Namespaces())
+	serviceAccounts := serviceaccount.New(client, factory.Core().V1().Namespaces(), factory.Core().V1().ServiceAccounts())
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
+	go serviceAccounts.Run(ctx, 2)
 	namespaces.Run(ctx, 2)
 	return nil
+}
+
+// AddFlags registers upstream's leader-election flags.
+func (o *Options) AddFlags(fs *pflag.FlagSet) {
+	fs.BoolVar(&o.LeaderElect, "leader-elect", o.LeaderElect, "Start a leader election client and gain leadership before executing the main loop. Enable this when running replicated components for high availability.")
+	fs.StringVar(&o.LeaseName, "leader-elect-resource-name", o.LeaseName, "The name of the Lease in kube-system used for locking during leader election.")
+	fs.DurationVar(&o.LeaseDuration, "leader-elect-lease-duration", o.LeaseDuration, "The duration that non-leader candidates will wait after observing a leadership renewal until attempting to acquire leadership.")
+	fs.DurationVar(&o.RenewDeadline, "leader-elect-renew-deadline", o.RenewDeadline, "The interval between attempts by the acting master to renew a leadership slot before it stops leading.")
+	fs.DurationVar(&o.RetryPeriod, "leader-elect-retry-period", o.RetryPeriod, "The duration the clients should wait between attempting acquisition and renewal of a leadership.")
 }

@@ -311,9 +311,20 @@ func TestNamespaceDeletion(t *testing.T) {
 func TestServiceAccountColumns(t *testing.T) {
 	ns := namespace(t, "e2e-sa")
 	mustContain(t, k(t, "-n", ns, "create", "serviceaccount", "builder"), "serviceaccount/builder created")
-	rows := fields(k(t, "-n", ns, "get", "sa"))
-	if strings.Join(rows[0], " ") != "NAME AGE" || rows[1][0] != "builder" {
+	// The service account controller adds "default" to every namespace.
+	var rows [][]string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if rows = fields(k(t, "-n", ns, "get", "sa")); len(rows) == 3 {
+			break
+		}
+	}
+	if strings.Join(rows[0], " ") != "NAME AGE" || len(rows) != 3 || rows[1][0] != "builder" || rows[2][0] != "default" {
 		t.Fatalf("get sa:\n%v", rows)
+	}
+	// The controller manager leads through a Lease, as upstream's does.
+	rows = fields(k(t, "-n", "kube-system", "get", "lease", "kube-controller-manager"))
+	if strings.Join(rows[0], " ") != "NAME HOLDER AGE" || rows[1][0] != "kube-controller-manager" || rows[1][1] == "" {
+		t.Fatalf("get lease:\n%v", rows)
 	}
 }
 

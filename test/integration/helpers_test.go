@@ -8,14 +8,14 @@ import (
 	"github.com/kybernetes/kybernetes/test/integration/framework"
 )
 
-// runControllers starts the controller manager against server until the
+// runControllers starts a controller manager against server until the
 // test ends.
-func runControllers(t *testing.T, server *framework.Server) {
+func runControllers(t *testing.T, server *framework.Server, opts manager.Options) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = manager.Run(ctx, server.Config)
+		_ = manager.Run(ctx, server.Config, opts)
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 }

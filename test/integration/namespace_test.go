@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	corev1apply "k8s.io/client-go/applyconfigurations/core/v1"
 
+	"github.com/kybernetes/kybernetes/controllers/manager"
 	"github.com/kybernetes/kybernetes/registry"
 	"github.com/kybernetes/kybernetes/test/integration/framework"
 )
@@ -85,7 +86,7 @@ func TestNamespaceDeletion(t *testing.T) {
 	}
 
 	// Now the controllers run; the namespace and all in it go away.
-	runControllers(t, server)
+	runControllers(t, server, manager.DefaultOptions())
 	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
 		_, err := core.Namespaces().Get(ctx, "doomed", metav1.GetOptions{})
 		return apierrors.IsNotFound(err), nil

@@ -84,7 +84,7 @@ func Start(t testing.TB, setup Setup) *Server {
 	s.Config.QPS, s.Config.Burst = 1000, 1000
 	s.Client = kubernetes.NewForConfigOrDie(s.Config)
 	if !setup.WithoutControllers {
-		go func() { _ = manager.Run(ctx, s.Config) }()
+		go func() { _ = manager.Run(ctx, s.Config, manager.DefaultOptions()) }()
 	}
 	return s
 }

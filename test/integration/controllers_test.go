@@ -1,0 +1,91 @@
+package integration
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+
+	"github.com/kybernetes/kybernetes/controllers/manager"
+	"github.com/kybernetes/kybernetes/test/integration/framework"
+)
+
+func waitFor(t *testing.T, what string, condition func(ctx context.Context) bool) {
+	t.Helper()
+	err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 30*time.Second, true,
+		func(ctx context.Context) (bool, error) { return condition(ctx), nil })
+	if err != nil {
+		t.Fatalf("timed out waiting for %s", what)
+	}
+}
+
+func TestDefaultServiceAccount(t *testing.T) {
+	ns := newNamespace(t)
+	sas := shared.Client.CoreV1().ServiceAccounts(ns)
+	waitFor(t, "the default service account", func(ctx context.Context) bool {
+		_, err := sas.Get(ctx, "default", metav1.GetOptions{})
+		return err == nil
+	})
+	if err := sas.Delete(context.Background(), "default", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the default service account to come back", func(ctx context.Context) bool {
+		sa, err := sas.Get(ctx, "default", metav1.GetOptions{})
+		return err == nil && sa.DeletionTimestamp == nil
+	})
+	for _, name := range []string{metav1.NamespaceDefault, metav1.NamespaceSystem} {
+		if _, err := shared.Client.CoreV1().ServiceAccounts(name).Get(context.Background(), "default", metav1.GetOptions{}); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// Two controller managers: one holds the lease and runs the controllers;
+// when it stops, the other takes over.
+func TestControllerManagerLeaderElection(t *testing.T) {
+	server := framework.Start(t, framework.Setup{WithoutControllers: true})
+	opts := manager.DefaultOptions()
+	opts.LeaseDuration, opts.RenewDeadline, opts.RetryPeriod = 2*time.Second, time.Second, 100*time.Millisecond
+	cancels := map[string]context.CancelFunc{}
+	for _, identity := range []string{"alpha", "beta"} {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancels[identity] = cancel
+		o := opts
+		o.Identity = identity
+		go func() { _ = manager.Run(ctx, server.Config, o) }()
+	}
+	t.Cleanup(func() {
+		for _, cancel := range cancels {
+			cancel()
+		}
+	})
+	leases := server.Client.CoordinationV1().Leases(metav1.NamespaceSystem)
+	holder := func(ctx context.Context) string {
+		lease, err := leases.Get(ctx, "kube-controller-manager", metav1.GetOptions{})
+		if err != nil || lease.Spec.HolderIdentity == nil {
+			return ""
+		}
+		return *lease.Spec.HolderIdentity
+	}
+	var leader string
+	waitFor(t, "a leader", func(ctx context.Context) bool { leader = holder(ctx); return leader != "" })
+
+	// Only the leader's controllers run, and they do run: a new namespace
+	// gets its default service account.
+	if _, err := server.Client.CoreV1().Namespaces().Create(context.Background(),
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "elected"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the leader's service account controller", func(ctx context.Context) bool {
+		_, err := server.Client.CoreV1().ServiceAccounts("elected").Get(ctx, "default", metav1.GetOptions{})
+		return !apierrors.IsNotFound(err) && err == nil
+	})
+
+	cancels[leader]()
+	other := map[string]string{"alpha": "beta", "beta": "alpha"}[leader]
+	waitFor(t, "the other manager to take over", func(ctx context.Context) bool { return holder(ctx) == other })
+}
