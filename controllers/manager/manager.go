@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -21,6 +22,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/kybernetes/kybernetes/controllers/namespace"
+	"github.com/kybernetes/kybernetes/controllers/replicaset"
 	"github.com/kybernetes/kybernetes/controllers/serviceaccount"
 )
 
@@ -71,7 +73,10 @@ func Run(ctx context.Context, config *rest.Config, opts Options) error {
 		Client:     client.CoordinationV1(),
 		LockConfig: resourcelock.ResourceLockConfig{Identity: identity},
 	}
-	var runErr error
+	// The controllers run in the elector's goroutine; their result comes
+	// back here once they stop (when ctx ends or the lease is lost).
+	var started atomic.Bool
+	results := make(chan error, 1)
 	elector, err := leaderelection.NewLeaderElector(leaderelection.LeaderElectionConfig{
 		Lock:            lock,
 		Name:            opts.LeaseName,
@@ -82,7 +87,8 @@ func Run(ctx context.Context, config *rest.Config, opts Options) error {
 		Callbacks: leaderelection.LeaderCallbacks{
 			OnStartedLeading: func(ctx context.Context) {
 				klog.InfoS("leading: starting controllers", "identity", identity)
-				runErr = runControllers(ctx, config, client)
+				started.Store(true)
+				results <- runControllers(ctx, config, client)
 			},
 			OnStoppedLeading: func() { klog.InfoS("no longer leading", "identity", identity) },
 		},
@@ -91,6 +97,10 @@ func Run(ctx context.Context, config *rest.Config, opts Options) error {
 		return err
 	}
 	elector.Run(ctx)
+	var runErr error
+	if started.Load() {
+		runErr = <-results
+	}
 	if runErr == nil && ctx.Err() == nil {
 		runErr = fmt.Errorf("lost the %s lease", opts.LeaseName)
 	}
@@ -107,9 +117,11 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 	factory := informers.NewSharedInformerFactory(client, 12*time.Hour)
 	namespaces := namespace.New(client, dyn, factory.Core().V1().Namespaces())
 	serviceAccounts := serviceaccount.New(client, factory.Core().V1().Namespaces(), factory.Core().V1().ServiceAccounts())
+	replicaSets := replicaset.New(client, factory.Apps().V1().ReplicaSets(), factory.Core().V1().Pods())
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
 	go serviceAccounts.Run(ctx, 2)
+	go replicaSets.Run(ctx, 5)
 	namespaces.Run(ctx, 2)
 	return nil
 }

@@ -488,3 +488,40 @@ func TestTaintsAndUncordon(t *testing.T) {
 	mustContain(t, out, "Taints:             dedicated=db:NoSchedule", "Unschedulable:      false")
 	mustContain(t, kFails(t, "", "taint", "nodes", "e2e-taints", "bad=x:Sometimes"), "invalid taint effect")
 }
+
+func TestReplicaSetCreatesPods(t *testing.T) {
+	ns := namespace(t, "e2e-rs")
+	rs := `apiVersion: apps/v1
+kind: ReplicaSet
+metadata: {name: frontend}
+spec:
+  replicas: 2
+  selector: {matchLabels: {tier: frontend}}
+  template:
+    metadata: {labels: {tier: frontend}}
+    spec:
+      containers: [{name: php, image: "php:8-apache"}]
+`
+	mustContain(t, kIn(t, rs, "-n", ns, "apply", "-f", "-"), "replicaset.apps/frontend created")
+	var rows [][]string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		rows = fields(k(t, "-n", ns, "get", "rs", "frontend"))
+		if len(rows) == 2 && strings.Join(rows[1][:3], " ") == "frontend 2 2" {
+			break
+		}
+	}
+	if strings.Join(rows[1][:4], " ") != "frontend 2 2 0" {
+		t.Fatalf("get rs:\n%v", rows)
+	}
+	pods := fields(k(t, "-n", ns, "get", "pods", "-l", "tier=frontend", "--no-headers"))
+	if len(pods) != 2 || !strings.HasPrefix(pods[0][0], "frontend-") || pods[0][2] != "Pending" {
+		t.Fatalf("pods of the replica set:\n%v", pods)
+	}
+	mustContain(t, k(t, "-n", ns, "scale", "rs", "frontend", "--replicas=1"), "replicaset.apps/frontend scaled")
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if pods = fields(k(t, "-n", ns, "get", "pods", "-l", "tier=frontend", "--no-headers")); len(pods) == 1 {
+			return
+		}
+	}
+	t.Fatalf("after scaling to 1:\n%v", pods)
+}

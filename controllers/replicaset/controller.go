@@ -1,0 +1,418 @@
+// Package replicaset keeps the number of pods of each apps/v1 ReplicaSet at
+// its replicas: it creates and deletes pods (in slow-start batches), adopts
+// orphans that match the selector and releases pods that no longer match,
+// and writes the status counts, as upstream's ReplicaSet controller.
+package replicaset
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
+	appsinformers "k8s.io/client-go/informers/apps/v1"
+	coreinformers "k8s.io/client-go/informers/core/v1"
+	"k8s.io/client-go/kubernetes"
+	appslisters "k8s.io/client-go/listers/apps/v1"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/utils/ptr"
+)
+
+// burstReplicas caps the pods one sync creates or deletes, as upstream.
+const burstReplicas = 500
+
+var controllerKind = appsv1.SchemeGroupVersion.WithKind("ReplicaSet")
+
+// Controller is the ReplicaSet controller.
+type Controller struct {
+	client       kubernetes.Interface
+	replicaSets  appslisters.ReplicaSetLister
+	pods         corelisters.PodLister
+	synced       []cache.InformerSynced
+	queue        workqueue.TypedRateLimitingInterface[string]
+	expectations *expectations
+}
+
+// New returns a controller fed by the replica set and pod informers.
+func New(client kubernetes.Interface, replicaSets appsinformers.ReplicaSetInformer, pods coreinformers.PodInformer) *Controller {
+	c := &Controller{
+		client:      client,
+		replicaSets: replicaSets.Lister(),
+		pods:        pods.Lister(),
+		synced:      []cache.InformerSynced{replicaSets.Informer().HasSynced, pods.Informer().HasSynced},
+		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
+			workqueue.TypedRateLimitingQueueConfig[string]{Name: "replicaset"}),
+		expectations: newExpectations(),
+	}
+	_, _ = replicaSets.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    c.enqueue,
+		UpdateFunc: func(_, obj interface{}) { c.enqueue(obj) },
+		DeleteFunc: func(obj interface{}) {
+			if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
+				c.expectations.forget(key)
+				c.queue.Add(key)
+			}
+		},
+	})
+	_, _ = pods.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: func(obj interface{}) {
+			pod := obj.(*corev1.Pod)
+			if key := c.ownerKey(pod); key != "" {
+				c.expectations.observedAdd(key)
+			}
+			c.enqueuePodOwners(pod)
+		},
+		UpdateFunc: func(old, obj interface{}) {
+			oldPod, pod := old.(*corev1.Pod), obj.(*corev1.Pod)
+			if oldPod.DeletionTimestamp == nil && pod.DeletionTimestamp != nil {
+				// A graceful delete counts as observed when it starts, as
+				// upstream: the kubelet may take its time to finish it.
+				if key := c.ownerKey(pod); key != "" {
+					c.expectations.observedDelete(key)
+				}
+			}
+			c.enqueuePodOwners(oldPod)
+			c.enqueuePodOwners(pod)
+		},
+		DeleteFunc: func(obj interface{}) {
+			if tombstone, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+				obj = tombstone.Obj
+			}
+			pod, ok := obj.(*corev1.Pod)
+			if !ok {
+				return
+			}
+			if key := c.ownerKey(pod); key != "" {
+				c.expectations.observedDelete(key)
+			}
+			c.enqueuePodOwners(pod)
+		},
+	})
+	return c
+}
+
+func (c *Controller) enqueue(obj interface{}) {
+	if key, err := cache.MetaNamespaceKeyFunc(obj); err == nil {
+		c.queue.Add(key)
+	}
+}
+
+// ownerKey is the key of the replica set that controls pod, if any.
+func (c *Controller) ownerKey(pod *corev1.Pod) string {
+	ref := metav1.GetControllerOf(pod)
+	if ref == nil || ref.Kind != controllerKind.Kind || ref.APIVersion != controllerKind.GroupVersion().String() {
+		return ""
+	}
+	return pod.Namespace + "/" + ref.Name
+}
+
+// enqueuePodOwners queues the pod's controller, or, for an orphan, every
+// replica set whose selector matches it (one may adopt it).
+func (c *Controller) enqueuePodOwners(pod *corev1.Pod) {
+	if key := c.ownerKey(pod); key != "" {
+		c.queue.Add(key)
+		return
+	}
+	if pod.DeletionTimestamp != nil {
+		return
+	}
+	sets, err := c.replicaSets.ReplicaSets(pod.Namespace).List(labels.Everything())
+	if err != nil {
+		return
+	}
+	for _, rs := range sets {
+		if selector, err := metav1.LabelSelectorAsSelector(rs.Spec.Selector); err == nil && !selector.Empty() && selector.Matches(labels.Set(pod.Labels)) {
+			c.enqueue(rs)
+		}
+	}
+}
+
+// Run processes replica sets with the given number of workers until ctx ends.
+func (c *Controller) Run(ctx context.Context, workers int) {
+	defer utilruntime.HandleCrash()
+	defer c.queue.ShutDown()
+	if !cache.WaitForNamedCacheSync("replicaset", ctx.Done(), c.synced...) {
+		return
+	}
+	for range workers {
+		go wait.UntilWithContext(ctx, c.worker, time.Second)
+	}
+	<-ctx.Done()
+}
+
+func (c *Controller) worker(ctx context.Context) {
+	for {
+		key, quit := c.queue.Get()
+		if quit {
+			return
+		}
+		if err := c.sync(ctx, key); err != nil {
+			utilruntime.HandleError(fmt.Errorf("syncing replica set %q: %w", key, err))
+			c.queue.AddRateLimited(key)
+		} else {
+			c.queue.Forget(key)
+		}
+		c.queue.Done(key)
+	}
+}
+
+// sync makes one replica set's pods match its spec and records its status.
+func (c *Controller) sync(ctx context.Context, key string) error {
+	namespace, name, err := cache.SplitMetaNamespaceKey(key)
+	if err != nil {
+		return err
+	}
+	rs, err := c.replicaSets.ReplicaSets(namespace).Get(name)
+	if apierrors.IsNotFound(err) {
+		c.expectations.forget(key)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	selector, err := metav1.LabelSelectorAsSelector(rs.Spec.Selector)
+	if err != nil {
+		return err
+	}
+	all, err := c.pods.Pods(namespace).List(labels.Everything())
+	if err != nil {
+		return err
+	}
+	owned, err := c.claimPods(ctx, rs, selector, all)
+	if err != nil {
+		return err
+	}
+	active := filterActive(owned)
+
+	var manageErr error
+	if c.expectations.satisfied(key) && rs.DeletionTimestamp == nil {
+		manageErr = c.manage(ctx, rs, key, active)
+	}
+	if err := c.updateStatus(ctx, rs, active); err != nil {
+		return err
+	}
+	return manageErr
+}
+
+// claimPods adopts orphans the selector matches and releases owned pods it
+// no longer matches, returning the pods this replica set controls.
+func (c *Controller) claimPods(ctx context.Context, rs *appsv1.ReplicaSet, selector labels.Selector, all []*corev1.Pod) ([]*corev1.Pod, error) {
+	var owned []*corev1.Pod
+	for _, pod := range all {
+		ref := metav1.GetControllerOf(pod)
+		matches := selector.Matches(labels.Set(pod.Labels))
+		switch {
+		case ref != nil && ref.UID == rs.UID && matches:
+			owned = append(owned, pod)
+		case ref != nil && ref.UID == rs.UID:
+			// Release: the pod's labels no longer match.
+			patch := fmt.Sprintf(`{"metadata":{"ownerReferences":[{"$patch":"delete","uid":%q}],"uid":%q}}`, rs.UID, pod.UID)
+			_, err := c.client.CoreV1().Pods(pod.Namespace).Patch(ctx, pod.Name, types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{})
+			if err != nil && !apierrors.IsNotFound(err) {
+				return nil, err
+			}
+		case ref == nil && matches && pod.DeletionTimestamp == nil && rs.DeletionTimestamp == nil:
+			patch := fmt.Sprintf(`{"metadata":{"ownerReferences":[{"apiVersion":%q,"kind":%q,"name":%q,"uid":%q,"controller":true,"blockOwnerDeletion":true}],"uid":%q}}`,
+				controllerKind.GroupVersion().String(), controllerKind.Kind, rs.Name, rs.UID, pod.UID)
+			adopted, err := c.client.CoreV1().Pods(pod.Namespace).Patch(ctx, pod.Name, types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{})
+			if apierrors.IsNotFound(err) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			owned = append(owned, adopted)
+		}
+	}
+	return owned, nil
+}
+
+// filterActive drops pods that are finished or being deleted.
+func filterActive(pods []*corev1.Pod) []*corev1.Pod {
+	var active []*corev1.Pod
+	for _, pod := range pods {
+		if pod.DeletionTimestamp == nil && pod.Status.Phase != corev1.PodSucceeded && pod.Status.Phase != corev1.PodFailed {
+			active = append(active, pod)
+		}
+	}
+	return active
+}
+
+// manage creates or deletes the difference between active pods and
+// replicas.
+func (c *Controller) manage(ctx context.Context, rs *appsv1.ReplicaSet, key string, active []*corev1.Pod) error {
+	diff := len(active) - int(ptr.Deref(rs.Spec.Replicas, 1))
+	switch {
+	case diff < 0:
+		n := min(-diff, burstReplicas)
+		c.expectations.expect(key, n, 0)
+		return c.createPods(ctx, rs, key, n)
+	case diff > 0:
+		n := min(diff, burstReplicas)
+		victims := podsToDelete(active, n)
+		c.expectations.expect(key, 0, n)
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		for _, pod := range victims {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				err := c.client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{})
+				if err != nil {
+					// A failed delete will never be observed.
+					c.expectations.observedDelete(key)
+					if !apierrors.IsNotFound(err) {
+						errs <- err
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		return <-errs
+	}
+	return nil
+}
+
+// createPods creates n pods in slow-start batches (1, 2, 4, ...), stopping at
+// the first batch with a failure, as upstream: a quota or a broken template
+// fails once, not n times.
+func (c *Controller) createPods(ctx context.Context, rs *appsv1.ReplicaSet, key string, n int) error {
+	created := 0
+	for batch := 1; created < n; batch *= 2 {
+		batch = min(batch, n-created)
+		var wg sync.WaitGroup
+		errs := make(chan error, batch)
+		for range batch {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := c.client.CoreV1().Pods(rs.Namespace).Create(ctx, newPod(rs), metav1.CreateOptions{}); err != nil {
+					c.expectations.observedAdd(key)
+					errs <- err
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		if err := <-errs; err != nil {
+			// The pods of the batches not attempted will never be seen.
+			for range n - created - batch {
+				c.expectations.observedAdd(key)
+			}
+			return err
+		}
+		created += batch
+	}
+	return nil
+}
+
+// newPod makes a pod from the template, owned by rs.
+func newPod(rs *appsv1.ReplicaSet) *corev1.Pod {
+	t := rs.Spec.Template.DeepCopy()
+	return &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{
+			GenerateName:    rs.Name + "-",
+			Namespace:       rs.Namespace,
+			Labels:          t.Labels,
+			Annotations:     t.Annotations,
+			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(rs, controllerKind)},
+		},
+		Spec: t.Spec,
+	}
+}
+
+// podsToDelete picks the pods to delete first, as upstream ranks them:
+// unscheduled before scheduled, pending before running, not ready before
+// ready, then the youngest.
+func podsToDelete(pods []*corev1.Pod, n int) []*corev1.Pod {
+	ranked := append([]*corev1.Pod(nil), pods...)
+	rank := func(p *corev1.Pod) [3]int {
+		scheduled, running, ready := 0, 0, 0
+		if p.Spec.NodeName != "" {
+			scheduled = 1
+		}
+		if p.Status.Phase == corev1.PodRunning {
+			running = 1
+		}
+		if isReady(p) {
+			ready = 1
+		}
+		return [3]int{scheduled, running, ready}
+	}
+	sort.SliceStable(ranked, func(i, j int) bool {
+		ri, rj := rank(ranked[i]), rank(ranked[j])
+		if ri != rj {
+			for k := range ri {
+				if ri[k] != rj[k] {
+					return ri[k] < rj[k]
+				}
+			}
+		}
+		return ranked[i].CreationTimestamp.After(ranked[j].CreationTimestamp.Time)
+	})
+	return ranked[:n]
+}
+
+func isReady(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// isAvailable: ready for at least minReadySeconds.
+func isAvailable(p *corev1.Pod, minReadySeconds int32, now time.Time) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
+			return minReadySeconds == 0 || c.LastTransitionTime.Add(time.Duration(minReadySeconds)*time.Second).Before(now)
+		}
+	}
+	return false
+}
+
+// updateStatus writes the counts if they changed.
+func (c *Controller) updateStatus(ctx context.Context, rs *appsv1.ReplicaSet, active []*corev1.Pod) error {
+	status := appsv1.ReplicaSetStatus{Replicas: int32(len(active)), ObservedGeneration: rs.Generation, Conditions: rs.Status.Conditions}
+	templateLabels := labels.Set(rs.Spec.Template.Labels).AsSelectorPreValidated()
+	now := time.Now()
+	for _, pod := range active {
+		if templateLabels.Matches(labels.Set(pod.Labels)) {
+			status.FullyLabeledReplicas++
+		}
+		if isReady(pod) {
+			status.ReadyReplicas++
+			if isAvailable(pod, rs.Spec.MinReadySeconds, now) {
+				status.AvailableReplicas++
+			}
+		}
+	}
+	if statusEqual(rs.Status, status) {
+		return nil
+	}
+	updated := rs.DeepCopy()
+	updated.Status = status
+	_, err := c.client.AppsV1().ReplicaSets(rs.Namespace).UpdateStatus(ctx, updated, metav1.UpdateOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	return err
+}
+
+func statusEqual(a, b appsv1.ReplicaSetStatus) bool {
+	return a.Replicas == b.Replicas && a.FullyLabeledReplicas == b.FullyLabeledReplicas && a.ReadyReplicas == b.ReadyReplicas &&
+		a.AvailableReplicas == b.AvailableReplicas && a.ObservedGeneration == b.ObservedGeneration
+}
