@@ -16,11 +16,13 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/leaderelection"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
 	"k8s.io/klog/v2"
 
+	"github.com/kybernetes/kybernetes/controllers/garbagecollector"
 	"github.com/kybernetes/kybernetes/controllers/namespace"
 	"github.com/kybernetes/kybernetes/controllers/replicaset"
 	"github.com/kybernetes/kybernetes/controllers/serviceaccount"
@@ -118,10 +120,19 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 	namespaces := namespace.New(client, dyn, factory.Core().V1().Namespaces())
 	serviceAccounts := serviceaccount.New(client, factory.Core().V1().Namespaces(), factory.Core().V1().ServiceAccounts())
 	replicaSets := replicaset.New(client, factory.Apps().V1().ReplicaSets(), factory.Core().V1().Pods())
+	metadataClient, err := metadata.NewForConfig(config)
+	if err != nil {
+		return err
+	}
+	collector, err := garbagecollector.New(metadataClient, client.Discovery())
+	if err != nil {
+		return err
+	}
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
 	go serviceAccounts.Run(ctx, 2)
 	go replicaSets.Run(ctx, 5)
+	go collector.Run(ctx, 5)
 	namespaces.Run(ctx, 2)
 	return nil
 }

@@ -518,10 +518,23 @@ spec:
 		t.Fatalf("pods of the replica set:\n%v", pods)
 	}
 	mustContain(t, k(t, "-n", ns, "scale", "rs", "frontend", "--replicas=1"), "replicaset.apps/frontend scaled")
+	waitForPods(t, ns, "tier=frontend", 1)
+
+	// The garbage collector takes the pods with their replica set; with
+	// --cascade=foreground kubectl waits until they are gone.
+	mustContain(t, k(t, "-n", ns, "delete", "rs", "frontend", "--cascade=foreground", "--timeout=60s"), `replicaset.apps "frontend" deleted`)
+	waitForPods(t, ns, "tier=frontend", 0)
+}
+
+// waitForPods waits until the selector matches n pods.
+func waitForPods(t *testing.T, ns, selector string, n int) {
+	t.Helper()
+	var out string
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		if pods = fields(k(t, "-n", ns, "get", "pods", "-l", "tier=frontend", "--no-headers")); len(pods) == 1 {
+		out, _, _ = kubectl(t, "", nil, "-n", ns, "get", "pods", "-l", selector, "--no-headers")
+		if strings.TrimSpace(out) == "" && n == 0 || len(fields(out)) == n && n > 0 {
 			return
 		}
 	}
-	t.Fatalf("after scaling to 1:\n%v", pods)
+	t.Fatalf("want %d pods with %s, have:\n%s", n, selector, out)
 }

@@ -4,6 +4,10 @@ import (
 	"context"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
 	"github.com/kybernetes/kybernetes/controllers/manager"
 	"github.com/kybernetes/kybernetes/test/integration/framework"
 )
@@ -18,4 +22,10 @@ func runControllers(t *testing.T, server *framework.Server, opts manager.Options
 		_ = manager.Run(ctx, server.Config, opts)
 	}()
 	t.Cleanup(func() { cancel(); <-done })
+}
+
+// simpleConfigMapOwnedBy is a configmap naming a replica set as its owner.
+func simpleConfigMapOwnedBy(name, owner, ownerUID string) *corev1.ConfigMap {
+	return &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name, OwnerReferences: []metav1.OwnerReference{{
+		APIVersion: "apps/v1", Kind: "ReplicaSet", Name: owner, UID: types.UID(ownerUID)}}}}
 }
