@@ -168,7 +168,10 @@ func TestNodeAndServiceProxies(t *testing.T) {
 	bHost, bPort, _ := net.SplitHostPort(backend.Listener.Addr().String())
 	bPortNum, _ := strconv.Atoi(bPort)
 	ns := newNamespace(t)
-	if _, err := shared.Client.CoreV1().Services(ns).Create(ctx, webService("web", ""), metav1.CreateOptions{}); err != nil {
+	// No selector: its endpoints are ours to write, not the controller's.
+	manual := webService("web", "")
+	manual.Spec.Selector = nil
+	if _, err := shared.Client.CoreV1().Services(ns).Create(ctx, manual, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = serviceProxyGet(ctx, ns, "web:http", "/hello")

@@ -1,0 +1,287 @@
+// Package endpoints keeps each selector-based Service's Endpoints and
+// EndpointSlice in line with the pods it selects: their IPs, the ports its
+// target ports resolve to, and their readiness, as upstream's endpoints and
+// endpointslice controllers do. Services without a selector are left to
+// their users.
+package endpoints
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
+	coreinformers "k8s.io/client-go/informers/core/v1"
+	"k8s.io/client-go/kubernetes"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/utils/ptr"
+)
+
+// ManagedBy marks the EndpointSlices this controller owns, upstream's value.
+const ManagedBy = "endpointslice-controller.k8s.io"
+
+// Controller is the endpoints and endpoint slice controller.
+type Controller struct {
+	client   kubernetes.Interface
+	services corelisters.ServiceLister
+	pods     corelisters.PodLister
+	synced   []cache.InformerSynced
+	queue    workqueue.TypedRateLimitingInterface[string]
+}
+
+// New returns a controller fed by the service and pod informers.
+func New(client kubernetes.Interface, services coreinformers.ServiceInformer, pods coreinformers.PodInformer) *Controller {
+	c := &Controller{
+		client:   client,
+		services: services.Lister(),
+		pods:     pods.Lister(),
+		synced:   []cache.InformerSynced{services.Informer().HasSynced, pods.Informer().HasSynced},
+		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
+			workqueue.TypedRateLimitingQueueConfig[string]{Name: "endpoints"}),
+	}
+	enqueue := func(obj interface{}) {
+		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
+			c.queue.Add(key)
+		}
+	}
+	_, _ = services.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: enqueue, UpdateFunc: func(_, obj interface{}) { enqueue(obj) }, DeleteFunc: enqueue,
+	})
+	_, _ = pods.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    c.enqueueServicesOf,
+		UpdateFunc: func(old, obj interface{}) { c.enqueueServicesOf(old); c.enqueueServicesOf(obj) },
+		DeleteFunc: c.enqueueServicesOf,
+	})
+	return c
+}
+
+// enqueueServicesOf queues every service whose selector matches the pod.
+func (c *Controller) enqueueServicesOf(obj interface{}) {
+	if tombstone, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = tombstone.Obj
+	}
+	pod, ok := obj.(*corev1.Pod)
+	if !ok {
+		return
+	}
+	services, err := c.services.Services(pod.Namespace).List(labels.Everything())
+	if err != nil {
+		return
+	}
+	for _, svc := range services {
+		if len(svc.Spec.Selector) > 0 && labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(pod.Labels)) {
+			c.queue.Add(pod.Namespace + "/" + svc.Name)
+		}
+	}
+}
+
+// Run processes services until ctx ends.
+func (c *Controller) Run(ctx context.Context, workers int) {
+	defer utilruntime.HandleCrash()
+	defer c.queue.ShutDown()
+	if !cache.WaitForNamedCacheSync("endpoints", ctx.Done(), c.synced...) {
+		return
+	}
+	for range workers {
+		go wait.UntilWithContext(ctx, c.worker, time.Second)
+	}
+	<-ctx.Done()
+}
+
+func (c *Controller) worker(ctx context.Context) {
+	for {
+		key, quit := c.queue.Get()
+		if quit {
+			return
+		}
+		if err := c.sync(ctx, key); err != nil {
+			utilruntime.HandleError(fmt.Errorf("syncing endpoints of %q: %w", key, err))
+			c.queue.AddRateLimited(key)
+		} else {
+			c.queue.Forget(key)
+		}
+		c.queue.Done(key)
+	}
+}
+
+func (c *Controller) sync(ctx context.Context, key string) error {
+	namespace, name, err := cache.SplitMetaNamespaceKey(key)
+	if err != nil {
+		return err
+	}
+	svc, err := c.services.Services(namespace).Get(name)
+	if apierrors.IsNotFound(err) {
+		// The service is gone: so are its endpoints (its slices go with it
+		// through their owner reference).
+		err := c.client.CoreV1().Endpoints(namespace).Delete(ctx, name, metav1.DeleteOptions{})
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	if len(svc.Spec.Selector) == 0 || svc.Spec.Type == corev1.ServiceTypeExternalName {
+		return nil
+	}
+	pods, err := c.pods.Pods(namespace).List(labels.SelectorFromSet(svc.Spec.Selector))
+	if err != nil {
+		return err
+	}
+	backends := Backends(svc, pods)
+	if err := c.syncEndpoints(ctx, svc, backends); err != nil {
+		return err
+	}
+	return c.syncSlice(ctx, svc, backends)
+}
+
+// syncEndpoints writes the v1 Endpoints: one subset per set of ports,
+// ready and not-ready addresses sorted by IP.
+func (c *Controller) syncEndpoints(ctx context.Context, svc *corev1.Service, backends []Backend) error {
+	type group struct {
+		ports           []corev1.EndpointPort
+		ready, notReady map[string]corev1.EndpointAddress
+	}
+	byPod := map[string][]Backend{}
+	for _, b := range backends {
+		byPod[b.IP] = append(byPod[b.IP], b)
+	}
+	groups := map[string]*group{}
+	for ip, bs := range byPod {
+		var ports []corev1.EndpointPort
+		for _, b := range bs {
+			ports = append(ports, corev1.EndpointPort{Name: b.ServicePort.Name, Port: b.Port, Protocol: b.ServicePort.Protocol})
+		}
+		sort.Slice(ports, func(i, j int) bool { return ports[i].Name < ports[j].Name })
+		signature := fmt.Sprint(ports)
+		g := groups[signature]
+		if g == nil {
+			g = &group{ports: ports, ready: map[string]corev1.EndpointAddress{}, notReady: map[string]corev1.EndpointAddress{}}
+			groups[signature] = g
+		}
+		pod := bs[0].Pod
+		addr := corev1.EndpointAddress{IP: ip, NodeName: ptr.To(pod.Spec.NodeName), TargetRef: &corev1.ObjectReference{
+			Kind: "Pod", Namespace: pod.Namespace, Name: pod.Name, UID: pod.UID}}
+		if pod.Spec.NodeName == "" {
+			addr.NodeName = nil
+		}
+		if bs[0].Ready {
+			g.ready[ip] = addr
+		} else {
+			g.notReady[ip] = addr
+		}
+	}
+	var subsets []corev1.EndpointSubset
+	signatures := make([]string, 0, len(groups))
+	for s := range groups {
+		signatures = append(signatures, s)
+	}
+	sort.Strings(signatures)
+	for _, s := range signatures {
+		g := groups[s]
+		subsets = append(subsets, corev1.EndpointSubset{Addresses: sorted(g.ready), NotReadyAddresses: sorted(g.notReady), Ports: g.ports})
+	}
+	want := &corev1.Endpoints{ObjectMeta: metav1.ObjectMeta{Name: svc.Name, Namespace: svc.Namespace, Labels: svc.Labels}, Subsets: subsets}
+	current, err := c.client.CoreV1().Endpoints(svc.Namespace).Get(ctx, svc.Name, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		_, err = c.client.CoreV1().Endpoints(svc.Namespace).Create(ctx, want, metav1.CreateOptions{})
+		return err
+	case err != nil:
+		return err
+	case apiequality.Semantic.DeepEqual(current.Subsets, want.Subsets) && apiequality.Semantic.DeepEqual(current.Labels, want.Labels):
+		return nil
+	}
+	current.Subsets, current.Labels = want.Subsets, want.Labels
+	_, err = c.client.CoreV1().Endpoints(svc.Namespace).Update(ctx, current, metav1.UpdateOptions{})
+	return err
+}
+
+func sorted(addrs map[string]corev1.EndpointAddress) []corev1.EndpointAddress {
+	if len(addrs) == 0 {
+		return nil
+	}
+	out := make([]corev1.EndpointAddress, 0, len(addrs))
+	for _, a := range addrs {
+		out = append(out, a)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].IP < out[j].IP })
+	return out
+}
+
+// syncSlice writes the service's IPv4 EndpointSlice (one slice, up to the
+// API's 1000 endpoints), owned by the service.
+func (c *Controller) syncSlice(ctx context.Context, svc *corev1.Service, backends []Backend) error {
+	ports := []discoveryv1.EndpointPort{}
+	seenPorts := map[string]bool{}
+	byIP := map[string]*discoveryv1.Endpoint{}
+	var ips []string
+	for _, b := range backends {
+		if !strings.Contains(b.IP, ".") {
+			continue // IPv4 slice only
+		}
+		if !seenPorts[b.ServicePort.Name] {
+			seenPorts[b.ServicePort.Name] = true
+			ports = append(ports, discoveryv1.EndpointPort{Name: ptr.To(b.ServicePort.Name), Port: ptr.To(b.Port), Protocol: ptr.To(b.ServicePort.Protocol)})
+		}
+		if byIP[b.IP] != nil {
+			continue
+		}
+		ep := &discoveryv1.Endpoint{
+			Addresses:  []string{b.IP},
+			Conditions: discoveryv1.EndpointConditions{Ready: ptr.To(b.Ready && !b.Terminating), Serving: ptr.To(b.Ready), Terminating: ptr.To(b.Terminating)},
+			TargetRef:  &corev1.ObjectReference{Kind: "Pod", Namespace: b.Pod.Namespace, Name: b.Pod.Name, UID: b.Pod.UID},
+		}
+		if b.Pod.Spec.NodeName != "" {
+			ep.NodeName = ptr.To(b.Pod.Spec.NodeName)
+		}
+		byIP[b.IP] = ep
+		ips = append(ips, b.IP)
+	}
+	sort.Strings(ips)
+	endpoints := []discoveryv1.Endpoint{}
+	for _, ip := range ips[:min(len(ips), 1000)] {
+		endpoints = append(endpoints, *byIP[ip])
+	}
+	sort.Slice(ports, func(i, j int) bool { return *ports[i].Name < *ports[j].Name })
+
+	slices := c.client.DiscoveryV1().EndpointSlices(svc.Namespace)
+	selector := labels.SelectorFromSet(labels.Set{discoveryv1.LabelServiceName: svc.Name, discoveryv1.LabelManagedBy: ManagedBy})
+	existing, err := slices.List(ctx, metav1.ListOptions{LabelSelector: selector.String()})
+	if err != nil {
+		return err
+	}
+	if len(existing.Items) == 0 {
+		slice := &discoveryv1.EndpointSlice{
+			ObjectMeta: metav1.ObjectMeta{
+				GenerateName:    svc.Name + "-",
+				Labels:          map[string]string{discoveryv1.LabelServiceName: svc.Name, discoveryv1.LabelManagedBy: ManagedBy},
+				OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(svc, corev1.SchemeGroupVersion.WithKind("Service"))},
+			},
+			AddressType: discoveryv1.AddressTypeIPv4,
+			Endpoints:   endpoints,
+			Ports:       ports,
+		}
+		_, err := slices.Create(ctx, slice, metav1.CreateOptions{})
+		return err
+	}
+	slice := existing.Items[0]
+	if apiequality.Semantic.DeepEqual(slice.Endpoints, endpoints) && apiequality.Semantic.DeepEqual(slice.Ports, ports) {
+		return nil
+	}
+	slice.Endpoints, slice.Ports = endpoints, ports
+	_, err = slices.Update(ctx, &slice, metav1.UpdateOptions{})
+	return err
+}
