@@ -22,6 +22,7 @@ import (
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
 	"k8s.io/klog/v2"
 
+	"github.com/kybernetes/kybernetes/controllers/deployment"
 	"github.com/kybernetes/kybernetes/controllers/endpoints"
 	"github.com/kybernetes/kybernetes/controllers/garbagecollector"
 	"github.com/kybernetes/kybernetes/controllers/namespace"
@@ -122,6 +123,7 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 	serviceAccounts := serviceaccount.New(client, factory.Core().V1().Namespaces(), factory.Core().V1().ServiceAccounts())
 	replicaSets := replicaset.New(client, factory.Apps().V1().ReplicaSets(), factory.Core().V1().Pods())
 	endpointsController := endpoints.New(client, factory.Core().V1().Services(), factory.Core().V1().Pods())
+	deployments := deployment.New(client, factory.Apps().V1().Deployments(), factory.Apps().V1().ReplicaSets())
 	metadataClient, err := metadata.NewForConfig(config)
 	if err != nil {
 		return err
@@ -135,6 +137,7 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 	go serviceAccounts.Run(ctx, 2)
 	go replicaSets.Run(ctx, 5)
 	go endpointsController.Run(ctx, 5)
+	go deployments.Run(ctx, 5)
 	go collector.Run(ctx, 5)
 	namespaces.Run(ctx, 2)
 	return nil

@@ -407,11 +407,24 @@ func TestDeploymentsWithKubectl(t *testing.T) {
 	mustContain(t, k(t, "-n", ns, "create", "deployment", "web", "--image=nginx:1.27", "--replicas=2"), "deployment.apps/web created")
 	mustContain(t, k(t, "-n", ns, "scale", "deployment", "web", "--replicas=3"), "deployment.apps/web scaled")
 	mustContain(t, k(t, "-n", ns, "set", "image", "deployment/web", "nginx=nginx:1.28"), "deployment.apps/web image updated")
-	rows := fields(k(t, "-n", ns, "get", "deploy", "-o", "wide"))
+	// The deployment controller rolls out through replica sets. Without a
+	// kubelet no pod becomes available, so the update to nginx:1.28 stops
+	// after its one surge pod (25% of 3, rounded up), as upstream's would:
+	// the old pods may not go while nothing is available (25% of 3, rounded
+	// down, is 0 unavailable).
+	var rows [][]string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		rows = fields(k(t, "-n", ns, "get", "deploy", "-o", "wide"))
+		if len(rows) == 2 && rows[1][2] == "1" {
+			break
+		}
+	}
 	if strings.Join(rows[0], " ") != "NAME READY UP-TO-DATE AVAILABLE AGE CONTAINERS IMAGES SELECTOR" ||
-		strings.Join(append(rows[1][:4:4], rows[1][5:]...), " ") != "web 0/3 0 0 nginx nginx:1.28 app=web" {
+		strings.Join(append(rows[1][:4:4], rows[1][5:]...), " ") != "web 0/3 1 0 nginx nginx:1.28 app=web" {
 		t.Fatalf("get deploy -o wide:\n%v", rows)
 	}
+	history := k(t, "-n", ns, "rollout", "history", "deployment/web")
+	mustContain(t, history, "REVISION  CHANGE-CAUSE", "1         <none>", "2         <none>")
 	if got := k(t, "-n", ns, "get", "deploy", "web", "-o", "jsonpath={.metadata.generation}"); got != "3" {
 		t.Fatalf("generation after create, scale and set image: %s", got)
 	}

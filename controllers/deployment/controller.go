@@ -1,0 +1,406 @@
+// Package deployment rolls apps/v1 Deployments out through ReplicaSets, as
+// upstream's deployment controller: one ReplicaSet per pod template (named
+// and labelled by its pod-template-hash), revision annotations that
+// `kubectl rollout history/undo` read, RollingUpdate within maxSurge and
+// maxUnavailable or Recreate, pause, old ReplicaSets kept up to
+// revisionHistoryLimit, and the status and Available/Progressing conditions
+// that `kubectl rollout status` waits on.
+package deployment
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"sort"
+	"strconv"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
+	appsinformers "k8s.io/client-go/informers/apps/v1"
+	"k8s.io/client-go/kubernetes"
+	appslisters "k8s.io/client-go/listers/apps/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/utils/ptr"
+)
+
+var controllerKind = appsv1.SchemeGroupVersion.WithKind("Deployment")
+
+// Controller is the deployment controller.
+type Controller struct {
+	client      kubernetes.Interface
+	deployments appslisters.DeploymentLister
+	replicaSets appslisters.ReplicaSetLister
+	synced      []cache.InformerSynced
+	queue       workqueue.TypedRateLimitingInterface[string]
+}
+
+// New returns a controller fed by the deployment and replica set informers.
+func New(client kubernetes.Interface, deployments appsinformers.DeploymentInformer, replicaSets appsinformers.ReplicaSetInformer) *Controller {
+	c := &Controller{
+		client:      client,
+		deployments: deployments.Lister(),
+		replicaSets: replicaSets.Lister(),
+		synced:      []cache.InformerSynced{deployments.Informer().HasSynced, replicaSets.Informer().HasSynced},
+		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
+			workqueue.TypedRateLimitingQueueConfig[string]{Name: "deployment"}),
+	}
+	enqueue := func(obj interface{}) {
+		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
+			c.queue.Add(key)
+		}
+	}
+	_, _ = deployments.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: enqueue, UpdateFunc: func(_, obj interface{}) { enqueue(obj) }, DeleteFunc: enqueue,
+	})
+	_, _ = replicaSets.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    c.enqueueOwner,
+		UpdateFunc: func(old, obj interface{}) { c.enqueueOwner(old); c.enqueueOwner(obj) },
+		DeleteFunc: c.enqueueOwner,
+	})
+	return c
+}
+
+// enqueueOwner queues the replica set's deployment, or for an orphan every
+// deployment whose selector matches it.
+func (c *Controller) enqueueOwner(obj interface{}) {
+	if tombstone, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = tombstone.Obj
+	}
+	rs, ok := obj.(*appsv1.ReplicaSet)
+	if !ok {
+		return
+	}
+	if ref := metav1.GetControllerOf(rs); ref != nil {
+		if ref.Kind == controllerKind.Kind {
+			c.queue.Add(rs.Namespace + "/" + ref.Name)
+		}
+		return
+	}
+	deployments, _ := c.deployments.Deployments(rs.Namespace).List(labels.Everything())
+	for _, d := range deployments {
+		if s, err := metav1.LabelSelectorAsSelector(d.Spec.Selector); err == nil && !s.Empty() && s.Matches(labels.Set(rs.Labels)) {
+			c.queue.Add(d.Namespace + "/" + d.Name)
+		}
+	}
+}
+
+// Run processes deployments until ctx ends.
+func (c *Controller) Run(ctx context.Context, workers int) {
+	defer utilruntime.HandleCrash()
+	defer c.queue.ShutDown()
+	if !cache.WaitForNamedCacheSync("deployment", ctx.Done(), c.synced...) {
+		return
+	}
+	for range workers {
+		go wait.UntilWithContext(ctx, c.worker, time.Second)
+	}
+	<-ctx.Done()
+}
+
+func (c *Controller) worker(ctx context.Context) {
+	for {
+		key, quit := c.queue.Get()
+		if quit {
+			return
+		}
+		if err := c.sync(ctx, key); err != nil {
+			utilruntime.HandleError(fmt.Errorf("syncing deployment %q: %w", key, err))
+			c.queue.AddRateLimited(key)
+		} else {
+			c.queue.Forget(key)
+		}
+		c.queue.Done(key)
+	}
+}
+
+func (c *Controller) sync(ctx context.Context, key string) error {
+	namespace, name, err := cache.SplitMetaNamespaceKey(key)
+	if err != nil {
+		return err
+	}
+	d, err := c.deployments.Deployments(namespace).Get(name)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	d = d.DeepCopy()
+	owned, err := c.claimReplicaSets(ctx, d)
+	if err != nil {
+		return err
+	}
+	if d.DeletionTimestamp != nil {
+		return c.updateStatus(ctx, d, nil, owned)
+	}
+	newRS, old := splitNewAndOld(d, owned)
+	if d.Spec.Paused {
+		// A paused deployment starts no rollout: no new replica set.
+		return c.updateStatus(ctx, d, newRS, owned)
+	}
+	if newRS, err = c.ensureNewReplicaSet(ctx, d, newRS, old); err != nil {
+		return err
+	}
+	if err := c.scale(ctx, d, newRS, old); err != nil {
+		return err
+	}
+	if err := c.cleanup(ctx, d, old); err != nil {
+		return err
+	}
+	return c.updateStatus(ctx, d, newRS, append([]*appsv1.ReplicaSet{newRS}, old...))
+}
+
+// claimReplicaSets adopts matching orphans and releases owned sets that no
+// longer match, returning the sets the deployment controls.
+func (c *Controller) claimReplicaSets(ctx context.Context, d *appsv1.Deployment) ([]*appsv1.ReplicaSet, error) {
+	selector, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
+	if err != nil {
+		return nil, err
+	}
+	all, err := c.replicaSets.ReplicaSets(d.Namespace).List(labels.Everything())
+	if err != nil {
+		return nil, err
+	}
+	var owned []*appsv1.ReplicaSet
+	for _, rs := range all {
+		ref := metav1.GetControllerOf(rs)
+		matches := selector.Matches(labels.Set(rs.Labels))
+		switch {
+		case ref != nil && ref.UID == d.UID && matches:
+			owned = append(owned, rs)
+		case ref != nil && ref.UID == d.UID:
+			patch := fmt.Sprintf(`{"metadata":{"ownerReferences":[{"$patch":"delete","uid":%q}],"uid":%q}}`, d.UID, rs.UID)
+			if _, err := c.client.AppsV1().ReplicaSets(rs.Namespace).Patch(ctx, rs.Name, types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil && !apierrors.IsNotFound(err) {
+				return nil, err
+			}
+		case ref == nil && matches && rs.DeletionTimestamp == nil && d.DeletionTimestamp == nil:
+			patch := fmt.Sprintf(`{"metadata":{"ownerReferences":[{"apiVersion":%q,"kind":%q,"name":%q,"uid":%q,"controller":true,"blockOwnerDeletion":true}],"uid":%q}}`,
+				controllerKind.GroupVersion().String(), controllerKind.Kind, d.Name, d.UID, rs.UID)
+			adopted, err := c.client.AppsV1().ReplicaSets(rs.Namespace).Patch(ctx, rs.Name, types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{})
+			if err == nil {
+				owned = append(owned, adopted)
+			} else if !apierrors.IsNotFound(err) {
+				return nil, err
+			}
+		}
+	}
+	return owned, nil
+}
+
+func splitNewAndOld(d *appsv1.Deployment, owned []*appsv1.ReplicaSet) (*appsv1.ReplicaSet, []*appsv1.ReplicaSet) {
+	var newRS *appsv1.ReplicaSet
+	var old []*appsv1.ReplicaSet
+	sort.Slice(owned, func(i, j int) bool { return owned[i].CreationTimestamp.Before(&owned[j].CreationTimestamp) })
+	for _, rs := range owned {
+		if newRS == nil && sameTemplate(&rs.Spec.Template, &d.Spec.Template) {
+			newRS = rs
+		} else {
+			old = append(old, rs)
+		}
+	}
+	return newRS, old
+}
+
+// ensureNewReplicaSet creates the replica set of the current template, or
+// gives an existing one (a rollback) the newest revision.
+func (c *Controller) ensureNewReplicaSet(ctx context.Context, d *appsv1.Deployment, newRS *appsv1.ReplicaSet, old []*appsv1.ReplicaSet) (*appsv1.ReplicaSet, error) {
+	maxOld := int64(0)
+	for _, rs := range old {
+		maxOld = max(maxOld, revision(rs))
+	}
+	next := strconv.FormatInt(maxOld+1, 10)
+	if newRS != nil {
+		if revision(newRS) > maxOld {
+			return newRS, nil
+		}
+		updated := newRS.DeepCopy()
+		updated.Annotations = maps.Clone(updated.Annotations)
+		if updated.Annotations == nil {
+			updated.Annotations = map[string]string{}
+		}
+		updated.Annotations[RevisionAnnotation] = next
+		return c.client.AppsV1().ReplicaSets(d.Namespace).Update(ctx, updated, metav1.UpdateOptions{})
+	}
+	hash := templateHash(&d.Spec.Template)
+	template := d.Spec.Template.DeepCopy()
+	template.Labels = maps.Clone(template.Labels)
+	if template.Labels == nil {
+		template.Labels = map[string]string{}
+	}
+	template.Labels[appsv1.DefaultDeploymentUniqueLabelKey] = hash
+	selector := d.Spec.Selector.DeepCopy()
+	if selector.MatchLabels == nil {
+		selector.MatchLabels = map[string]string{}
+	}
+	selector.MatchLabels[appsv1.DefaultDeploymentUniqueLabelKey] = hash
+	annotations := maps.Clone(d.Annotations)
+	if annotations == nil {
+		annotations = map[string]string{}
+	}
+	delete(annotations, "kubectl.kubernetes.io/last-applied-configuration")
+	annotations[RevisionAnnotation] = next
+	rs := &appsv1.ReplicaSet{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:            d.Name + "-" + hash,
+			Namespace:       d.Namespace,
+			Labels:          template.Labels,
+			Annotations:     annotations,
+			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(d, controllerKind)},
+		},
+		Spec: appsv1.ReplicaSetSpec{Replicas: ptr.To[int32](0), Selector: selector, Template: *template, MinReadySeconds: d.Spec.MinReadySeconds},
+	}
+	created, err := c.client.AppsV1().ReplicaSets(d.Namespace).Create(ctx, rs, metav1.CreateOptions{})
+	if apierrors.IsAlreadyExists(err) {
+		// Ours, not yet in the cache: the next sync finds it.
+		return nil, fmt.Errorf("replica set %s exists but is not in the cache yet", rs.Name)
+	}
+	return created, err
+}
+
+// scale takes one step of the strategy.
+func (c *Controller) scale(ctx context.Context, d *appsv1.Deployment, newRS *appsv1.ReplicaSet, old []*appsv1.ReplicaSet) error {
+	desired := ptr.Deref(d.Spec.Replicas, 1)
+	plan := map[string]int32{}
+	if d.Spec.Strategy.Type == appsv1.RecreateDeploymentStrategyType {
+		running := false
+		for _, rs := range old {
+			plan[rs.Name] = 0
+			running = running || rs.Status.Replicas > 0
+		}
+		plan[newRS.Name] = replicas(newRS)
+		if !running {
+			plan[newRS.Name] = desired
+		}
+	} else {
+		plan = rollingUpdatePlan(d, newRS, old)
+	}
+	surge, _ := surgeAndUnavailable(d)
+	for _, rs := range append([]*appsv1.ReplicaSet{newRS}, old...) {
+		want, ok := plan[rs.Name]
+		if !ok || (want == replicas(rs) && rs.Annotations[DesiredReplicasAnnotation] == strconv.Itoa(int(desired))) {
+			continue
+		}
+		updated := rs.DeepCopy()
+		updated.Spec.Replicas = ptr.To(want)
+		updated.Annotations = maps.Clone(updated.Annotations)
+		if updated.Annotations == nil {
+			updated.Annotations = map[string]string{}
+		}
+		updated.Annotations[DesiredReplicasAnnotation] = strconv.Itoa(int(desired))
+		updated.Annotations[MaxReplicasAnnotation] = strconv.Itoa(int(desired + surge))
+		if _, err := c.client.AppsV1().ReplicaSets(rs.Namespace).Update(ctx, updated, metav1.UpdateOptions{}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cleanup deletes the oldest scaled-down replica sets beyond
+// revisionHistoryLimit.
+func (c *Controller) cleanup(ctx context.Context, d *appsv1.Deployment, old []*appsv1.ReplicaSet) error {
+	limit := int(ptr.Deref(d.Spec.RevisionHistoryLimit, 10))
+	var idle []*appsv1.ReplicaSet
+	for _, rs := range old {
+		if replicas(rs) == 0 && rs.Status.Replicas == 0 && rs.DeletionTimestamp == nil {
+			idle = append(idle, rs)
+		}
+	}
+	sort.Slice(idle, func(i, j int) bool { return revision(idle[i]) < revision(idle[j]) })
+	for _, rs := range idle[:max(len(idle)-limit, 0)] {
+		err := c.client.AppsV1().ReplicaSets(rs.Namespace).Delete(ctx, rs.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &rs.UID}})
+		if err != nil && !apierrors.IsNotFound(err) {
+			return err
+		}
+	}
+	return nil
+}
+
+// updateStatus writes counts and the Available and Progressing conditions.
+func (c *Controller) updateStatus(ctx context.Context, d *appsv1.Deployment, newRS *appsv1.ReplicaSet, all []*appsv1.ReplicaSet) error {
+	desired := ptr.Deref(d.Spec.Replicas, 1)
+	status := appsv1.DeploymentStatus{ObservedGeneration: d.Generation, CollisionCount: d.Status.CollisionCount,
+		Conditions: append([]appsv1.DeploymentCondition(nil), d.Status.Conditions...)}
+	for _, rs := range all {
+		if rs == nil {
+			continue
+		}
+		status.Replicas += rs.Status.Replicas
+		status.ReadyReplicas += rs.Status.ReadyReplicas
+		status.AvailableReplicas += rs.Status.AvailableReplicas
+	}
+	if newRS != nil {
+		status.UpdatedReplicas = newRS.Status.Replicas
+	}
+	status.UnavailableReplicas = max(desired-status.AvailableReplicas, 0)
+
+	_, unavailable := surgeAndUnavailable(d)
+	if status.AvailableReplicas >= desired-unavailable {
+		setCondition(&status, appsv1.DeploymentAvailable, corev1.ConditionTrue, "MinimumReplicasAvailable", "Deployment has minimum availability.")
+	} else {
+		setCondition(&status, appsv1.DeploymentAvailable, corev1.ConditionFalse, "MinimumReplicasUnavailable", "Deployment does not have minimum availability.")
+	}
+	switch {
+	case d.Spec.Paused:
+		setCondition(&status, appsv1.DeploymentProgressing, corev1.ConditionUnknown, "DeploymentPaused", "Deployment is paused")
+	case newRS != nil && status.UpdatedReplicas == desired && status.AvailableReplicas == desired && status.Replicas == desired:
+		setCondition(&status, appsv1.DeploymentProgressing, corev1.ConditionTrue, "NewReplicaSetAvailable",
+			fmt.Sprintf("ReplicaSet %q has successfully progressed.", newRS.Name))
+	case newRS != nil:
+		setCondition(&status, appsv1.DeploymentProgressing, corev1.ConditionTrue, "ReplicaSetUpdated",
+			fmt.Sprintf("ReplicaSet %q is progressing.", newRS.Name))
+	}
+	if statusEqual(d.Status, status) {
+		return nil
+	}
+	d.Status = status
+	_, err := c.client.AppsV1().Deployments(d.Namespace).UpdateStatus(ctx, d, metav1.UpdateOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	return err
+}
+
+// setCondition sets a condition, keeping its transition time unless its
+// status changes.
+func setCondition(status *appsv1.DeploymentStatus, t appsv1.DeploymentConditionType, s corev1.ConditionStatus, reason, message string) {
+	now := metav1.Now()
+	for i := range status.Conditions {
+		c := &status.Conditions[i]
+		if c.Type != t {
+			continue
+		}
+		if c.Status != s {
+			c.LastTransitionTime = now
+		}
+		if c.Status != s || c.Reason != reason || c.Message != message {
+			c.LastUpdateTime = now
+		}
+		c.Status, c.Reason, c.Message = s, reason, message
+		return
+	}
+	status.Conditions = append(status.Conditions, appsv1.DeploymentCondition{Type: t, Status: s, Reason: reason, Message: message,
+		LastUpdateTime: now, LastTransitionTime: now})
+}
+
+func statusEqual(a, b appsv1.DeploymentStatus) bool {
+	if a.ObservedGeneration != b.ObservedGeneration || a.Replicas != b.Replicas || a.UpdatedReplicas != b.UpdatedReplicas ||
+		a.ReadyReplicas != b.ReadyReplicas || a.AvailableReplicas != b.AvailableReplicas || a.UnavailableReplicas != b.UnavailableReplicas ||
+		len(a.Conditions) != len(b.Conditions) {
+		return false
+	}
+	for i := range a.Conditions {
+		x, y := a.Conditions[i], b.Conditions[i]
+		if x.Type != y.Type || x.Status != y.Status || x.Reason != y.Reason || x.Message != y.Message {
+			return false
+		}
+	}
+	return true
+}

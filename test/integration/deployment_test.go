@@ -1,0 +1,178 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+)
+
+// fakeKubelet stands in for kubelets: it marks every pod of the namespace
+// Running and Ready (with an IP) as soon as it sees it, until the test ends.
+func fakeKubelet(t *testing.T, ns string) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		next := 1
+		for ctx.Err() == nil {
+			pods, err := shared.Client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+			if err == nil {
+				for _, pod := range pods.Items {
+					if pod.DeletionTimestamp != nil || pod.Status.Phase == corev1.PodRunning {
+						continue
+					}
+					pod.Status.Phase = corev1.PodRunning
+					pod.Status.PodIP = fmt.Sprintf("10.244.9.%d", next%250+1)
+					next++
+					pod.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: metav1.Now()}}
+					_, _ = shared.Client.CoreV1().Pods(ns).UpdateStatus(ctx, &pod, metav1.UpdateOptions{})
+				}
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+}
+
+func deploymentReplicaSets(ctx context.Context, ns string, d *appsv1.Deployment) map[string]*appsv1.ReplicaSet {
+	list, err := shared.Client.AppsV1().ReplicaSets(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil
+	}
+	out := map[string]*appsv1.ReplicaSet{}
+	for i := range list.Items {
+		if ref := metav1.GetControllerOf(&list.Items[i]); ref != nil && ref.UID == d.UID {
+			out[list.Items[i].Annotations["deployment.kubernetes.io/revision"]] = &list.Items[i]
+		}
+	}
+	return out
+}
+
+func TestDeploymentRollingUpdateAndRollback(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	fakeKubelet(t, ns)
+	deployments := shared.Client.AppsV1().Deployments(ns)
+	d, err := deployments.Create(ctx, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "web"},
+		Spec: appsv1.DeploymentSpec{Replicas: ptr.To[int32](4), Selector: selector("web"), Template: *podTemplate(map[string]string{"app": "web"})}},
+		metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	complete := func(ctx context.Context) bool {
+		got, err := deployments.Get(ctx, "web", metav1.GetOptions{})
+		if err != nil || got.Status.ObservedGeneration != got.Generation {
+			return false
+		}
+		for _, c := range got.Status.Conditions {
+			if c.Type == appsv1.DeploymentProgressing && c.Reason == "NewReplicaSetAvailable" {
+				return got.Status.UpdatedReplicas == 4 && got.Status.AvailableReplicas == 4 && got.Status.Replicas == 4
+			}
+		}
+		return false
+	}
+	waitFor(t, "the first rollout to complete", complete)
+	sets := deploymentReplicaSets(ctx, ns, d)
+	first := sets["1"]
+	if first == nil || first.Labels[appsv1.DefaultDeploymentUniqueLabelKey] == "" || *first.Spec.Replicas != 4 {
+		t.Fatalf("revision 1 replica set: %+v", first)
+	}
+
+	// Watch availability while the image changes: with 4 replicas and the
+	// default 25%/25%, at least 3 pods stay ready and at most 5 exist.
+	var mu sync.Mutex
+	minReady, maxPods := 100, 0
+	watchCtx, stopWatching := context.WithCancel(ctx)
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		for watchCtx.Err() == nil {
+			pods, err := shared.Client.CoreV1().Pods(ns).List(watchCtx, metav1.ListOptions{LabelSelector: "app=web"})
+			if err == nil {
+				ready, total := 0, 0
+				for _, p := range pods.Items {
+					if p.DeletionTimestamp != nil {
+						continue
+					}
+					total++
+					if p.Status.Phase == corev1.PodRunning {
+						ready++
+					}
+				}
+				mu.Lock()
+				minReady, maxPods = min(minReady, ready), max(maxPods, total)
+				mu.Unlock()
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	patch := []byte(`{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"nginx:1.28"}]}}}}`)
+	if _, err := deployments.Patch(ctx, "web", types.StrategicMergePatchType, patch, metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the rolling update to complete", complete)
+	stopWatching()
+	<-watched
+	if minReady < 3 {
+		t.Errorf("only %d pods were ready at one point; maxUnavailable allows 1 of 4", minReady)
+	}
+	if maxPods > 5 {
+		t.Errorf("%d pods existed at one point; maxSurge allows 5", maxPods)
+	}
+	sets = deploymentReplicaSets(ctx, ns, d)
+	if sets["2"] == nil || *sets["2"].Spec.Replicas != 4 || sets["1"] == nil || *sets["1"].Spec.Replicas != 0 {
+		t.Fatalf("after the update: %v", sets)
+	}
+
+	// Rolling back (what `kubectl rollout undo` writes: the old template)
+	// reuses revision 1's replica set as revision 3.
+	back := []byte(`{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"nginx:1.27"}]}}}}`)
+	if _, err := deployments.Patch(ctx, "web", types.StrategicMergePatchType, back, metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the rollback to complete", complete)
+	sets = deploymentReplicaSets(ctx, ns, d)
+	if sets["3"] == nil || sets["3"].UID != first.UID || *sets["3"].Spec.Replicas != 4 {
+		t.Fatalf("after the rollback: %v", sets)
+	}
+}
+
+func TestDeploymentRecreateAndPause(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	fakeKubelet(t, ns)
+	deployments := shared.Client.AppsV1().Deployments(ns)
+	d, err := deployments.Create(ctx, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "db"},
+		Spec: appsv1.DeploymentSpec{Replicas: ptr.To[int32](2), Selector: selector("db"), Template: *podTemplate(map[string]string{"app": "db"}),
+			Strategy: appsv1.DeploymentStrategy{Type: appsv1.RecreateDeploymentStrategyType}}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "2 available", func(ctx context.Context) bool {
+		got, err := deployments.Get(ctx, "db", metav1.GetOptions{})
+		return err == nil && got.Status.AvailableReplicas == 2
+	})
+	pause := []byte(`{"spec":{"paused":true,"template":{"spec":{"containers":[{"name":"web","image":"nginx:1.28"}]}}}}`)
+	if _, err := deployments.Patch(ctx, "db", types.StrategicMergePatchType, pause, metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if sets := deploymentReplicaSets(ctx, ns, d); len(sets) != 1 {
+		t.Fatalf("a paused deployment rolled out: %d replica sets", len(sets))
+	}
+	if _, err := deployments.Patch(ctx, "db", types.MergePatchType, []byte(`{"spec":{"paused":false}}`), metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the recreate rollout", func(ctx context.Context) bool {
+		sets := deploymentReplicaSets(ctx, ns, d)
+		return len(sets) == 2 && sets["2"] != nil && sets["2"].Status.AvailableReplicas == 2 && *sets["1"].Spec.Replicas == 0
+	})
+}
