@@ -48,6 +48,9 @@ func revision(rs *appsv1.ReplicaSet) int64 {
 
 func replicas(rs *appsv1.ReplicaSet) int32 { return ptr.Deref(rs.Spec.Replicas, 0) }
 
+// availableOf is the set's available pods, never more than its replicas.
+func availableOf(rs *appsv1.ReplicaSet) int32 { return min(rs.Status.AvailableReplicas, replicas(rs)) }
+
 // surgeAndUnavailable resolves maxSurge (rounded up) and maxUnavailable
 // (rounded down) against the desired replicas; both 0 would block a
 // rollout, so unavailable becomes 1 then, as upstream.
@@ -94,16 +97,19 @@ func rollingUpdatePlan(d *appsv1.Deployment, newRS *appsv1.ReplicaSet, old []*ap
 	// available allows, counting the new set's not yet available pods as
 	// lost. Their unhealthy replicas go first (removing them costs no
 	// availability), then available ones, oldest sets first.
+	// A set's status lags its spec: one just scaled from 3 to 2 still
+	// reports 3 available until its pod is gone. Counting more than a set's
+	// replicas as available would let the old sets shrink too far.
 	minAvailable := desired - unavailable
-	newUnavailable := max(newReplicas-newRS.Status.AvailableReplicas, 0)
+	newUnavailable := max(newReplicas-availableOf(newRS), 0)
 	cleanup := total - minAvailable - newUnavailable
-	available := newRS.Status.AvailableReplicas
+	available := availableOf(newRS)
 	sorted := append([]*appsv1.ReplicaSet(nil), old...)
 	sort.Slice(sorted, func(i, j int) bool { return revision(sorted[i]) < revision(sorted[j]) })
 	for _, rs := range sorted {
 		plan[rs.Name] = replicas(rs)
-		available += rs.Status.AvailableReplicas
-		unhealthy := max(replicas(rs)-rs.Status.AvailableReplicas, 0)
+		available += availableOf(rs)
+		unhealthy := replicas(rs) - availableOf(rs)
 		down := min(unhealthy, max(cleanup, 0))
 		plan[rs.Name] -= down
 		cleanup -= down

@@ -25,6 +25,7 @@ import (
 	"github.com/kybernetes/kybernetes/controllers/deployment"
 	"github.com/kybernetes/kybernetes/controllers/endpoints"
 	"github.com/kybernetes/kybernetes/controllers/garbagecollector"
+	"github.com/kybernetes/kybernetes/controllers/job"
 	"github.com/kybernetes/kybernetes/controllers/namespace"
 	"github.com/kybernetes/kybernetes/controllers/replicaset"
 	"github.com/kybernetes/kybernetes/controllers/serviceaccount"
@@ -124,6 +125,7 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 	replicaSets := replicaset.New(client, factory.Apps().V1().ReplicaSets(), factory.Core().V1().Pods())
 	endpointsController := endpoints.New(client, factory.Core().V1().Services(), factory.Core().V1().Pods())
 	deployments := deployment.New(client, factory.Apps().V1().Deployments(), factory.Apps().V1().ReplicaSets())
+	jobs := job.New(client, factory.Batch().V1().Jobs(), factory.Core().V1().Pods())
 	metadataClient, err := metadata.NewForConfig(config)
 	if err != nil {
 		return err
@@ -138,6 +140,7 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 	go replicaSets.Run(ctx, 5)
 	go endpointsController.Run(ctx, 5)
 	go deployments.Run(ctx, 5)
+	go jobs.Run(ctx, 5)
 	go collector.Run(ctx, 5)
 	namespaces.Run(ctx, 2)
 	return nil

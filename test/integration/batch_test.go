@@ -7,6 +7,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 )
 
@@ -39,8 +40,16 @@ func TestJobSelectorAndDefaults(t *testing.T) {
 		t.Fatalf("field selector status.successful=0: %v, %d jobs", err, len(list.Items))
 	}
 
-	job.Spec.Template.Spec.Containers[0].Image = "busybox:1.37"
-	_, err = jobs.Update(ctx, job, metav1.UpdateOptions{})
+	// The job controller writes status meanwhile: retry conflicts.
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		latest, err := jobs.Get(ctx, "pi", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		latest.Spec.Template.Spec.Containers[0].Image = "busybox:1.37"
+		_, err = jobs.Update(ctx, latest, metav1.UpdateOptions{})
+		return err
+	})
 	assertInvalid(t, err, "spec.template")
 
 	bad := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "always"}, Spec: batchv1.JobSpec{Template: *podTemplate(nil)}}

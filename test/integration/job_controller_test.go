@@ -1,0 +1,109 @@
+package integration
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+)
+
+// finishPods stands in for kubelets: every new pod of the namespace ends
+// with the given phase.
+func finishPods(t *testing.T, ns string, phase corev1.PodPhase) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			pods, err := shared.Client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+			if err == nil {
+				for _, pod := range pods.Items {
+					if pod.Status.Phase == corev1.PodPending && pod.DeletionTimestamp == nil {
+						pod.Status.Phase = phase
+						_, _ = shared.Client.CoreV1().Pods(ns).UpdateStatus(ctx, &pod, metav1.UpdateOptions{})
+					}
+				}
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+}
+
+func jobCondition(job *batchv1.Job, t batchv1.JobConditionType) *batchv1.JobCondition {
+	for i := range job.Status.Conditions {
+		if job.Status.Conditions[i].Type == t && job.Status.Conditions[i].Status == corev1.ConditionTrue {
+			return &job.Status.Conditions[i]
+		}
+	}
+	return nil
+}
+
+func TestJobRunsToCompletion(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	finishPods(t, ns, corev1.PodSucceeded)
+	jobs := shared.Client.BatchV1().Jobs(ns)
+	if _, err := jobs.Create(ctx, &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "batch"},
+		Spec: batchv1.JobSpec{Completions: ptr.To[int32](3), Parallelism: ptr.To[int32](2), Template: jobTemplate()}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "3 completions and the Complete condition", func(ctx context.Context) bool {
+		job, err := jobs.Get(ctx, "batch", metav1.GetOptions{})
+		return err == nil && job.Status.Succeeded == 3 && jobCondition(job, batchv1.JobComplete) != nil &&
+			job.Status.CompletionTime != nil && job.Status.StartTime != nil && job.Status.Active == 0
+	})
+
+	indexed := batchv1.IndexedCompletion
+	if _, err := jobs.Create(ctx, &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "indexed"},
+		Spec: batchv1.JobSpec{Completions: ptr.To[int32](2), Parallelism: ptr.To[int32](2), CompletionMode: &indexed,
+			TTLSecondsAfterFinished: ptr.To[int32](0), Template: jobTemplate()}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "indexed pods 0 and 1", func(ctx context.Context) bool {
+		pods, err := shared.Client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: batchv1.JobNameLabel + "=indexed"})
+		if err != nil || len(pods.Items) != 2 {
+			return false
+		}
+		seen := map[string]bool{}
+		for _, p := range pods.Items {
+			seen[p.Annotations[batchv1.JobCompletionIndexAnnotation]] = true
+		}
+		return seen["0"] && seen["1"]
+	})
+	// ttlSecondsAfterFinished: 0 deletes the finished job.
+	waitFor(t, "the finished indexed job deleted by its TTL", func(ctx context.Context) bool {
+		_, err := jobs.Get(ctx, "indexed", metav1.GetOptions{})
+		return apierrors.IsNotFound(err)
+	})
+}
+
+func TestJobFailsAtItsBackoffLimit(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	finishPods(t, ns, corev1.PodFailed)
+	jobs := shared.Client.BatchV1().Jobs(ns)
+	if _, err := jobs.Create(ctx, &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "flaky"},
+		Spec: batchv1.JobSpec{BackoffLimit: ptr.To[int32](0), Template: jobTemplate()}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the Failed condition", func(ctx context.Context) bool {
+		job, err := jobs.Get(ctx, "flaky", metav1.GetOptions{})
+		if err != nil {
+			return false
+		}
+		failed := jobCondition(job, batchv1.JobFailed)
+		return failed != nil && failed.Reason == "BackoffLimitExceeded" && job.Status.Failed == 1
+	})
+	// No replacement pod is made once the job failed.
+	time.Sleep(300 * time.Millisecond)
+	pods, err := shared.Client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+	if err != nil || len(pods.Items) != 1 {
+		t.Fatalf("pods of a failed job: %v %d", err, len(pods.Items))
+	}
+}
