@@ -21,7 +21,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	batchinformers "k8s.io/client-go/informers/batch/v1"
 	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
@@ -30,6 +29,8 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/ptr"
+
+	"github.com/kybernetes/kybernetes/controllers/runner"
 )
 
 // Back-off between pod failures, as upstream's defaults.
@@ -56,8 +57,7 @@ func New(client kubernetes.Interface, jobs batchinformers.JobInformer, pods core
 		jobs:   jobs.Lister(),
 		pods:   pods.Lister(),
 		synced: []cache.InformerSynced{jobs.Informer().HasSynced, pods.Informer().HasSynced},
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: "job"}),
+		queue:  runner.NewQueue("job"),
 	}
 	enqueue := func(obj interface{}) {
 		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
@@ -85,36 +85,7 @@ func New(client kubernetes.Interface, jobs batchinformers.JobInformer, pods core
 
 // Run processes jobs until ctx ends.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer utilruntime.HandleCrash()
-	defer c.queue.ShutDown()
-	if !cache.WaitForNamedCacheSync("job", ctx.Done(), c.synced...) {
-		return
-	}
-	for range workers {
-		go wait.UntilWithContext(ctx, c.worker, time.Second)
-	}
-	<-ctx.Done()
-}
-
-func (c *Controller) worker(ctx context.Context) {
-	for {
-		key, quit := c.queue.Get()
-		if quit {
-			return
-		}
-		requeue, err := c.sync(ctx, key)
-		switch {
-		case err != nil:
-			utilruntime.HandleError(fmt.Errorf("syncing job %q: %w", key, err))
-			c.queue.AddRateLimited(key)
-		case requeue > 0:
-			c.queue.Forget(key)
-			c.queue.AddAfter(key, requeue)
-		default:
-			c.queue.Forget(key)
-		}
-		c.queue.Done(key)
-	}
+	runner.Run(ctx, "job", c.queue, c.synced, workers, c.sync)
 }
 
 // podsOf sorts the job's pods by state.

@@ -17,8 +17,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	appsinformers "k8s.io/client-go/informers/apps/v1"
 	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
@@ -27,6 +25,8 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/ptr"
+
+	"github.com/kybernetes/kybernetes/controllers/runner"
 )
 
 // burstReplicas caps the pods one sync creates or deletes, as upstream.
@@ -47,12 +47,11 @@ type Controller struct {
 // New returns a controller fed by the replica set and pod informers.
 func New(client kubernetes.Interface, replicaSets appsinformers.ReplicaSetInformer, pods coreinformers.PodInformer) *Controller {
 	c := &Controller{
-		client:      client,
-		replicaSets: replicaSets.Lister(),
-		pods:        pods.Lister(),
-		synced:      []cache.InformerSynced{replicaSets.Informer().HasSynced, pods.Informer().HasSynced},
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: "replicaset"}),
+		client:       client,
+		replicaSets:  replicaSets.Lister(),
+		pods:         pods.Lister(),
+		synced:       []cache.InformerSynced{replicaSets.Informer().HasSynced, pods.Informer().HasSynced},
+		queue:        runner.NewQueue("replicaset"),
 		expectations: newExpectations(),
 	}
 	_, _ = replicaSets.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -140,31 +139,7 @@ func (c *Controller) enqueuePodOwners(pod *corev1.Pod) {
 
 // Run processes replica sets with the given number of workers until ctx ends.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer utilruntime.HandleCrash()
-	defer c.queue.ShutDown()
-	if !cache.WaitForNamedCacheSync("replicaset", ctx.Done(), c.synced...) {
-		return
-	}
-	for range workers {
-		go wait.UntilWithContext(ctx, c.worker, time.Second)
-	}
-	<-ctx.Done()
-}
-
-func (c *Controller) worker(ctx context.Context) {
-	for {
-		key, quit := c.queue.Get()
-		if quit {
-			return
-		}
-		if err := c.sync(ctx, key); err != nil {
-			utilruntime.HandleError(fmt.Errorf("syncing replica set %q: %w", key, err))
-			c.queue.AddRateLimited(key)
-		} else {
-			c.queue.Forget(key)
-		}
-		c.queue.Done(key)
-	}
+	runner.Run(ctx, "replicaset", c.queue, c.synced, workers, runner.Always(c.sync))
 }
 
 // sync makes one replica set's pods match its spec and records its status.

@@ -5,19 +5,17 @@ package serviceaccount
 
 import (
 	"context"
-	"fmt"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
+
+	"github.com/kybernetes/kybernetes/controllers/runner"
 )
 
 // DefaultName is the service account every namespace gets.
@@ -40,8 +38,7 @@ func New(client kubernetes.Interface, namespaces coreinformers.NamespaceInformer
 		namespaces:      namespaces.Lister(),
 		serviceAccounts: serviceAccounts.Lister(),
 		synced:          []cache.InformerSynced{namespaces.Informer().HasSynced, serviceAccounts.Informer().HasSynced},
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: "serviceaccount"}),
+		queue:           runner.NewQueue("serviceaccount"),
 	}
 	_, _ = namespaces.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj interface{}) { c.enqueueNamespace(obj) },
@@ -68,31 +65,7 @@ func (c *Controller) enqueueNamespace(obj interface{}) {
 
 // Run processes namespaces until ctx ends.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer utilruntime.HandleCrash()
-	defer c.queue.ShutDown()
-	if !cache.WaitForNamedCacheSync("serviceaccount", ctx.Done(), c.synced...) {
-		return
-	}
-	for range workers {
-		go wait.UntilWithContext(ctx, c.worker, time.Second)
-	}
-	<-ctx.Done()
-}
-
-func (c *Controller) worker(ctx context.Context) {
-	for {
-		name, quit := c.queue.Get()
-		if quit {
-			return
-		}
-		if err := c.sync(ctx, name); err != nil {
-			utilruntime.HandleError(fmt.Errorf("ensuring the default service account of %q: %w", name, err))
-			c.queue.AddRateLimited(name)
-		} else {
-			c.queue.Forget(name)
-		}
-		c.queue.Done(name)
-	}
+	runner.Run(ctx, "serviceaccount", c.queue, c.synced, workers, runner.Always(c.sync))
 }
 
 // sync creates the default service account of an active namespace if the

@@ -1,0 +1,68 @@
+// Package runner is the loop every kybernetes controller runs: wait for its
+// informers to sync, then let workers take keys from a rate-limited queue
+// and call sync on each. A key whose sync fails is retried with back-off; a
+// sync may ask to look at its key again after a delay (a deadline, a
+// back-off of its own).
+package runner
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+)
+
+// SyncFunc brings one key to its desired state; a positive requeueAfter
+// asks to sync the key again after that long.
+type SyncFunc func(ctx context.Context, key string) (requeueAfter time.Duration, err error)
+
+// NewQueue returns a queue with client-go's default controller back-off.
+func NewQueue(name string) workqueue.TypedRateLimitingInterface[string] {
+	return workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
+		workqueue.TypedRateLimitingQueueConfig[string]{Name: name})
+}
+
+// Run processes queue with workers until ctx ends, then shuts the queue down.
+func Run(ctx context.Context, name string, queue workqueue.TypedRateLimitingInterface[string], synced []cache.InformerSynced, workers int, sync SyncFunc) {
+	defer utilruntime.HandleCrash()
+	defer queue.ShutDown()
+	if !cache.WaitForNamedCacheSync(name, ctx.Done(), synced...) {
+		return
+	}
+	for range workers {
+		go wait.UntilWithContext(ctx, func(ctx context.Context) {
+			for processNext(ctx, name, queue, sync) {
+			}
+		}, time.Second)
+	}
+	<-ctx.Done()
+}
+
+func processNext(ctx context.Context, name string, queue workqueue.TypedRateLimitingInterface[string], sync SyncFunc) bool {
+	key, quit := queue.Get()
+	if quit {
+		return false
+	}
+	defer queue.Done(key)
+	requeueAfter, err := sync(ctx, key)
+	switch {
+	case err != nil:
+		utilruntime.HandleError(fmt.Errorf("%s: syncing %q: %w", name, key, err))
+		queue.AddRateLimited(key)
+	case requeueAfter > 0:
+		queue.Forget(key)
+		queue.AddAfter(key, requeueAfter)
+	default:
+		queue.Forget(key)
+	}
+	return true
+}
+
+// Always turns a sync without delays into a SyncFunc.
+func Always(sync func(ctx context.Context, key string) error) SyncFunc {
+	return func(ctx context.Context, key string) (time.Duration, error) { return 0, sync(ctx, key) }
+}
