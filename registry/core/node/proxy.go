@@ -2,8 +2,10 @@ package node
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -41,6 +43,6 @@ func (r *ProxyREST) Connect(ctx context.Context, name string, opts runtime.Objec
 		return nil, err
 	}
 	path := opts.(*corev1.NodeProxyOptions).Path
-	location := &url.URL{Scheme: "https", Host: joinHostPort(host, port), Path: "/" + strings.TrimPrefix(path, "/")}
+	location := &url.URL{Scheme: "https", Host: net.JoinHostPort(host, strconv.Itoa(port)), Path: "/" + strings.TrimPrefix(path, "/")}
 	return proxy.NewUpgradeAwareHandler(location, r.Transport, false, false, proxy.NewErrorResponder(responder)), nil
 }
