@@ -21,7 +21,9 @@ import (
 	"k8s.io/client-go/tools/leaderelection"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
 	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
 
+	"github.com/kybernetes/kybernetes/controllers/cronjob"
 	"github.com/kybernetes/kybernetes/controllers/deployment"
 	"github.com/kybernetes/kybernetes/controllers/endpoints"
 	"github.com/kybernetes/kybernetes/controllers/garbagecollector"
@@ -126,6 +128,7 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 	endpointsController := endpoints.New(client, factory.Core().V1().Services(), factory.Core().V1().Pods())
 	deployments := deployment.New(client, factory.Apps().V1().Deployments(), factory.Apps().V1().ReplicaSets())
 	jobs := job.New(client, factory.Batch().V1().Jobs(), factory.Core().V1().Pods())
+	cronJobs := cronjob.New(client, factory.Batch().V1().CronJobs(), factory.Batch().V1().Jobs(), clock.RealClock{})
 	metadataClient, err := metadata.NewForConfig(config)
 	if err != nil {
 		return err
@@ -141,6 +144,7 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 	go endpointsController.Run(ctx, 5)
 	go deployments.Run(ctx, 5)
 	go jobs.Run(ctx, 5)
+	go cronJobs.Run(ctx, 2)
 	go collector.Run(ctx, 5)
 	namespaces.Run(ctx, 2)
 	return nil
