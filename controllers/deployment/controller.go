@@ -27,6 +27,7 @@ import (
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/ptr"
 
+	"github.com/kybernetes/kybernetes/controllers/ownership"
 	"github.com/kybernetes/kybernetes/controllers/runner"
 )
 
@@ -143,30 +144,10 @@ func (c *Controller) claimReplicaSets(ctx context.Context, d *appsv1.Deployment)
 	if err != nil {
 		return nil, err
 	}
-	var owned []*appsv1.ReplicaSet
-	for _, rs := range all {
-		ref := metav1.GetControllerOf(rs)
-		matches := selector.Matches(labels.Set(rs.Labels))
-		switch {
-		case ref != nil && ref.UID == d.UID && matches:
-			owned = append(owned, rs)
-		case ref != nil && ref.UID == d.UID:
-			patch := fmt.Sprintf(`{"metadata":{"ownerReferences":[{"$patch":"delete","uid":%q}],"uid":%q}}`, d.UID, rs.UID)
-			if _, err := c.client.AppsV1().ReplicaSets(rs.Namespace).Patch(ctx, rs.Name, types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil && !apierrors.IsNotFound(err) {
-				return nil, err
-			}
-		case ref == nil && matches && rs.DeletionTimestamp == nil && d.DeletionTimestamp == nil:
-			patch := fmt.Sprintf(`{"metadata":{"ownerReferences":[{"apiVersion":%q,"kind":%q,"name":%q,"uid":%q,"controller":true,"blockOwnerDeletion":true}],"uid":%q}}`,
-				controllerKind.GroupVersion().String(), controllerKind.Kind, d.Name, d.UID, rs.UID)
-			adopted, err := c.client.AppsV1().ReplicaSets(rs.Namespace).Patch(ctx, rs.Name, types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{})
-			if err == nil {
-				owned = append(owned, adopted)
-			} else if !apierrors.IsNotFound(err) {
-				return nil, err
-			}
-		}
-	}
-	return owned, nil
+	return ownership.Claim(ctx, d, controllerKind, selector, all,
+		func(ctx context.Context, namespace, name string, patch []byte) (*appsv1.ReplicaSet, error) {
+			return c.client.AppsV1().ReplicaSets(namespace).Patch(ctx, name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
+		})
 }
 
 func splitNewAndOld(d *appsv1.Deployment, owned []*appsv1.ReplicaSet) (*appsv1.ReplicaSet, []*appsv1.ReplicaSet) {

@@ -6,7 +6,6 @@ package replicaset
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"sync"
 	"time"
@@ -26,6 +25,7 @@ import (
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/ptr"
 
+	"github.com/kybernetes/kybernetes/controllers/ownership"
 	"github.com/kybernetes/kybernetes/controllers/runner"
 )
 
@@ -164,7 +164,10 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
-	owned, err := c.claimPods(ctx, rs, selector, all)
+	owned, err := ownership.Claim(ctx, rs, controllerKind, selector, all,
+		func(ctx context.Context, namespace, name string, patch []byte) (*corev1.Pod, error) {
+			return c.client.CoreV1().Pods(namespace).Patch(ctx, name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
+		})
 	if err != nil {
 		return err
 	}
@@ -178,39 +181,6 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 		return err
 	}
 	return manageErr
-}
-
-// claimPods adopts orphans the selector matches and releases owned pods it
-// no longer matches, returning the pods this replica set controls.
-func (c *Controller) claimPods(ctx context.Context, rs *appsv1.ReplicaSet, selector labels.Selector, all []*corev1.Pod) ([]*corev1.Pod, error) {
-	var owned []*corev1.Pod
-	for _, pod := range all {
-		ref := metav1.GetControllerOf(pod)
-		matches := selector.Matches(labels.Set(pod.Labels))
-		switch {
-		case ref != nil && ref.UID == rs.UID && matches:
-			owned = append(owned, pod)
-		case ref != nil && ref.UID == rs.UID:
-			// Release: the pod's labels no longer match.
-			patch := fmt.Sprintf(`{"metadata":{"ownerReferences":[{"$patch":"delete","uid":%q}],"uid":%q}}`, rs.UID, pod.UID)
-			_, err := c.client.CoreV1().Pods(pod.Namespace).Patch(ctx, pod.Name, types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{})
-			if err != nil && !apierrors.IsNotFound(err) {
-				return nil, err
-			}
-		case ref == nil && matches && pod.DeletionTimestamp == nil && rs.DeletionTimestamp == nil:
-			patch := fmt.Sprintf(`{"metadata":{"ownerReferences":[{"apiVersion":%q,"kind":%q,"name":%q,"uid":%q,"controller":true,"blockOwnerDeletion":true}],"uid":%q}}`,
-				controllerKind.GroupVersion().String(), controllerKind.Kind, rs.Name, rs.UID, pod.UID)
-			adopted, err := c.client.CoreV1().Pods(pod.Namespace).Patch(ctx, pod.Name, types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{})
-			if apierrors.IsNotFound(err) {
-				continue
-			}
-			if err != nil {
-				return nil, err
-			}
-			owned = append(owned, adopted)
-		}
-	}
-	return owned, nil
 }
 
 // filterActive drops pods that are finished or being deleted.
