@@ -59,7 +59,7 @@ func (b *Bitmap) Allocate(ctx context.Context, offset int) error {
 	if offset < 0 || offset >= b.size {
 		return ErrNotInRange
 	}
-	return b.update(ctx, func(o *offsets) (bool, error) {
+	return b.update(ctx, nil, func(o *offsets) (bool, error) {
 		if o.has(offset) {
 			return false, ErrAllocated
 		}
@@ -73,7 +73,7 @@ func (b *Bitmap) Allocate(ctx context.Context, offset int) error {
 func (b *Bitmap) AllocateNext(ctx context.Context) (int, error) {
 	chosen := -1
 	start := rand.IntN(b.size)
-	err := b.update(ctx, func(o *offsets) (bool, error) {
+	err := b.update(ctx, nil, func(o *offsets) (bool, error) {
 		offset, ok := o.firstFree(start, b.size)
 		if !ok {
 			return false, ErrFull
@@ -90,7 +90,7 @@ func (b *Bitmap) Release(ctx context.Context, offset int) error {
 	if offset < 0 || offset >= b.size {
 		return nil
 	}
-	return b.update(ctx, func(o *offsets) (bool, error) {
+	return b.update(ctx, nil, func(o *offsets) (bool, error) {
 		if !o.has(offset) {
 			return false, nil
 		}
@@ -112,11 +112,30 @@ func (b *Bitmap) Has(ctx context.Context, offset int) (bool, error) {
 // errUnchanged aborts a guaranteed update that would write nothing.
 var errUnchanged = errors.New("unchanged")
 
-// update applies change to the stored allocations in a compare-and-swap loop.
-func (b *Bitmap) update(ctx context.Context, change func(*offsets) (bool, error)) error {
+// errStale aborts an update whose caller read the allocations at an older
+// version than the stored one.
+var errStale = errors.New("the allocations changed since they were read")
+
+// version is the resourceVersion of the stored allocations ("" before the
+// first allocation).
+func (b *Bitmap) version(ctx context.Context) (string, error) {
+	r := &corev1.RangeAllocation{}
+	if err := b.storage.Get(ctx, b.key, storage.GetOptions{IgnoreNotFound: true}, r); err != nil {
+		return "", err
+	}
+	return r.ResourceVersion, nil
+}
+
+// update applies change to the stored allocations in a compare-and-swap
+// loop. With expectVersion, it gives up with errStale instead of retrying
+// once the stored allocations are not at that version.
+func (b *Bitmap) update(ctx context.Context, expectVersion *string, change func(*offsets) (bool, error)) error {
 	err := b.storage.GuaranteedUpdate(ctx, b.key, &corev1.RangeAllocation{}, true, nil,
 		storage.SimpleUpdate(func(obj runtime.Object) (runtime.Object, error) {
 			r := obj.(*corev1.RangeAllocation)
+			if expectVersion != nil && r.ResourceVersion != *expectVersion {
+				return nil, errStale
+			}
 			if r.Range != "" && r.Range != b.rangeName {
 				return nil, fmt.Errorf("the stored allocations are for range %q, not %q: the range cannot change on a running cluster", r.Range, b.rangeName)
 			}

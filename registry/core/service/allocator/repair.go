@@ -2,6 +2,7 @@ package allocator
 
 import (
 	"context"
+	"errors"
 	"net"
 	"time"
 
@@ -39,8 +40,19 @@ func (r *Repair) Run(ctx context.Context, interval time.Duration) {
 	}, interval)
 }
 
-// RunOnce makes one pass.
+// RunOnce makes one pass. It reads the allocations' versions before it
+// lists the services and changes nothing if the allocations moved on
+// meanwhile: a service updated or deleted after the list would otherwise
+// have its released values marked in use again.
 func (r *Repair) RunOnce(ctx context.Context) error {
+	ipVersion, err := r.ips.bitmap.version(ctx)
+	if err != nil {
+		return err
+	}
+	portVersion, err := r.ports.bitmap.version(ctx)
+	if err != nil {
+		return err
+	}
 	services, err := r.services(ctx)
 	if err != nil {
 		return err
@@ -58,10 +70,10 @@ func (r *Repair) RunOnce(ctx context.Context) error {
 			}
 		}
 	}
-	if r.suspectIPs, err = r.ips.bitmap.repair(ctx, ips, r.suspectIPs); err != nil {
+	if r.suspectIPs, err = r.ips.bitmap.repair(ctx, ipVersion, ips, r.suspectIPs); err != nil {
 		return err
 	}
-	r.suspectPorts, err = r.ports.bitmap.repair(ctx, ports, r.suspectPorts)
+	r.suspectPorts, err = r.ports.bitmap.repair(ctx, portVersion, ports, r.suspectPorts)
 	return err
 }
 
@@ -78,9 +90,9 @@ func allocatedIPsOf(svc *corev1.Service) []net.IP {
 // repair marks every offset in use, frees the allocated offsets that are
 // neither in use nor new suspects, and returns the offsets to suspect next
 // time.
-func (b *Bitmap) repair(ctx context.Context, inUse, suspects map[int]bool) (map[int]bool, error) {
+func (b *Bitmap) repair(ctx context.Context, version string, inUse, suspects map[int]bool) (map[int]bool, error) {
 	next := map[int]bool{}
-	err := b.update(ctx, func(o *offsets) (bool, error) {
+	err := b.update(ctx, &version, func(o *offsets) (bool, error) {
 		clear(next)
 		changed := false
 		for offset := range inUse {
@@ -103,5 +115,9 @@ func (b *Bitmap) repair(ctx context.Context, inUse, suspects map[int]bool) (map[
 		}
 		return changed, nil
 	})
+	if errors.Is(err, errStale) {
+		// Allocations changed under this pass: look again next time.
+		return suspects, nil
+	}
 	return next, err
 }
