@@ -122,14 +122,16 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 			deadline := cj.Spec.StartingDeadlineSeconds
 			tooLate := deadline != nil && now.Sub(due) > time.Duration(*deadline)*time.Second
 			if !tooLate {
-				started, err := c.start(ctx, cj, due, active)
+				started, scheduled, err := c.start(ctx, cj, due, active)
 				if err != nil {
 					return 0, err
 				}
 				if started != nil {
 					active = append(active, started)
 				}
-				cj.Status.LastScheduleTime = &metav1.Time{Time: due}
+				if scheduled {
+					cj.Status.LastScheduleTime = &metav1.Time{Time: due}
+				}
 			}
 		}
 	}
@@ -157,20 +159,22 @@ func lastDue(cj *batchv1.CronJob, schedule cron.Schedule, location *time.Locatio
 	return due, !due.IsZero()
 }
 
-// start creates the job for time due, honouring the concurrency policy. A
-// job already made for that time (a repeated sync) is not made again.
-func (c *Controller) start(ctx context.Context, cj *batchv1.CronJob, due time.Time, active []*batchv1.Job) (*batchv1.Job, error) {
+// start creates the job for time due, honouring the concurrency policy,
+// and reports whether that time is now taken care of. A job already made
+// for it (a repeated sync) is not made again; a start that Forbid holds
+// back keeps the time due, so that it starts once the running job ends.
+func (c *Controller) start(ctx context.Context, cj *batchv1.CronJob, due time.Time, active []*batchv1.Job) (*batchv1.Job, bool, error) {
 	switch cj.Spec.ConcurrencyPolicy {
 	case batchv1.ForbidConcurrent:
 		if len(active) > 0 {
-			return nil, nil
+			return nil, false, nil
 		}
 	case batchv1.ReplaceConcurrent:
 		for _, job := range active {
 			policy := metav1.DeletePropagationBackground
 			err := c.client.BatchV1().Jobs(job.Namespace).Delete(ctx, job.Name, metav1.DeleteOptions{PropagationPolicy: &policy})
 			if err != nil && !apierrors.IsNotFound(err) {
-				return nil, err
+				return nil, false, err
 			}
 		}
 	}
@@ -194,9 +198,9 @@ func (c *Controller) start(ctx context.Context, cj *batchv1.CronJob, due time.Ti
 	}
 	created, err := c.client.BatchV1().Jobs(cj.Namespace).Create(ctx, job, metav1.CreateOptions{})
 	if apierrors.IsAlreadyExists(err) {
-		return nil, nil
+		return nil, true, nil
 	}
-	return created, err
+	return created, err == nil, err
 }
 
 func (c *Controller) ownedJobs(cj *batchv1.CronJob) ([]*batchv1.Job, error) {
