@@ -249,7 +249,7 @@ func (c *Controller) trimHistory(ctx context.Context, cj *batchv1.CronJob, finis
 		batchv1.JobFailed:   int(ptr.Deref(cj.Spec.FailedJobsHistoryLimit, 1)),
 	}
 	for t, jobs := range byType {
-		sort.Slice(jobs, func(i, j int) bool { return jobs[i].CreationTimestamp.Before(&jobs[j].CreationTimestamp) })
+		sort.Slice(jobs, func(i, j int) bool { return olderJob(jobs[i], jobs[j]) })
 		for _, job := range jobs[:max(len(jobs)-limits[t], 0)] {
 			policy := metav1.DeletePropagationBackground
 			err := c.client.BatchV1().Jobs(job.Namespace).Delete(ctx, job.Name, metav1.DeleteOptions{PropagationPolicy: &policy})
@@ -259,6 +259,21 @@ func (c *Controller) trimHistory(ctx context.Context, cj *batchv1.CronJob, finis
 		}
 	}
 	return nil
+}
+
+// olderJob orders jobs by the schedule time they were made for: creation
+// timestamps have one-second resolution, and jobs that a late controller
+// catches up on are created within the same second.
+func olderJob(a, b *batchv1.Job) bool {
+	ta, errA := time.Parse(time.RFC3339, a.Annotations[ScheduledTimestampAnnotation])
+	tb, errB := time.Parse(time.RFC3339, b.Annotations[ScheduledTimestampAnnotation])
+	if errA == nil && errB == nil && !ta.Equal(tb) {
+		return ta.Before(tb)
+	}
+	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
+		return a.CreationTimestamp.Before(&b.CreationTimestamp)
+	}
+	return a.Name < b.Name
 }
 
 // updateStatus records the active jobs and the last success.
