@@ -13,6 +13,7 @@ import (
 	"maps"
 	"sort"
 	"strconv"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -27,6 +28,7 @@ import (
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/ptr"
 
+	"github.com/kybernetes/kybernetes/controllers/events"
 	"github.com/kybernetes/kybernetes/controllers/ownership"
 	"github.com/kybernetes/kybernetes/controllers/runner"
 )
@@ -40,6 +42,7 @@ type Controller struct {
 	replicaSets appslisters.ReplicaSetLister
 	synced      []cache.InformerSynced
 	queue       workqueue.TypedRateLimitingInterface[string]
+	recorder    *events.Recorder
 }
 
 // New returns a controller fed by the deployment and replica set informers.
@@ -50,6 +53,7 @@ func New(client kubernetes.Interface, deployments appsinformers.DeploymentInform
 		replicaSets: replicaSets.Lister(),
 		synced:      []cache.InformerSynced{deployments.Informer().HasSynced, replicaSets.Informer().HasSynced},
 		queue:       runner.NewQueue("deployment"),
+		recorder:    events.NewRecorder(client, "deployment-controller"),
 	}
 	enqueue := func(obj interface{}) {
 		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
@@ -93,44 +97,48 @@ func (c *Controller) enqueueOwner(obj interface{}) {
 
 // Run processes deployments until ctx ends.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	runner.Run(ctx, "deployment", c.queue, c.synced, workers, runner.Always(c.sync))
+	c.recorder.Start(ctx)
+	runner.Run(ctx, "deployment", c.queue, c.synced, workers, c.sync)
 }
 
-func (c *Controller) sync(ctx context.Context, key string) error {
+// sync takes one step of the rollout and records status; while a rollout
+// runs under a progress deadline it looks again when the deadline passes.
+func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error) {
 	namespace, name, err := cache.SplitMetaNamespaceKey(key)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	d, err := c.deployments.Deployments(namespace).Get(name)
 	if apierrors.IsNotFound(err) {
-		return nil
+		return 0, nil
 	}
 	if err != nil {
-		return err
+		return 0, err
 	}
 	d = d.DeepCopy()
+	stored := *d.Status.DeepCopy()
 	owned, err := c.claimReplicaSets(ctx, d)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if d.DeletionTimestamp != nil {
-		return c.updateStatus(ctx, d, nil, owned)
+		return c.updateStatus(ctx, d, stored, nil, owned)
 	}
 	newRS, old := splitNewAndOld(d, owned)
 	if d.Spec.Paused {
 		// A paused deployment starts no rollout: no new replica set.
-		return c.updateStatus(ctx, d, newRS, owned)
+		return c.updateStatus(ctx, d, stored, newRS, owned)
 	}
 	if newRS, err = c.ensureNewReplicaSet(ctx, d, newRS, old); err != nil {
-		return err
+		return 0, err
 	}
 	if err := c.scale(ctx, d, newRS, old); err != nil {
-		return err
+		return 0, err
 	}
 	if err := c.cleanup(ctx, d, old); err != nil {
-		return err
+		return 0, err
 	}
-	return c.updateStatus(ctx, d, newRS, append([]*appsv1.ReplicaSet{newRS}, old...))
+	return c.updateStatus(ctx, d, stored, newRS, append([]*appsv1.ReplicaSet{newRS}, old...))
 }
 
 // claimReplicaSets adopts matching orphans and releases owned sets that no
@@ -217,7 +225,13 @@ func (c *Controller) ensureNewReplicaSet(ctx context.Context, d *appsv1.Deployme
 		// Ours, not yet in the cache: the next sync finds it.
 		return nil, fmt.Errorf("replica set %s exists but is not in the cache yet", rs.Name)
 	}
-	return created, err
+	if err != nil {
+		return nil, err
+	}
+	// A new rollout starts its progress clock now.
+	setCondition(&d.Status, appsv1.DeploymentProgressing, corev1.ConditionTrue, "NewReplicaSetCreated",
+		fmt.Sprintf("Created new replica set %q", created.Name))
+	return created, nil
 }
 
 // scale takes one step of the strategy.
@@ -254,6 +268,13 @@ func (c *Controller) scale(ctx context.Context, d *appsv1.Deployment, newRS *app
 		if _, err := c.client.AppsV1().ReplicaSets(rs.Namespace).Update(ctx, updated, metav1.UpdateOptions{}); err != nil {
 			return err
 		}
+		if from := replicas(rs); want != from {
+			direction := "up"
+			if want < from {
+				direction = "down"
+			}
+			c.recorder.Eventf(d, corev1.EventTypeNormal, "ScalingReplicaSet", "Scaled %s replica set %s from %d to %d", direction, rs.Name, from, want)
+		}
 	}
 	return nil
 }
@@ -278,8 +299,10 @@ func (c *Controller) cleanup(ctx context.Context, d *appsv1.Deployment, old []*a
 	return nil
 }
 
-// updateStatus writes counts and the Available and Progressing conditions.
-func (c *Controller) updateStatus(ctx context.Context, d *appsv1.Deployment, newRS *appsv1.ReplicaSet, all []*appsv1.ReplicaSet) error {
+// updateStatus writes counts and the Available and Progressing conditions,
+// and says when to look again for the progress deadline. stored is the
+// status as read, d's may hold conditions this sync set.
+func (c *Controller) updateStatus(ctx context.Context, d *appsv1.Deployment, stored appsv1.DeploymentStatus, newRS *appsv1.ReplicaSet, all []*appsv1.ReplicaSet) (time.Duration, error) {
 	desired := ptr.Deref(d.Spec.Replicas, 1)
 	status := appsv1.DeploymentStatus{ObservedGeneration: d.Generation, CollisionCount: d.Status.CollisionCount,
 		Conditions: append([]appsv1.DeploymentCondition(nil), d.Status.Conditions...)}
@@ -295,6 +318,7 @@ func (c *Controller) updateStatus(ctx context.Context, d *appsv1.Deployment, new
 		status.UpdatedReplicas = newRS.Status.Replicas
 	}
 	status.UnavailableReplicas = max(desired-status.AvailableReplicas, 0)
+	var recheck time.Duration
 
 	_, unavailable := surgeAndUnavailable(d)
 	if status.AvailableReplicas >= desired-unavailable {
@@ -309,18 +333,53 @@ func (c *Controller) updateStatus(ctx context.Context, d *appsv1.Deployment, new
 		setCondition(&status, appsv1.DeploymentProgressing, corev1.ConditionTrue, "NewReplicaSetAvailable",
 			fmt.Sprintf("ReplicaSet %q has successfully progressed.", newRS.Name))
 	case newRS != nil:
-		setCondition(&status, appsv1.DeploymentProgressing, corev1.ConditionTrue, "ReplicaSetUpdated",
-			fmt.Sprintf("ReplicaSet %q is progressing.", newRS.Name))
+		recheck = trackProgress(d, stored, &status, newRS.Name, time.Now())
 	}
-	if statusEqual(d.Status, status) {
-		return nil
+	if statusEqual(stored, status) {
+		return recheck, nil
 	}
 	d.Status = status
 	_, err := c.client.AppsV1().Deployments(d.Namespace).UpdateStatus(ctx, d, metav1.UpdateOptions{})
 	if apierrors.IsNotFound(err) {
-		return nil
+		return 0, nil
 	}
-	return err
+	return recheck, err
+}
+
+// trackProgress sets the Progressing condition of a rollout under way, as
+// upstream: any progress (more updated, ready or available pods, fewer old
+// ones) renews its lastUpdateTime; none for progressDeadlineSeconds turns
+// it False with reason ProgressDeadlineExceeded, which `kubectl rollout
+// status` reports as a failed rollout. It returns when to check again.
+func trackProgress(d *appsv1.Deployment, old appsv1.DeploymentStatus, status *appsv1.DeploymentStatus, newRS string, now time.Time) time.Duration {
+	progressed := status.UpdatedReplicas > old.UpdatedReplicas || status.ReadyReplicas > old.ReadyReplicas ||
+		status.AvailableReplicas > old.AvailableReplicas || status.Replicas-status.UpdatedReplicas < old.Replicas-old.UpdatedReplicas
+	cond := condition(status, appsv1.DeploymentProgressing)
+	if progressed || cond == nil || cond.Reason == "DeploymentPaused" || cond.Reason == "NewReplicaSetAvailable" {
+		setCondition(status, appsv1.DeploymentProgressing, corev1.ConditionTrue, "ReplicaSetUpdated",
+			fmt.Sprintf("ReplicaSet %q is progressing.", newRS))
+		cond = condition(status, appsv1.DeploymentProgressing)
+		cond.LastUpdateTime = metav1.NewTime(now)
+	}
+	if d.Spec.ProgressDeadlineSeconds == nil || cond.Status != corev1.ConditionTrue {
+		return 0
+	}
+	deadline := cond.LastUpdateTime.Add(time.Duration(*d.Spec.ProgressDeadlineSeconds) * time.Second)
+	if now.Before(deadline) {
+		return deadline.Sub(now) + time.Second
+	}
+	setCondition(status, appsv1.DeploymentProgressing, corev1.ConditionFalse, "ProgressDeadlineExceeded",
+		fmt.Sprintf("ReplicaSet %q has timed out progressing.", newRS))
+	return 0
+}
+
+func condition(status *appsv1.DeploymentStatus, t appsv1.DeploymentConditionType) *appsv1.DeploymentCondition {
+	for i := range status.Conditions {
+		if status.Conditions[i].Type == t {
+			return &status.Conditions[i]
+		}
+	}
+	return nil
 }
 
 // setCondition sets a condition, keeping its transition time unless its

@@ -1,7 +1,9 @@
-// Package replicaset keeps the number of pods of each apps/v1 ReplicaSet at
-// its replicas: it creates and deletes pods (in slow-start batches), adopts
-// orphans that match the selector and releases pods that no longer match,
-// and writes the status counts, as upstream's ReplicaSet controller.
+// Package replicaset keeps the number of pods of each apps/v1 ReplicaSet,
+// and of each core/v1 ReplicationController, at its replicas: it creates and
+// deletes pods (in slow-start batches), adopts orphans that match the
+// selector and releases pods that no longer match, and writes the status
+// counts, as upstream's ReplicaSet and ReplicationManager controllers. A
+// ReplicationController is handled as the ReplicaSet it converts to.
 package replicaset
 
 import (
@@ -15,16 +17,17 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	appsinformers "k8s.io/client-go/informers/apps/v1"
 	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
-	appslisters "k8s.io/client-go/listers/apps/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/ptr"
 
+	"github.com/kybernetes/kybernetes/controllers/events"
 	"github.com/kybernetes/kybernetes/controllers/ownership"
 	"github.com/kybernetes/kybernetes/controllers/runner"
 )
@@ -32,29 +35,42 @@ import (
 // burstReplicas caps the pods one sync creates or deletes, as upstream.
 const burstReplicas = 500
 
-var controllerKind = appsv1.SchemeGroupVersion.WithKind("ReplicaSet")
-
-// Controller is the ReplicaSet controller.
+// Controller is the ReplicaSet (or ReplicationController) controller.
 type Controller struct {
+	name         string
 	client       kubernetes.Interface
-	replicaSets  appslisters.ReplicaSetLister
+	owners       owners
+	kind         schema.GroupVersionKind
 	pods         corelisters.PodLister
 	synced       []cache.InformerSynced
 	queue        workqueue.TypedRateLimitingInterface[string]
 	expectations *expectations
+	recorder     *events.Recorder
 }
 
-// New returns a controller fed by the replica set and pod informers.
+// New returns a ReplicaSet controller fed by the replica set and pod informers.
 func New(client kubernetes.Interface, replicaSets appsinformers.ReplicaSetInformer, pods coreinformers.PodInformer) *Controller {
+	return newController("replicaset", "replicaset-controller", client, replicaSetOwners{client, replicaSets}, pods)
+}
+
+// NewForReplicationControllers returns the ReplicationController controller.
+func NewForReplicationControllers(client kubernetes.Interface, controllers coreinformers.ReplicationControllerInformer, pods coreinformers.PodInformer) *Controller {
+	return newController("replicationcontroller", "replication-controller", client, replicationControllerOwners{client, controllers}, pods)
+}
+
+func newController(name, component string, client kubernetes.Interface, owners owners, pods coreinformers.PodInformer) *Controller {
 	c := &Controller{
+		name:         name,
 		client:       client,
-		replicaSets:  replicaSets.Lister(),
+		owners:       owners,
+		kind:         owners.kind(),
 		pods:         pods.Lister(),
-		synced:       []cache.InformerSynced{replicaSets.Informer().HasSynced, pods.Informer().HasSynced},
-		queue:        runner.NewQueue("replicaset"),
+		synced:       []cache.InformerSynced{owners.informer().HasSynced, pods.Informer().HasSynced},
+		queue:        runner.NewQueue(name),
 		expectations: newExpectations(),
+		recorder:     events.NewRecorder(client, component),
 	}
-	_, _ = replicaSets.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	_, _ = owners.informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.enqueue,
 		UpdateFunc: func(_, obj interface{}) { c.enqueue(obj) },
 		DeleteFunc: func(obj interface{}) {
@@ -110,7 +126,7 @@ func (c *Controller) enqueue(obj interface{}) {
 // ownerKey is the key of the replica set that controls pod, if any.
 func (c *Controller) ownerKey(pod *corev1.Pod) string {
 	ref := metav1.GetControllerOf(pod)
-	if ref == nil || ref.Kind != controllerKind.Kind || ref.APIVersion != controllerKind.GroupVersion().String() {
+	if ref == nil || ref.Kind != c.kind.Kind || ref.APIVersion != c.kind.GroupVersion().String() {
 		return ""
 	}
 	return pod.Namespace + "/" + ref.Name
@@ -126,50 +142,53 @@ func (c *Controller) enqueuePodOwners(pod *corev1.Pod) {
 	if pod.DeletionTimestamp != nil {
 		return
 	}
-	sets, err := c.replicaSets.ReplicaSets(pod.Namespace).List(labels.Everything())
+	sets, err := c.owners.list(pod.Namespace)
 	if err != nil {
 		return
 	}
 	for _, rs := range sets {
 		if selector, err := metav1.LabelSelectorAsSelector(rs.Spec.Selector); err == nil && !selector.Empty() && selector.Matches(labels.Set(pod.Labels)) {
-			c.enqueue(rs)
+			c.queue.Add(rs.Namespace + "/" + rs.Name)
 		}
 	}
 }
 
 // Run processes replica sets with the given number of workers until ctx ends.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	runner.Run(ctx, "replicaset", c.queue, c.synced, workers, runner.Always(c.sync))
+	c.recorder.Start(ctx)
+	runner.Run(ctx, c.name, c.queue, c.synced, workers, c.sync)
 }
 
 // sync makes one replica set's pods match its spec and records its status.
-func (c *Controller) sync(ctx context.Context, key string) error {
+// While ready pods wait out minReadySeconds it looks again after that long,
+// for no pod event will say when they become available.
+func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error) {
 	namespace, name, err := cache.SplitMetaNamespaceKey(key)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	rs, err := c.replicaSets.ReplicaSets(namespace).Get(name)
+	rs, err := c.owners.get(namespace, name)
 	if apierrors.IsNotFound(err) {
 		c.expectations.forget(key)
-		return nil
+		return 0, nil
 	}
 	if err != nil {
-		return err
+		return 0, err
 	}
 	selector, err := metav1.LabelSelectorAsSelector(rs.Spec.Selector)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	all, err := c.pods.Pods(namespace).List(labels.Everything())
 	if err != nil {
-		return err
+		return 0, err
 	}
-	owned, err := ownership.Claim(ctx, rs, controllerKind, selector, all,
+	owned, err := ownership.Claim(ctx, rs, c.kind, selector, all,
 		func(ctx context.Context, namespace, name string, patch []byte) (*corev1.Pod, error) {
 			return c.client.CoreV1().Pods(namespace).Patch(ctx, name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
 		})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	active := filterActive(owned)
 
@@ -177,10 +196,14 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	if c.expectations.satisfied(key) && rs.DeletionTimestamp == nil {
 		manageErr = c.manage(ctx, rs, key, active)
 	}
-	if err := c.updateStatus(ctx, rs, active); err != nil {
-		return err
+	status, err := c.updateStatus(ctx, rs, active)
+	if err != nil {
+		return 0, err
 	}
-	return manageErr
+	if manageErr == nil && status.ReadyReplicas > status.AvailableReplicas {
+		return time.Duration(rs.Spec.MinReadySeconds) * time.Second, nil
+	}
+	return 0, manageErr
 }
 
 // filterActive drops pods that are finished or being deleted.
@@ -214,6 +237,9 @@ func (c *Controller) manage(ctx context.Context, rs *appsv1.ReplicaSet, key stri
 			go func() {
 				defer wg.Done()
 				err := c.client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{})
+				if err == nil {
+					c.recorder.Eventf(c.reference(rs), corev1.EventTypeNormal, "SuccessfulDelete", "Deleted pod: %v", pod.Name)
+				}
 				if err != nil {
 					// A failed delete will never be observed.
 					c.expectations.observedDelete(key)
@@ -243,10 +269,14 @@ func (c *Controller) createPods(ctx context.Context, rs *appsv1.ReplicaSet, key 
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if _, err := c.client.CoreV1().Pods(rs.Namespace).Create(ctx, newPod(rs), metav1.CreateOptions{}); err != nil {
+				pod, err := c.client.CoreV1().Pods(rs.Namespace).Create(ctx, newPod(rs, c.kind), metav1.CreateOptions{})
+				if err != nil {
 					c.expectations.observedAdd(key)
+					c.recorder.Eventf(c.reference(rs), corev1.EventTypeWarning, "FailedCreate", "Error creating: %v", err)
 					errs <- err
+					return
 				}
+				c.recorder.Eventf(c.reference(rs), corev1.EventTypeNormal, "SuccessfulCreate", "Created pod: %v", pod.Name)
 			}()
 		}
 		wg.Wait()
@@ -263,8 +293,15 @@ func (c *Controller) createPods(ctx context.Context, rs *appsv1.ReplicaSet, key 
 	return nil
 }
 
+// reference names the object events are about: rs is a converted
+// ReplicationController for that controller, so its own type cannot say.
+func (c *Controller) reference(rs *appsv1.ReplicaSet) *corev1.ObjectReference {
+	return &corev1.ObjectReference{Kind: c.kind.Kind, APIVersion: c.kind.GroupVersion().String(),
+		Namespace: rs.Namespace, Name: rs.Name, UID: rs.UID, ResourceVersion: rs.ResourceVersion}
+}
+
 // newPod makes a pod from the template, owned by rs.
-func newPod(rs *appsv1.ReplicaSet) *corev1.Pod {
+func newPod(rs *appsv1.ReplicaSet, kind schema.GroupVersionKind) *corev1.Pod {
 	t := rs.Spec.Template.DeepCopy()
 	return &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{
@@ -272,7 +309,7 @@ func newPod(rs *appsv1.ReplicaSet) *corev1.Pod {
 			Namespace:       rs.Namespace,
 			Labels:          t.Labels,
 			Annotations:     t.Annotations,
-			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(rs, controllerKind)},
+			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(rs, kind)},
 		},
 		Spec: t.Spec,
 	}
@@ -329,8 +366,8 @@ func isAvailable(p *corev1.Pod, minReadySeconds int32, now time.Time) bool {
 	return false
 }
 
-// updateStatus writes the counts if they changed.
-func (c *Controller) updateStatus(ctx context.Context, rs *appsv1.ReplicaSet, active []*corev1.Pod) error {
+// updateStatus writes the counts if they changed and returns them.
+func (c *Controller) updateStatus(ctx context.Context, rs *appsv1.ReplicaSet, active []*corev1.Pod) (appsv1.ReplicaSetStatus, error) {
 	status := appsv1.ReplicaSetStatus{Replicas: int32(len(active)), ObservedGeneration: rs.Generation, Conditions: rs.Status.Conditions}
 	templateLabels := labels.Set(rs.Spec.Template.Labels).AsSelectorPreValidated()
 	now := time.Now()
@@ -346,15 +383,15 @@ func (c *Controller) updateStatus(ctx context.Context, rs *appsv1.ReplicaSet, ac
 		}
 	}
 	if statusEqual(rs.Status, status) {
-		return nil
+		return status, nil
 	}
 	updated := rs.DeepCopy()
 	updated.Status = status
-	_, err := c.client.AppsV1().ReplicaSets(rs.Namespace).UpdateStatus(ctx, updated, metav1.UpdateOptions{})
+	err := c.owners.updateStatus(ctx, updated)
 	if apierrors.IsNotFound(err) {
-		return nil
+		return status, nil
 	}
-	return err
+	return status, err
 }
 
 func statusEqual(a, b appsv1.ReplicaSetStatus) bool {

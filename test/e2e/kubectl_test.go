@@ -377,11 +377,22 @@ spec:
 `
 	kIn(t, rc, "-n", ns, "create", "-f", "-")
 	mustContain(t, k(t, "-n", ns, "scale", "rc", "web", "--replicas=4"), "replicationcontroller/web scaled")
-	rows := fields(k(t, "-n", ns, "get", "rc", "-o", "wide"))
+	// The replication controller makes the pods (Pending: nothing runs them here).
+	waitForPods(t, ns, "app=web", 4)
+	var rows [][]string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		rows = fields(k(t, "-n", ns, "get", "rc", "-o", "wide"))
+		if len(rows) == 2 && strings.Join(rows[1][:3], " ") == "web 4 4" {
+			break
+		}
+	}
 	if strings.Join(rows[0], " ") != "NAME DESIRED CURRENT READY AGE CONTAINERS IMAGES SELECTOR" ||
-		strings.Join(append(rows[1][:4:4], rows[1][5:]...), " ") != "web 4 0 0 web nginx:1.27 app=web" {
+		strings.Join(append(rows[1][:4:4], rows[1][5:]...), " ") != "web 4 4 0 web nginx:1.27 app=web" {
 		t.Fatalf("get rc -o wide:\n%v", rows)
 	}
+	// kubectl describe shows the controller's events.
+	mustContain(t, k(t, "-n", ns, "describe", "rc", "web"), "Pods Status:  0 Running / 4 Waiting / 0 Succeeded / 0 Failed",
+		"SuccessfulCreate", "replication-controller", "Created pod: web-")
 
 	node := `apiVersion: v1
 kind: Node

@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -174,5 +175,64 @@ func TestDeploymentRecreateAndPause(t *testing.T) {
 	waitFor(t, "the recreate rollout", func(ctx context.Context) bool {
 		sets := deploymentReplicaSets(ctx, ns, d)
 		return len(sets) == 2 && sets["2"] != nil && sets["2"].Status.AvailableReplicas == 2 && *sets["1"].Spec.Replicas == 0
+	})
+}
+
+// A rollout whose pods never become ready turns Progressing=False with
+// reason ProgressDeadlineExceeded once progressDeadlineSeconds pass without
+// progress; the controller records its scaling as events.
+func TestDeploymentProgressDeadline(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	deployments := shared.Client.AppsV1().Deployments(ns)
+	_, err := deployments.Create(ctx, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "stuck"},
+		Spec: appsv1.DeploymentSpec{Replicas: ptr.To[int32](2), Selector: selector("stuck"), Template: *podTemplate(map[string]string{"app": "stuck"}),
+			ProgressDeadlineSeconds: ptr.To[int32](2)}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var progressing appsv1.DeploymentCondition
+	waitFor(t, "ProgressDeadlineExceeded", func(ctx context.Context) bool {
+		got, err := deployments.Get(ctx, "stuck", metav1.GetOptions{})
+		if err != nil {
+			return false
+		}
+		for _, c := range got.Status.Conditions {
+			if c.Type == appsv1.DeploymentProgressing {
+				progressing = c
+			}
+		}
+		return progressing.Status == corev1.ConditionFalse
+	})
+	if progressing.Reason != "ProgressDeadlineExceeded" || !strings.HasSuffix(progressing.Message, "has timed out progressing.") {
+		t.Fatalf("Progressing condition: %+v", progressing)
+	}
+	waitFor(t, "a ScalingReplicaSet event", func(ctx context.Context) bool {
+		list, err := shared.Client.CoreV1().Events(ns).List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.name=stuck"})
+		if err != nil {
+			return false
+		}
+		for _, e := range list.Items {
+			if e.Reason == "ScalingReplicaSet" && strings.HasPrefix(e.Message, "Scaled up replica set stuck-") &&
+				strings.HasSuffix(e.Message, "from 0 to 2") && e.Source.Component == "deployment-controller" {
+				return true
+			}
+		}
+		return false
+	})
+
+	// Pods turning ready is progress: the condition is True again.
+	fakeKubelet(t, ns)
+	waitFor(t, "the rollout complete", func(ctx context.Context) bool {
+		got, err := deployments.Get(ctx, "stuck", metav1.GetOptions{})
+		if err != nil {
+			return false
+		}
+		for _, c := range got.Status.Conditions {
+			if c.Type == appsv1.DeploymentProgressing {
+				return c.Status == corev1.ConditionTrue && c.Reason == "NewReplicaSetAvailable"
+			}
+		}
+		return false
 	})
 }

@@ -121,3 +121,53 @@ func TestReplicaSetController(t *testing.T) {
 		return err == nil && metav1.GetControllerOf(pod) == nil && len(ownedPods(ctx, ns, rs)) == 2
 	})
 }
+
+// A ReplicationController gets its pods from the same controller as a
+// ReplicaSet: created, counted in status, owned by the controller, with
+// events naming the ReplicationController.
+func TestReplicationControllerController(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	controllers := shared.Client.CoreV1().ReplicationControllers(ns)
+	rc, err := controllers.Create(ctx, &corev1.ReplicationController{ObjectMeta: metav1.ObjectMeta{Name: "legacy"},
+		Spec: corev1.ReplicationControllerSpec{Replicas: ptr.To[int32](3), Selector: map[string]string{"app": "legacy"},
+			Template: podTemplate(map[string]string{"app": "legacy"})}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	owned := func(ctx context.Context) []corev1.Pod {
+		list, err := shared.Client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return nil
+		}
+		var pods []corev1.Pod
+		for _, pod := range list.Items {
+			ref := metav1.GetControllerOf(&pod)
+			if ref != nil && ref.UID == rc.UID && ref.Kind == "ReplicationController" && ref.APIVersion == "v1" && pod.DeletionTimestamp == nil {
+				pods = append(pods, pod)
+			}
+		}
+		return pods
+	}
+	waitFor(t, "3 pods and status.replicas 3", func(ctx context.Context) bool {
+		got, err := controllers.Get(ctx, "legacy", metav1.GetOptions{})
+		return len(owned(ctx)) == 3 && err == nil && got.Status.Replicas == 3 && got.Status.ObservedGeneration == got.Generation
+	})
+	if _, err := controllers.Patch(ctx, "legacy", types.MergePatchType, []byte(`{"spec":{"replicas":1}}`), metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "scaled down to 1", func(ctx context.Context) bool { return len(owned(ctx)) == 1 })
+	waitFor(t, "SuccessfulCreate and SuccessfulDelete events", func(ctx context.Context) bool {
+		list, err := shared.Client.CoreV1().Events(ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return false
+		}
+		seen := map[string]bool{}
+		for _, e := range list.Items {
+			if e.InvolvedObject.Kind == "ReplicationController" && e.InvolvedObject.UID == rc.UID && e.Source.Component == "replication-controller" {
+				seen[e.Reason] = true
+			}
+		}
+		return seen["SuccessfulCreate"] && seen["SuccessfulDelete"]
+	})
+}
