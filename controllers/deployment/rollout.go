@@ -2,8 +2,6 @@ package deployment
 
 import (
 	"cmp"
-	"fmt"
-	"hash/fnv"
 	"sort"
 	"strconv"
 
@@ -11,8 +9,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/utils/ptr"
+
+	"github.com/kybernetes/kybernetes/controllers/podtemplate"
 )
 
 // Annotations upstream's deployment controller keeps on replica sets, which
@@ -28,9 +27,7 @@ const (
 func templateHash(t *corev1.PodTemplateSpec) string {
 	t = t.DeepCopy()
 	delete(t.Labels, appsv1.DefaultDeploymentUniqueLabelKey)
-	h := fnv.New32a()
-	fmt.Fprintf(h, "%#v", *t)
-	return rand.SafeEncodeString(fmt.Sprint(h.Sum32()))
+	return podtemplate.Hash(t, nil)
 }
 
 // sameTemplate compares templates ignoring the hash label.

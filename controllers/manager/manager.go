@@ -24,6 +24,7 @@ import (
 	"k8s.io/utils/clock"
 
 	"github.com/kybernetes/kybernetes/controllers/cronjob"
+	"github.com/kybernetes/kybernetes/controllers/daemonset"
 	"github.com/kybernetes/kybernetes/controllers/deployment"
 	"github.com/kybernetes/kybernetes/controllers/endpoints"
 	"github.com/kybernetes/kybernetes/controllers/garbagecollector"
@@ -127,6 +128,8 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 	replicaSets := replicaset.New(client, factory.Apps().V1().ReplicaSets(), factory.Core().V1().Pods())
 	replicationControllers := replicaset.NewForReplicationControllers(client, factory.Core().V1().ReplicationControllers(), factory.Core().V1().Pods())
 	endpointsController := endpoints.New(client, factory.Core().V1().Services(), factory.Core().V1().Pods())
+	daemonSets := daemonset.New(client, factory.Apps().V1().DaemonSets(), factory.Core().V1().Pods(),
+		factory.Core().V1().Nodes(), factory.Apps().V1().ControllerRevisions())
 	deployments := deployment.New(client, factory.Apps().V1().Deployments(), factory.Apps().V1().ReplicaSets())
 	jobs := job.New(client, factory.Batch().V1().Jobs(), factory.Core().V1().Pods())
 	cronJobs := cronjob.New(client, factory.Batch().V1().CronJobs(), factory.Batch().V1().Jobs(), clock.RealClock{})
@@ -145,6 +148,7 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 	go replicationControllers.Run(ctx, 5)
 	go endpointsController.Run(ctx, 5)
 	go deployments.Run(ctx, 5)
+	go daemonSets.Run(ctx, 2)
 	go jobs.Run(ctx, 5)
 	go cronJobs.Run(ctx, 2)
 	go collector.Run(ctx, 5)

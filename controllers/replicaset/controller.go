@@ -28,6 +28,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/kybernetes/kybernetes/controllers/events"
+	"github.com/kybernetes/kybernetes/controllers/expectations"
 	"github.com/kybernetes/kybernetes/controllers/ownership"
 	"github.com/kybernetes/kybernetes/controllers/runner"
 )
@@ -44,7 +45,7 @@ type Controller struct {
 	pods         corelisters.PodLister
 	synced       []cache.InformerSynced
 	queue        workqueue.TypedRateLimitingInterface[string]
-	expectations *expectations
+	expectations *expectations.Expectations
 	recorder     *events.Recorder
 }
 
@@ -67,7 +68,7 @@ func newController(name, component string, client kubernetes.Interface, owners o
 		pods:         pods.Lister(),
 		synced:       []cache.InformerSynced{owners.informer().HasSynced, pods.Informer().HasSynced},
 		queue:        runner.NewQueue(name),
-		expectations: newExpectations(),
+		expectations: expectations.New(),
 		recorder:     events.NewRecorder(client, component),
 	}
 	_, _ = owners.informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -75,7 +76,7 @@ func newController(name, component string, client kubernetes.Interface, owners o
 		UpdateFunc: func(_, obj interface{}) { c.enqueue(obj) },
 		DeleteFunc: func(obj interface{}) {
 			if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
-				c.expectations.forget(key)
+				c.expectations.Forget(key)
 				c.queue.Add(key)
 			}
 		},
@@ -84,7 +85,7 @@ func newController(name, component string, client kubernetes.Interface, owners o
 		AddFunc: func(obj interface{}) {
 			pod := obj.(*corev1.Pod)
 			if key := c.ownerKey(pod); key != "" {
-				c.expectations.observedAdd(key)
+				c.expectations.ObservedAdd(key)
 			}
 			c.enqueuePodOwners(pod)
 		},
@@ -94,7 +95,7 @@ func newController(name, component string, client kubernetes.Interface, owners o
 				// A graceful delete counts as observed when it starts, as
 				// upstream: the kubelet may take its time to finish it.
 				if key := c.ownerKey(pod); key != "" {
-					c.expectations.observedDelete(key)
+					c.expectations.ObservedDelete(key)
 				}
 			}
 			c.enqueuePodOwners(oldPod)
@@ -109,7 +110,7 @@ func newController(name, component string, client kubernetes.Interface, owners o
 				return
 			}
 			if key := c.ownerKey(pod); key != "" {
-				c.expectations.observedDelete(key)
+				c.expectations.ObservedDelete(key)
 			}
 			c.enqueuePodOwners(pod)
 		},
@@ -169,7 +170,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	}
 	rs, err := c.owners.get(namespace, name)
 	if apierrors.IsNotFound(err) {
-		c.expectations.forget(key)
+		c.expectations.Forget(key)
 		return 0, nil
 	}
 	if err != nil {
@@ -193,7 +194,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	active := filterActive(owned)
 
 	var manageErr error
-	if c.expectations.satisfied(key) && rs.DeletionTimestamp == nil {
+	if c.expectations.Satisfied(key) && rs.DeletionTimestamp == nil {
 		manageErr = c.manage(ctx, rs, key, active)
 	}
 	status, err := c.updateStatus(ctx, rs, active)
@@ -224,12 +225,12 @@ func (c *Controller) manage(ctx context.Context, rs *appsv1.ReplicaSet, key stri
 	switch {
 	case diff < 0:
 		n := min(-diff, burstReplicas)
-		c.expectations.expect(key, n, 0)
+		c.expectations.Expect(key, n, 0)
 		return c.createPods(ctx, rs, key, n)
 	case diff > 0:
 		n := min(diff, burstReplicas)
 		victims := podsToDelete(active, n)
-		c.expectations.expect(key, 0, n)
+		c.expectations.Expect(key, 0, n)
 		var wg sync.WaitGroup
 		errs := make(chan error, n)
 		for _, pod := range victims {
@@ -242,7 +243,7 @@ func (c *Controller) manage(ctx context.Context, rs *appsv1.ReplicaSet, key stri
 				}
 				if err != nil {
 					// A failed delete will never be observed.
-					c.expectations.observedDelete(key)
+					c.expectations.ObservedDelete(key)
 					if !apierrors.IsNotFound(err) {
 						errs <- err
 					}
@@ -271,7 +272,7 @@ func (c *Controller) createPods(ctx context.Context, rs *appsv1.ReplicaSet, key 
 				defer wg.Done()
 				pod, err := c.client.CoreV1().Pods(rs.Namespace).Create(ctx, newPod(rs, c.kind), metav1.CreateOptions{})
 				if err != nil {
-					c.expectations.observedAdd(key)
+					c.expectations.ObservedAdd(key)
 					c.recorder.Eventf(c.reference(rs), corev1.EventTypeWarning, "FailedCreate", "Error creating: %v", err)
 					errs <- err
 					return
@@ -284,7 +285,7 @@ func (c *Controller) createPods(ctx context.Context, rs *appsv1.ReplicaSet, key 
 		if err := <-errs; err != nil {
 			// The pods of the batches not attempted will never be seen.
 			for range n - created - batch {
-				c.expectations.observedAdd(key)
+				c.expectations.ObservedAdd(key)
 			}
 			return err
 		}

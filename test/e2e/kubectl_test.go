@@ -466,6 +466,43 @@ spec:
 		strings.Join(rows[1][:7], " ") != "agent 0 0 0 0 0 disk=ssd" {
 		t.Fatalf("get ds:\n%v", rows)
 	}
+
+	// A node with an SSD gets a daemon pod (Pending: no scheduler or kubelet here).
+	kIn(t, `{"apiVersion":"v1","kind":"Node","metadata":{"name":"e2e-ssd","labels":{"disk":"ssd"}}}`, "create", "-f", "-")
+	t.Cleanup(func() { _, _, _ = kubectl(t, "", nil, "delete", "node", "e2e-ssd") })
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		rows = fields(k(t, "-n", ns, "get", "ds"))
+		if strings.Join(rows[1][:6], " ") == "agent 1 1 0 1 0" {
+			break
+		}
+	}
+	if strings.Join(rows[1][:6], " ") != "agent 1 1 0 1 0" {
+		t.Fatalf("get ds with one matching node:\n%v", rows)
+	}
+	waitForPods(t, ns, "app=agent", 1)
+	mustContain(t, k(t, "-n", ns, "set", "image", "ds/agent", "agent=busybox:1.37"), "daemonset.apps/agent image updated")
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if strings.Contains(k(t, "-n", ns, "rollout", "history", "ds/agent"), "2         <none>") {
+			break
+		}
+	}
+	mustContain(t, k(t, "-n", ns, "rollout", "history", "ds/agent"), "REVISION  CHANGE-CAUSE", "1         <none>", "2         <none>")
+	mustContain(t, k(t, "-n", ns, "rollout", "history", "ds/agent", "--revision=1"), "busybox:1.36")
+	mustContain(t, k(t, "-n", ns, "rollout", "undo", "ds/agent"), "daemonset.apps/agent rolled back")
+	if got := k(t, "-n", ns, "get", "ds", "agent", "-o", "jsonpath={.spec.template.spec.containers[0].image}"); got != "busybox:1.36" {
+		t.Fatalf("image after undo: %s", got)
+	}
+	// The undo makes revision 1's template the newest revision, 3.
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if strings.Contains(k(t, "-n", ns, "rollout", "history", "ds/agent"), "3         <none>") {
+			break
+		}
+	}
+	history = k(t, "-n", ns, "rollout", "history", "ds/agent")
+	mustContain(t, history, "2         <none>", "3         <none>")
+	if strings.Contains(history, "1         <none>") {
+		t.Fatalf("revision 1 should have become 3:\n%s", history)
+	}
 }
 
 func TestIngressesWithKubectl(t *testing.T) {

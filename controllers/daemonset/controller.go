@@ -1,0 +1,464 @@
+// Package daemonset runs one pod of each apps/v1 DaemonSet on every node
+// that should have one, as upstream's DaemonSet controller: eligibility by
+// nodeSelector, required node affinity and taints and tolerations; pods
+// pinned to their node by affinity for the scheduler to bind; RollingUpdate
+// within maxUnavailable or OnDelete; ControllerRevisions for `kubectl
+// rollout history/undo`; and the status `kubectl get ds` and `kubectl
+// rollout status` read.
+package daemonset
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	appsinformers "k8s.io/client-go/informers/apps/v1"
+	coreinformers "k8s.io/client-go/informers/core/v1"
+	"k8s.io/client-go/kubernetes"
+	appslisters "k8s.io/client-go/listers/apps/v1"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+
+	"github.com/kybernetes/kybernetes/controllers/events"
+	"github.com/kybernetes/kybernetes/controllers/expectations"
+	"github.com/kybernetes/kybernetes/controllers/ownership"
+	"github.com/kybernetes/kybernetes/controllers/runner"
+)
+
+// Controller is the DaemonSet controller.
+type Controller struct {
+	client       kubernetes.Interface
+	daemonSets   appslisters.DaemonSetLister
+	pods         corelisters.PodLister
+	nodes        corelisters.NodeLister
+	revisions    appslisters.ControllerRevisionLister
+	synced       []cache.InformerSynced
+	queue        workqueue.TypedRateLimitingInterface[string]
+	expectations *expectations.Expectations
+	recorder     *events.Recorder
+}
+
+// New returns a controller fed by the daemon set, pod, node and controller
+// revision informers.
+func New(client kubernetes.Interface, daemonSets appsinformers.DaemonSetInformer, pods coreinformers.PodInformer,
+	nodes coreinformers.NodeInformer, revisions appsinformers.ControllerRevisionInformer) *Controller {
+	c := &Controller{
+		client:     client,
+		daemonSets: daemonSets.Lister(),
+		pods:       pods.Lister(),
+		nodes:      nodes.Lister(),
+		revisions:  revisions.Lister(),
+		synced: []cache.InformerSynced{daemonSets.Informer().HasSynced, pods.Informer().HasSynced,
+			nodes.Informer().HasSynced, revisions.Informer().HasSynced},
+		queue:        runner.NewQueue("daemonset"),
+		expectations: expectations.New(),
+		recorder:     events.NewRecorder(client, "daemonset-controller"),
+	}
+	_, _ = daemonSets.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    c.enqueue,
+		UpdateFunc: func(_, obj interface{}) { c.enqueue(obj) },
+		DeleteFunc: func(obj interface{}) {
+			if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
+				c.expectations.Forget(key)
+				c.queue.Add(key)
+			}
+		},
+	})
+	_, _ = pods.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: func(obj interface{}) {
+			pod := obj.(*corev1.Pod)
+			if key := ownerKey(pod); key != "" {
+				c.expectations.ObservedAdd(key)
+			}
+			c.enqueuePodOwners(pod)
+		},
+		UpdateFunc: func(old, obj interface{}) {
+			oldPod, pod := old.(*corev1.Pod), obj.(*corev1.Pod)
+			if oldPod.DeletionTimestamp == nil && pod.DeletionTimestamp != nil {
+				if key := ownerKey(pod); key != "" {
+					c.expectations.ObservedDelete(key)
+				}
+			}
+			c.enqueuePodOwners(oldPod)
+			c.enqueuePodOwners(pod)
+		},
+		DeleteFunc: func(obj interface{}) {
+			if tombstone, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+				obj = tombstone.Obj
+			}
+			if pod, ok := obj.(*corev1.Pod); ok {
+				if key := ownerKey(pod); key != "" {
+					c.expectations.ObservedDelete(key)
+				}
+				c.enqueuePodOwners(pod)
+			}
+		},
+	})
+	// Any node change may change where daemons belong.
+	_, _ = nodes.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: func(interface{}) { c.enqueueAll() },
+		UpdateFunc: func(old, obj interface{}) {
+			o, n := old.(*corev1.Node), obj.(*corev1.Node)
+			if !labels.Equals(o.Labels, n.Labels) || !taintsEqual(o.Spec.Taints, n.Spec.Taints) {
+				c.enqueueAll()
+			}
+		},
+		DeleteFunc: func(interface{}) { c.enqueueAll() },
+	})
+	return c
+}
+
+func taintsEqual(a, b []corev1.Taint) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !a[i].MatchTaint(&b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *Controller) enqueue(obj interface{}) {
+	if key, err := cache.MetaNamespaceKeyFunc(obj); err == nil {
+		c.queue.Add(key)
+	}
+}
+
+func (c *Controller) enqueueAll() {
+	sets, err := c.daemonSets.List(labels.Everything())
+	if err != nil {
+		return
+	}
+	for _, ds := range sets {
+		c.enqueue(ds)
+	}
+}
+
+func ownerKey(pod *corev1.Pod) string {
+	ref := metav1.GetControllerOf(pod)
+	if ref == nil || ref.Kind != controllerKind.Kind || ref.APIVersion != controllerKind.GroupVersion().String() {
+		return ""
+	}
+	return pod.Namespace + "/" + ref.Name
+}
+
+// enqueuePodOwners queues the pod's daemon set, or for an orphan every
+// daemon set whose selector matches it.
+func (c *Controller) enqueuePodOwners(pod *corev1.Pod) {
+	if key := ownerKey(pod); key != "" {
+		c.queue.Add(key)
+		return
+	}
+	if pod.DeletionTimestamp != nil {
+		return
+	}
+	sets, err := c.daemonSets.DaemonSets(pod.Namespace).List(labels.Everything())
+	if err != nil {
+		return
+	}
+	for _, ds := range sets {
+		if selector, err := metav1.LabelSelectorAsSelector(ds.Spec.Selector); err == nil && !selector.Empty() && selector.Matches(labels.Set(pod.Labels)) {
+			c.enqueue(ds)
+		}
+	}
+}
+
+// Run processes daemon sets with the given number of workers until ctx ends.
+func (c *Controller) Run(ctx context.Context, workers int) {
+	c.recorder.Start(ctx)
+	runner.Run(ctx, "daemonset", c.queue, c.synced, workers, c.sync)
+}
+
+// nodeState is one node as one daemon set sees it.
+type nodeState struct {
+	node                   *corev1.Node
+	shouldRun, mayContinue bool
+	pods                   []*corev1.Pod // the daemon's pods for this node, oldest first
+}
+
+func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error) {
+	namespace, name, err := cache.SplitMetaNamespaceKey(key)
+	if err != nil {
+		return 0, err
+	}
+	ds, err := c.daemonSets.DaemonSets(namespace).Get(name)
+	if apierrors.IsNotFound(err) {
+		c.expectations.Forget(key)
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	ds = ds.DeepCopy()
+	if ds.DeletionTimestamp != nil {
+		return 0, nil // the garbage collector takes its pods
+	}
+	revisions, err := c.ownedRevisions(ds)
+	if err != nil {
+		return 0, err
+	}
+	hash, err := c.currentRevision(ctx, ds, revisions)
+	if err != nil {
+		return 0, err
+	}
+	pods, err := c.claimPods(ctx, ds)
+	if err != nil {
+		return 0, err
+	}
+	states, strays, err := c.nodeStates(ds, pods)
+	if err != nil {
+		return 0, err
+	}
+	var manageErr error
+	if c.expectations.Satisfied(key) {
+		create, remove := plan(ds, states, strays, hash, time.Now())
+		manageErr = c.apply(ctx, ds, key, hash, create, remove)
+	}
+	if err := c.trimHistory(ctx, ds, revisions, pods, hash); err != nil {
+		return 0, err
+	}
+	status := computeStatus(ds, states, hash, time.Now())
+	if err := c.updateStatus(ctx, ds, status); err != nil {
+		return 0, err
+	}
+	if manageErr == nil && status.NumberReady > status.NumberAvailable {
+		// Ready pods become available after minReadySeconds; no event says so.
+		return time.Duration(ds.Spec.MinReadySeconds) * time.Second, nil
+	}
+	return 0, manageErr
+}
+
+func (c *Controller) claimPods(ctx context.Context, ds *appsv1.DaemonSet) ([]*corev1.Pod, error) {
+	selector, err := metav1.LabelSelectorAsSelector(ds.Spec.Selector)
+	if err != nil {
+		return nil, err
+	}
+	all, err := c.pods.Pods(ds.Namespace).List(labels.Everything())
+	if err != nil {
+		return nil, err
+	}
+	return ownership.Claim(ctx, ds, controllerKind, selector, all,
+		func(ctx context.Context, namespace, name string, patch []byte) (*corev1.Pod, error) {
+			return c.client.CoreV1().Pods(namespace).Patch(ctx, name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
+		})
+}
+
+// nodeStates places the daemon's live pods on their nodes; strays are
+// pods for nodes that no longer exist.
+func (c *Controller) nodeStates(ds *appsv1.DaemonSet, pods []*corev1.Pod) ([]*nodeState, []*corev1.Pod, error) {
+	nodes, err := c.nodes.List(labels.Everything())
+	if err != nil {
+		return nil, nil, err
+	}
+	byNode := map[string]*nodeState{}
+	states := make([]*nodeState, 0, len(nodes))
+	for _, node := range nodes {
+		s := &nodeState{node: node}
+		s.shouldRun, s.mayContinue = placement(ds, node)
+		byNode[node.Name] = s
+		states = append(states, s)
+	}
+	sort.Slice(states, func(i, j int) bool { return states[i].node.Name < states[j].node.Name })
+	var strays []*corev1.Pod
+	for _, pod := range pods {
+		if pod.DeletionTimestamp != nil {
+			continue
+		}
+		if s := byNode[targetNode(pod)]; s != nil {
+			s.pods = append(s.pods, pod)
+		} else {
+			strays = append(strays, pod)
+		}
+	}
+	for _, s := range states {
+		sort.Slice(s.pods, func(i, j int) bool {
+			return s.pods[i].CreationTimestamp.Before(&s.pods[j].CreationTimestamp) ||
+				s.pods[i].CreationTimestamp.Equal(&s.pods[j].CreationTimestamp) && s.pods[i].Name < s.pods[j].Name
+		})
+	}
+	return states, strays, nil
+}
+
+// plan lists the nodes that need a pod and the pods to delete: pods where
+// the daemon may no longer run, failed pods (replaced on a later sync),
+// duplicates beyond the oldest, pods of vanished nodes, and for
+// RollingUpdate the old-revision pods the maxUnavailable budget allows.
+func plan(ds *appsv1.DaemonSet, states []*nodeState, strays []*corev1.Pod, hash string, now time.Time) (create []string, remove []*corev1.Pod) {
+	remove = append(remove, strays...)
+	for _, s := range states {
+		switch {
+		case !s.mayContinue:
+			remove = append(remove, s.pods...)
+		case len(s.pods) == 0 && s.shouldRun:
+			create = append(create, s.node.Name)
+		default:
+			var running []*corev1.Pod
+			for _, pod := range s.pods {
+				if pod.Status.Phase == corev1.PodFailed {
+					remove = append(remove, pod)
+				} else {
+					running = append(running, pod)
+				}
+			}
+			if len(running) > 1 {
+				remove = append(remove, running[1:]...)
+			}
+		}
+	}
+	if ds.Spec.UpdateStrategy.Type == appsv1.OnDeleteDaemonSetStrategyType || ds.Spec.UpdateStrategy.RollingUpdate == nil {
+		return create, remove
+	}
+	desired := 0
+	unavailable := 0
+	var oldAvailable []*corev1.Pod
+	for _, s := range states {
+		if !s.shouldRun {
+			continue
+		}
+		desired++
+		if len(s.pods) == 0 {
+			unavailable++
+			continue
+		}
+		pod := s.pods[0]
+		available := isAvailable(pod, ds.Spec.MinReadySeconds, now)
+		if !available {
+			unavailable++
+		}
+		if pod.Labels[appsv1.DefaultDaemonSetUniqueLabelKey] == hash || pod.Status.Phase == corev1.PodFailed {
+			continue
+		}
+		if !available {
+			remove = append(remove, pod) // an old pod that is down anyway
+		} else {
+			oldAvailable = append(oldAvailable, pod)
+		}
+	}
+	maxUnavailable, err := intstr.GetScaledValueFromIntOrPercent(ds.Spec.UpdateStrategy.RollingUpdate.MaxUnavailable, desired, true)
+	if err != nil || maxUnavailable < 1 {
+		maxUnavailable = 1
+	}
+	for _, pod := range oldAvailable {
+		if unavailable >= maxUnavailable {
+			break
+		}
+		remove = append(remove, pod)
+		unavailable++
+	}
+	return create, remove
+}
+
+// apply creates and deletes in parallel, recording what it expects to see.
+func (c *Controller) apply(ctx context.Context, ds *appsv1.DaemonSet, key, hash string, create []string, remove []*corev1.Pod) error {
+	c.expectations.Expect(key, len(create), len(remove))
+	var wg sync.WaitGroup
+	errs := make(chan error, len(create)+len(remove))
+	for _, node := range create {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pod, err := c.client.CoreV1().Pods(ds.Namespace).Create(ctx, newPod(ds, node, hash), metav1.CreateOptions{})
+			if err != nil {
+				c.expectations.ObservedAdd(key)
+				c.recorder.Eventf(ds, corev1.EventTypeWarning, "FailedCreate", "Error creating: %v", err)
+				errs <- err
+				return
+			}
+			c.recorder.Eventf(ds, corev1.EventTypeNormal, "SuccessfulCreate", "Created pod: %v", pod.Name)
+		}()
+	}
+	for _, pod := range remove {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := c.client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &pod.UID}})
+			if err != nil {
+				c.expectations.ObservedDelete(key)
+				if !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+					errs <- err
+				}
+				return
+			}
+			c.recorder.Eventf(ds, corev1.EventTypeNormal, "SuccessfulDelete", "Deleted pod: %v", pod.Name)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
+
+func isReady(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// isAvailable: ready for at least minReadySeconds.
+func isAvailable(p *corev1.Pod, minReadySeconds int32, now time.Time) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
+			return minReadySeconds == 0 || !c.LastTransitionTime.Add(time.Duration(minReadySeconds)*time.Second).After(now)
+		}
+	}
+	return false
+}
+
+// computeStatus counts nodes, as upstream: each node's daemon pod (its
+// oldest) stands for that node.
+func computeStatus(ds *appsv1.DaemonSet, states []*nodeState, hash string, now time.Time) appsv1.DaemonSetStatus {
+	status := appsv1.DaemonSetStatus{ObservedGeneration: ds.Generation, CollisionCount: ds.Status.CollisionCount, Conditions: ds.Status.Conditions}
+	for _, s := range states {
+		switch {
+		case s.shouldRun:
+			status.DesiredNumberScheduled++
+			if len(s.pods) == 0 {
+				continue
+			}
+			status.CurrentNumberScheduled++
+			pod := s.pods[0]
+			if pod.Labels[appsv1.DefaultDaemonSetUniqueLabelKey] == hash {
+				status.UpdatedNumberScheduled++
+			}
+			if isReady(pod) {
+				status.NumberReady++
+				if isAvailable(pod, ds.Spec.MinReadySeconds, now) {
+					status.NumberAvailable++
+				}
+			}
+		case len(s.pods) > 0:
+			status.NumberMisscheduled++
+		}
+	}
+	status.NumberUnavailable = status.DesiredNumberScheduled - status.NumberAvailable
+	return status
+}
+
+func (c *Controller) updateStatus(ctx context.Context, ds *appsv1.DaemonSet, status appsv1.DaemonSetStatus) error {
+	s := ds.Status
+	if s.ObservedGeneration == status.ObservedGeneration && s.DesiredNumberScheduled == status.DesiredNumberScheduled &&
+		s.CurrentNumberScheduled == status.CurrentNumberScheduled && s.NumberMisscheduled == status.NumberMisscheduled &&
+		s.NumberReady == status.NumberReady && s.UpdatedNumberScheduled == status.UpdatedNumberScheduled &&
+		s.NumberAvailable == status.NumberAvailable && s.NumberUnavailable == status.NumberUnavailable {
+		return nil
+	}
+	ds.Status = status
+	_, err := c.client.AppsV1().DaemonSets(ds.Namespace).UpdateStatus(ctx, ds, metav1.UpdateOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	return err
+}
