@@ -37,6 +37,7 @@ import (
 
 	"github.com/kybernetes/kybernetes/apis/openapi"
 	"github.com/kybernetes/kybernetes/apis/scheme"
+	"github.com/kybernetes/kybernetes/registry/admission/defaulttolerationseconds"
 	"github.com/kybernetes/kybernetes/registry/etcd"
 	"github.com/kybernetes/kybernetes/registry/pki"
 )
@@ -183,7 +184,7 @@ func (s *Server) newConfig(etcdEndpoints []string) (*genericapiserver.Recommende
 	if err := applyStorage(&config.Config, etcdEndpoints, o); err != nil {
 		return nil, err
 	}
-	if err := applyAdmission(config); err != nil {
+	if err := applyAdmission(config, o); err != nil {
 		return nil, err
 	}
 	return config, nil
@@ -214,10 +215,11 @@ func applyStorage(config *genericapiserver.Config, endpoints []string, o *Option
 	return etcdOptions.ApplyWithStorageFactoryTo(factory, config)
 }
 
-// applyAdmission runs NamespaceLifecycle from k8s.io/apiserver: no object
-// is created in a namespace that is missing or terminating, and the
-// default, kube-system and kube-public namespaces cannot be deleted.
-func applyAdmission(config *genericapiserver.RecommendedConfig) error {
+// applyAdmission runs, in upstream's order, NamespaceLifecycle from
+// k8s.io/apiserver (no object is created in a namespace that is missing or
+// terminating; default, kube-system and kube-public cannot be deleted) and
+// DefaultTolerationSeconds.
+func applyAdmission(config *genericapiserver.RecommendedConfig, o *Options) error {
 	loopback := config.LoopbackClientConfig
 	client, err := kubernetes.NewForConfig(loopback)
 	if err != nil {
@@ -229,16 +231,23 @@ func applyAdmission(config *genericapiserver.RecommendedConfig) error {
 	}
 	config.SharedInformerFactory = informers.NewSharedInformerFactory(client, 10*time.Minute)
 	restMapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(client.Discovery()))
-	plugin, err := lifecycle.NewLifecycle(sets.New(metav1.NamespaceDefault, metav1.NamespaceSystem, metav1.NamespacePublic))
+	namespaceLifecycle, err := lifecycle.NewLifecycle(sets.New(metav1.NamespaceDefault, metav1.NamespaceSystem, metav1.NamespacePublic))
 	if err != nil {
 		return err
 	}
-	initializer.New(client, dynamicClient, config.SharedInformerFactory, config.Authorization.Authorizer,
-		config.FeatureGate, config.EffectiveVersion, config.DrainedNotify(), restMapper).Initialize(plugin)
-	if err := admission.ValidateInitialization(plugin); err != nil {
-		return err
+	plugins := []admission.Interface{
+		namespaceLifecycle,
+		defaulttolerationseconds.New(o.DefaultNotReadyTolerationSeconds, o.DefaultUnreachableTolerationSeconds),
 	}
-	config.AdmissionControl = plugin
+	pluginInitializer := initializer.New(client, dynamicClient, config.SharedInformerFactory, config.Authorization.Authorizer,
+		config.FeatureGate, config.EffectiveVersion, config.DrainedNotify(), restMapper)
+	for _, plugin := range plugins {
+		pluginInitializer.Initialize(plugin)
+		if err := admission.ValidateInitialization(plugin); err != nil {
+			return err
+		}
+	}
+	config.AdmissionControl = admission.NewChainHandler(plugins...)
 	return nil
 }
 

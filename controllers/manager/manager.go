@@ -30,8 +30,12 @@ import (
 	"github.com/kybernetes/kybernetes/controllers/garbagecollector"
 	"github.com/kybernetes/kybernetes/controllers/job"
 	"github.com/kybernetes/kybernetes/controllers/namespace"
+	"github.com/kybernetes/kybernetes/controllers/nodeipam"
+	"github.com/kybernetes/kybernetes/controllers/nodelifecycle"
+	"github.com/kybernetes/kybernetes/controllers/podgc"
 	"github.com/kybernetes/kybernetes/controllers/replicaset"
 	"github.com/kybernetes/kybernetes/controllers/serviceaccount"
+	"github.com/kybernetes/kybernetes/controllers/tainteviction"
 )
 
 // Options are the controller manager's settings, with upstream's names
@@ -46,6 +50,22 @@ type Options struct {
 	LeaseDuration time.Duration
 	RenewDeadline time.Duration
 	RetryPeriod   time.Duration
+
+	// Node health: upstream's --node-monitor-period,
+	// --node-monitor-grace-period and --node-startup-grace-period.
+	NodeLifecycle nodelifecycle.Options
+	// AllocateNodeCIDRs gives each node a subnet of ClusterCIDR of
+	// NodeCIDRMaskSize bits (on here by default: the kubelets' CNI
+	// configuration needs one).
+	AllocateNodeCIDRs bool
+	ClusterCIDR       string
+	NodeCIDRMaskSize  int
+	// TerminatedPodGCThreshold is how many terminated pods may exist
+	// before the oldest are deleted (0: no limit).
+	TerminatedPodGCThreshold int
+	// PodGCPeriod is how often the pod garbage collector looks (upstream's
+	// fixed 20 s; no flag, tests shorten it).
+	PodGCPeriod time.Duration
 }
 
 // DefaultOptions are kube-controller-manager's leader-election defaults.
@@ -53,6 +73,9 @@ func DefaultOptions() Options {
 	return Options{
 		LeaderElect: true, LeaseName: "kube-controller-manager",
 		LeaseDuration: 15 * time.Second, RenewDeadline: 10 * time.Second, RetryPeriod: 2 * time.Second,
+		NodeLifecycle:     nodelifecycle.DefaultOptions(),
+		AllocateNodeCIDRs: true, ClusterCIDR: "10.244.0.0/16", NodeCIDRMaskSize: 24,
+		TerminatedPodGCThreshold: 12500, PodGCPeriod: 20 * time.Second,
 	}
 }
 
@@ -69,7 +92,7 @@ func Run(ctx context.Context, config *rest.Config, opts Options) error {
 		return err
 	}
 	if !opts.LeaderElect {
-		return runControllers(ctx, config, client)
+		return runControllers(ctx, config, client, opts)
 	}
 	identity := opts.Identity
 	if identity == "" {
@@ -96,7 +119,7 @@ func Run(ctx context.Context, config *rest.Config, opts Options) error {
 			OnStartedLeading: func(ctx context.Context) {
 				klog.InfoS("leading: starting controllers", "identity", identity)
 				started.Store(true)
-				results <- runControllers(ctx, config, client)
+				results <- runControllers(ctx, config, client, opts)
 			},
 			OnStoppedLeading: func() { klog.InfoS("no longer leading", "identity", identity) },
 		},
@@ -117,7 +140,7 @@ func Run(ctx context.Context, config *rest.Config, opts Options) error {
 
 // runControllers starts every controller on shared informers and blocks
 // until ctx is done.
-func runControllers(ctx context.Context, config *rest.Config, client kubernetes.Interface) error {
+func runControllers(ctx context.Context, config *rest.Config, client kubernetes.Interface, opts Options) error {
 	dyn, err := dynamic.NewForConfig(config)
 	if err != nil {
 		return err
@@ -133,6 +156,22 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 	deployments := deployment.New(client, factory.Apps().V1().Deployments(), factory.Apps().V1().ReplicaSets())
 	jobs := job.New(client, factory.Batch().V1().Jobs(), factory.Core().V1().Pods())
 	cronJobs := cronjob.New(client, factory.Batch().V1().CronJobs(), factory.Batch().V1().Jobs(), clock.RealClock{})
+	nodeLifecycle, err := nodelifecycle.New(client, factory.Core().V1().Nodes(), factory.Coordination().V1().Leases(),
+		factory.Core().V1().Pods(), opts.NodeLifecycle, clock.RealClock{})
+	if err != nil {
+		return err
+	}
+	taintEviction, err := tainteviction.New(client, factory.Core().V1().Pods(), factory.Core().V1().Nodes(), clock.RealClock{})
+	if err != nil {
+		return err
+	}
+	var nodeIPAM *nodeipam.Controller
+	if opts.AllocateNodeCIDRs {
+		if nodeIPAM, err = nodeipam.New(client, factory.Core().V1().Nodes(), opts.ClusterCIDR, opts.NodeCIDRMaskSize); err != nil {
+			return err
+		}
+	}
+	podGC := podgc.New(client, factory.Core().V1().Pods(), factory.Core().V1().Nodes(), opts.TerminatedPodGCThreshold, opts.PodGCPeriod)
 	metadataClient, err := metadata.NewForConfig(config)
 	if err != nil {
 		return err
@@ -152,6 +191,12 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 	go jobs.Run(ctx, 5)
 	go cronJobs.Run(ctx, 2)
 	go collector.Run(ctx, 5)
+	go nodeLifecycle.Run(ctx)
+	go taintEviction.Run(ctx, 5)
+	if nodeIPAM != nil {
+		go nodeIPAM.Run(ctx)
+	}
+	go podGC.Run(ctx)
 	namespaces.Run(ctx, 2)
 	return nil
 }
@@ -163,4 +208,11 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.LeaseDuration, "leader-elect-lease-duration", o.LeaseDuration, "The duration that non-leader candidates will wait after observing a leadership renewal until attempting to acquire leadership.")
 	fs.DurationVar(&o.RenewDeadline, "leader-elect-renew-deadline", o.RenewDeadline, "The interval between attempts by the acting master to renew a leadership slot before it stops leading.")
 	fs.DurationVar(&o.RetryPeriod, "leader-elect-retry-period", o.RetryPeriod, "The duration the clients should wait between attempting acquisition and renewal of a leadership.")
+	fs.DurationVar(&o.NodeLifecycle.MonitorPeriod, "node-monitor-period", o.NodeLifecycle.MonitorPeriod, "The period for syncing NodeStatus in cloud-node-lifecycle-controller.")
+	fs.DurationVar(&o.NodeLifecycle.GracePeriod, "node-monitor-grace-period", o.NodeLifecycle.GracePeriod, "Amount of time which we allow running Node to be unresponsive before marking it unhealthy.")
+	fs.DurationVar(&o.NodeLifecycle.StartupGracePeriod, "node-startup-grace-period", o.NodeLifecycle.StartupGracePeriod, "Amount of time which we allow starting Node to be unresponsive before marking it unhealthy.")
+	fs.BoolVar(&o.AllocateNodeCIDRs, "allocate-node-cidrs", o.AllocateNodeCIDRs, "Should CIDRs for Pods be allocated and set on the nodes.")
+	fs.StringVar(&o.ClusterCIDR, "cluster-cidr", o.ClusterCIDR, "CIDR Range for Pods in cluster.")
+	fs.IntVar(&o.NodeCIDRMaskSize, "node-cidr-mask-size", o.NodeCIDRMaskSize, "Mask size for node cidr in cluster.")
+	fs.IntVar(&o.TerminatedPodGCThreshold, "terminated-pod-gc-threshold", o.TerminatedPodGCThreshold, "Number of terminated pods that can exist before the terminated pod garbage collector starts deleting terminated pods. If <= 0, the terminated pod garbage collector is disabled.")
 }

@@ -40,6 +40,8 @@ type Setup struct {
 	WithoutControllers bool
 	// CompactionInterval overrides --etcd-compaction-interval.
 	CompactionInterval time.Duration
+	// Controllers overrides the controller manager's options.
+	Controllers *manager.Options
 }
 
 // Start runs a server and stops it when the test ends.
@@ -84,7 +86,11 @@ func Start(t testing.TB, setup Setup) *Server {
 	s.Config.QPS, s.Config.Burst = 1000, 1000
 	s.Client = kubernetes.NewForConfigOrDie(s.Config)
 	if !setup.WithoutControllers {
-		go func() { _ = manager.Run(ctx, s.Config, manager.DefaultOptions()) }()
+		controllers := manager.DefaultOptions()
+		if setup.Controllers != nil {
+			controllers = *setup.Controllers
+		}
+		go func() { _ = manager.Run(ctx, s.Config, controllers) }()
 	}
 	return s
 }
