@@ -14,10 +14,13 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apiserver/pkg/admission"
 	"k8s.io/apiserver/pkg/admission/initializer"
 	"k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle"
+	"k8s.io/apiserver/pkg/admission/plugin/resourcequota"
+	resourcequotaapi "k8s.io/apiserver/pkg/admission/plugin/resourcequota/apis/resourcequota"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 	openapinamer "k8s.io/apiserver/pkg/endpoints/openapi"
 	genericapiserver "k8s.io/apiserver/pkg/server"
@@ -32,9 +35,11 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/component-base/compatibility"
 	"k8s.io/klog/v2"
 
+	"github.com/kybernetes/kybernetes/apis/core/quota"
 	"github.com/kybernetes/kybernetes/apis/openapi"
 	"github.com/kybernetes/kybernetes/apis/scheme"
 	"github.com/kybernetes/kybernetes/registry/admission/defaulttolerationseconds"
@@ -217,8 +222,11 @@ func applyStorage(config *genericapiserver.Config, endpoints []string, o *Option
 
 // applyAdmission runs, in upstream's order, NamespaceLifecycle from
 // k8s.io/apiserver (no object is created in a namespace that is missing or
-// terminating; default, kube-system and kube-public cannot be deleted) and
-// DefaultTolerationSeconds.
+// terminating; default, kube-system and kube-public cannot be deleted),
+// DefaultTolerationSeconds, and ResourceQuota from k8s.io/apiserver (a
+// create or update that would exceed a quota is refused with 403; usage is
+// charged to quota status as objects are admitted, and recomputed by the
+// resource quota controller).
 func applyAdmission(config *genericapiserver.RecommendedConfig, o *Options) error {
 	loopback := config.LoopbackClientConfig
 	client, err := kubernetes.NewForConfig(loopback)
@@ -235,14 +243,26 @@ func applyAdmission(config *genericapiserver.RecommendedConfig, o *Options) erro
 	if err != nil {
 		return err
 	}
+	resourceQuota, err := resourcequota.NewResourceQuota(&resourcequotaapi.Configuration{}, 5)
+	if err != nil {
+		return err
+	}
 	plugins := []admission.Interface{
 		namespaceLifecycle,
 		defaulttolerationseconds.New(o.DefaultNotReadyTolerationSeconds, o.DefaultUnreachableTolerationSeconds),
+		resourceQuota,
 	}
 	pluginInitializer := initializer.New(client, dynamicClient, config.SharedInformerFactory, config.Authorization.Authorizer,
 		config.FeatureGate, config.EffectiveVersion, config.DrainedNotify(), restMapper)
 	for _, plugin := range plugins {
 		pluginInitializer.Initialize(plugin)
+	}
+	// Admission charges each object's own usage against quota status; it
+	// never lists objects (the controller sums usage), so no listers here.
+	resourceQuota.SetQuotaConfiguration(quota.Configuration(func(gvr schema.GroupVersionResource) (cache.GenericLister, error) {
+		return nil, fmt.Errorf("the API server does not list %s for quota; the resource quota controller does", gvr.Resource)
+	}))
+	for _, plugin := range plugins {
 		if err := admission.ValidateInitialization(plugin); err != nil {
 			return err
 		}

@@ -13,11 +13,13 @@ import (
 	"github.com/spf13/pflag"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/uuid"
+	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/restmapper"
 	"k8s.io/client-go/tools/leaderelection"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
 	"k8s.io/klog/v2"
@@ -34,6 +36,7 @@ import (
 	"github.com/kybernetes/kybernetes/controllers/nodelifecycle"
 	"github.com/kybernetes/kybernetes/controllers/podgc"
 	"github.com/kybernetes/kybernetes/controllers/replicaset"
+	"github.com/kybernetes/kybernetes/controllers/resourcequota"
 	"github.com/kybernetes/kybernetes/controllers/serviceaccount"
 	"github.com/kybernetes/kybernetes/controllers/tainteviction"
 )
@@ -66,6 +69,9 @@ type Options struct {
 	// PodGCPeriod is how often the pod garbage collector looks (upstream's
 	// fixed 20 s; no flag, tests shorten it).
 	PodGCPeriod time.Duration
+	// ResourceQuotaSyncPeriod is how often every quota's usage is
+	// recomputed in full.
+	ResourceQuotaSyncPeriod time.Duration
 }
 
 // DefaultOptions are kube-controller-manager's leader-election defaults.
@@ -76,6 +82,7 @@ func DefaultOptions() Options {
 		NodeLifecycle:     nodelifecycle.DefaultOptions(),
 		AllocateNodeCIDRs: true, ClusterCIDR: "10.244.0.0/16", NodeCIDRMaskSize: 24,
 		TerminatedPodGCThreshold: 12500, PodGCPeriod: 20 * time.Second,
+		ResourceQuotaSyncPeriod: 5 * time.Minute,
 	}
 }
 
@@ -180,6 +187,11 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 	if err != nil {
 		return err
 	}
+	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(client.Discovery()))
+	quotas, err := resourcequota.New(client, metadataClient, mapper, factory, opts.ResourceQuotaSyncPeriod)
+	if err != nil {
+		return err
+	}
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
 	go serviceAccounts.Run(ctx, 2)
@@ -197,6 +209,7 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 		go nodeIPAM.Run(ctx)
 	}
 	go podGC.Run(ctx)
+	go quotas.Run(ctx, 5)
 	namespaces.Run(ctx, 2)
 	return nil
 }
@@ -214,5 +227,6 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.AllocateNodeCIDRs, "allocate-node-cidrs", o.AllocateNodeCIDRs, "Should CIDRs for Pods be allocated and set on the nodes.")
 	fs.StringVar(&o.ClusterCIDR, "cluster-cidr", o.ClusterCIDR, "CIDR Range for Pods in cluster.")
 	fs.IntVar(&o.NodeCIDRMaskSize, "node-cidr-mask-size", o.NodeCIDRMaskSize, "Mask size for node cidr in cluster.")
+	fs.DurationVar(&o.ResourceQuotaSyncPeriod, "resource-quota-sync-period", o.ResourceQuotaSyncPeriod, "The period for syncing quota usage status in the system")
 	fs.IntVar(&o.TerminatedPodGCThreshold, "terminated-pod-gc-threshold", o.TerminatedPodGCThreshold, "Number of terminated pods that can exist before the terminated pod garbage collector starts deleting terminated pods. If <= 0, the terminated pod garbage collector is disabled.")
 }

@@ -197,7 +197,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	if c.expectations.Satisfied(key) && rs.DeletionTimestamp == nil {
 		manageErr = c.manage(ctx, rs, key, active)
 	}
-	status, err := c.updateStatus(ctx, rs, active)
+	status, err := c.updateStatus(ctx, rs, active, manageErr)
 	if err != nil {
 		return 0, err
 	}
@@ -368,8 +368,23 @@ func isAvailable(p *corev1.Pod, minReadySeconds int32, now time.Time) bool {
 }
 
 // updateStatus writes the counts if they changed and returns them.
-func (c *Controller) updateStatus(ctx context.Context, rs *appsv1.ReplicaSet, active []*corev1.Pod) (appsv1.ReplicaSetStatus, error) {
-	status := appsv1.ReplicaSetStatus{Replicas: int32(len(active)), ObservedGeneration: rs.Generation, Conditions: rs.Status.Conditions}
+// A failure to create or delete pods shows as the ReplicaFailure condition
+// (a quota refusing pods, say), cleared once pods are managed again.
+func (c *Controller) updateStatus(ctx context.Context, rs *appsv1.ReplicaSet, active []*corev1.Pod, manageErr error) (appsv1.ReplicaSetStatus, error) {
+	status := appsv1.ReplicaSetStatus{Replicas: int32(len(active)), ObservedGeneration: rs.Generation}
+	for _, cond := range rs.Status.Conditions {
+		if cond.Type != appsv1.ReplicaSetReplicaFailure || manageErr != nil {
+			status.Conditions = append(status.Conditions, cond)
+		}
+	}
+	if manageErr != nil && !hasCondition(status.Conditions, appsv1.ReplicaSetReplicaFailure) {
+		reason := "FailedCreate"
+		if int32(len(active)) > ptr.Deref(rs.Spec.Replicas, 1) {
+			reason = "FailedDelete"
+		}
+		status.Conditions = append(status.Conditions, appsv1.ReplicaSetCondition{Type: appsv1.ReplicaSetReplicaFailure,
+			Status: corev1.ConditionTrue, LastTransitionTime: metav1.Now(), Reason: reason, Message: manageErr.Error()})
+	}
 	templateLabels := labels.Set(rs.Spec.Template.Labels).AsSelectorPreValidated()
 	now := time.Now()
 	for _, pod := range active {
@@ -397,5 +412,15 @@ func (c *Controller) updateStatus(ctx context.Context, rs *appsv1.ReplicaSet, ac
 
 func statusEqual(a, b appsv1.ReplicaSetStatus) bool {
 	return a.Replicas == b.Replicas && a.FullyLabeledReplicas == b.FullyLabeledReplicas && a.ReadyReplicas == b.ReadyReplicas &&
-		a.AvailableReplicas == b.AvailableReplicas && a.ObservedGeneration == b.ObservedGeneration
+		a.AvailableReplicas == b.AvailableReplicas && a.ObservedGeneration == b.ObservedGeneration &&
+		hasCondition(a.Conditions, appsv1.ReplicaSetReplicaFailure) == hasCondition(b.Conditions, appsv1.ReplicaSetReplicaFailure)
+}
+
+func hasCondition(conditions []appsv1.ReplicaSetCondition, t appsv1.ReplicaSetConditionType) bool {
+	for _, c := range conditions {
+		if c.Type == t {
+			return true
+		}
+	}
+	return false
 }
