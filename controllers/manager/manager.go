@@ -39,6 +39,7 @@ import (
 	"github.com/kybernetes/kybernetes/controllers/resourcequota"
 	"github.com/kybernetes/kybernetes/controllers/serviceaccount"
 	"github.com/kybernetes/kybernetes/controllers/tainteviction"
+	"github.com/kybernetes/kybernetes/controllers/volumebinder"
 )
 
 // Options are the controller manager's settings, with upstream's names
@@ -178,6 +179,7 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 			return err
 		}
 	}
+	volumes := volumebinder.New(client, factory.Core().V1().PersistentVolumeClaims(), factory.Core().V1().PersistentVolumes())
 	podGC := podgc.New(client, factory.Core().V1().Pods(), factory.Core().V1().Nodes(), opts.TerminatedPodGCThreshold, opts.PodGCPeriod)
 	metadataClient, err := metadata.NewForConfig(config)
 	if err != nil {
@@ -210,6 +212,7 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 	}
 	go podGC.Run(ctx)
 	go quotas.Run(ctx, 5)
+	go volumes.Run(ctx, 2)
 	namespaces.Run(ctx, 2)
 	return nil
 }
