@@ -10,6 +10,7 @@ import (
 
 func newControllerManagerCommand() *cobra.Command {
 	opts := manager.DefaultOptions()
+	opts.SecurePort = 10257
 	var kubeconfig string
 	cmd := &cobra.Command{
 		Use:   "controller-manager",
@@ -25,5 +26,6 @@ func newControllerManagerCommand() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&kubeconfig, "kubeconfig", kubeconfig, "Path to a kubeconfig file with the API server's address and credentials.")
 	opts.AddFlags(cmd.Flags())
+	opts.AddServingFlags(cmd.Flags())
 	return cmd
 }

@@ -55,6 +55,12 @@ type Options struct {
 	RenewDeadline time.Duration
 	RetryPeriod   time.Duration
 
+	// SecurePort serves /healthz, /livez and /readyz over HTTPS on
+	// BindAddress (0: not at all; `kybernetes controller-manager` uses
+	// upstream's 10257).
+	SecurePort  int
+	BindAddress string
+
 	// Node health: upstream's --node-monitor-period,
 	// --node-monitor-grace-period and --node-startup-grace-period.
 	NodeLifecycle nodelifecycle.Options
@@ -80,6 +86,7 @@ func DefaultOptions() Options {
 	return Options{
 		LeaderElect: true, LeaseName: "kube-controller-manager",
 		LeaseDuration: 15 * time.Second, RenewDeadline: 10 * time.Second, RetryPeriod: 2 * time.Second,
+		BindAddress:       "0.0.0.0",
 		NodeLifecycle:     nodelifecycle.DefaultOptions(),
 		AllocateNodeCIDRs: true, ClusterCIDR: "10.244.0.0/16", NodeCIDRMaskSize: 24,
 		TerminatedPodGCThreshold: 12500, PodGCPeriod: 20 * time.Second,
@@ -98,6 +105,14 @@ func Run(ctx context.Context, config *rest.Config, opts Options) error {
 	client, err := kubernetes.NewForConfig(config)
 	if err != nil {
 		return err
+	}
+	// The leader election check fails when this process leads but has not
+	// renewed its lease for 20 s past the lease's expiry: it is stuck.
+	electionHealth := leaderelection.NewLeaderHealthzAdaptor(20 * time.Second)
+	if opts.SecurePort > 0 {
+		if err := serveHealth(ctx, opts.BindAddress, opts.SecurePort, electionHealth); err != nil {
+			return err
+		}
 	}
 	if !opts.LeaderElect {
 		return runControllers(ctx, config, client, opts)
@@ -123,6 +138,7 @@ func Run(ctx context.Context, config *rest.Config, opts Options) error {
 		RenewDeadline:   opts.RenewDeadline,
 		RetryPeriod:     opts.RetryPeriod,
 		ReleaseOnCancel: true,
+		WatchDog:        electionHealth,
 		Callbacks: leaderelection.LeaderCallbacks{
 			OnStartedLeading: func(ctx context.Context) {
 				klog.InfoS("leading: starting controllers", "identity", identity)
@@ -224,7 +240,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.LeaseDuration, "leader-elect-lease-duration", o.LeaseDuration, "The duration that non-leader candidates will wait after observing a leadership renewal until attempting to acquire leadership.")
 	fs.DurationVar(&o.RenewDeadline, "leader-elect-renew-deadline", o.RenewDeadline, "The interval between attempts by the acting master to renew a leadership slot before it stops leading.")
 	fs.DurationVar(&o.RetryPeriod, "leader-elect-retry-period", o.RetryPeriod, "The duration the clients should wait between attempting acquisition and renewal of a leadership.")
-	fs.DurationVar(&o.NodeLifecycle.MonitorPeriod, "node-monitor-period", o.NodeLifecycle.MonitorPeriod, "The period for syncing NodeStatus in cloud-node-lifecycle-controller.")
+	fs.DurationVar(&o.NodeLifecycle.MonitorPeriod, "node-monitor-period", o.NodeLifecycle.MonitorPeriod, "How often the node lifecycle controller checks node health.")
 	fs.DurationVar(&o.NodeLifecycle.GracePeriod, "node-monitor-grace-period", o.NodeLifecycle.GracePeriod, "Amount of time which we allow running Node to be unresponsive before marking it unhealthy.")
 	fs.DurationVar(&o.NodeLifecycle.StartupGracePeriod, "node-startup-grace-period", o.NodeLifecycle.StartupGracePeriod, "Amount of time which we allow starting Node to be unresponsive before marking it unhealthy.")
 	fs.BoolVar(&o.AllocateNodeCIDRs, "allocate-node-cidrs", o.AllocateNodeCIDRs, "Should CIDRs for Pods be allocated and set on the nodes.")
@@ -232,4 +248,12 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.NodeCIDRMaskSize, "node-cidr-mask-size", o.NodeCIDRMaskSize, "Mask size for node cidr in cluster.")
 	fs.DurationVar(&o.ResourceQuotaSyncPeriod, "resource-quota-sync-period", o.ResourceQuotaSyncPeriod, "The period for syncing quota usage status in the system")
 	fs.IntVar(&o.TerminatedPodGCThreshold, "terminated-pod-gc-threshold", o.TerminatedPodGCThreshold, "Number of terminated pods that can exist before the terminated pod garbage collector starts deleting terminated pods. If <= 0, the terminated pod garbage collector is disabled.")
+}
+
+// AddServingFlags registers --secure-port and --bind-address, for the
+// controller manager on its own (in `kybernetes server` the API server's
+// flags have those names).
+func (o *Options) AddServingFlags(fs *pflag.FlagSet) {
+	fs.IntVar(&o.SecurePort, "secure-port", o.SecurePort, "The port on which to serve HTTPS health checks (/healthz, /livez, /readyz). If 0, don't serve HTTPS at all.")
+	fs.StringVar(&o.BindAddress, "bind-address", o.BindAddress, "The IP address on which to listen for the --secure-port port.")
 }

@@ -2,6 +2,12 @@ package integration
 
 import (
 	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -88,4 +94,35 @@ func TestControllerManagerLeaderElection(t *testing.T) {
 	cancels[leader]()
 	other := map[string]string{"alpha": "beta", "beta": "alpha"}[leader]
 	waitFor(t, "the other manager to take over", func(ctx context.Context) bool { return holder(ctx) == other })
+}
+
+// The controller manager serves its health over HTTPS on --secure-port,
+// leader election included.
+func TestControllerManagerHealthz(t *testing.T) {
+	server := framework.Start(t, framework.Setup{WithoutControllers: true})
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := listener.Addr().(*net.TCPAddr).Port
+	_ = listener.Close()
+	opts := manager.DefaultOptions()
+	opts.SecurePort, opts.BindAddress = port, "127.0.0.1"
+	runControllers(t, server, opts)
+
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} // self-signed, as upstream's
+	var body string
+	waitFor(t, "/healthz", func(ctx context.Context) bool {
+		resp, err := client.Get(fmt.Sprintf("https://127.0.0.1:%d/healthz?verbose", port))
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		body = string(b)
+		return resp.StatusCode == http.StatusOK
+	})
+	if !strings.Contains(body, "[+]leaderElection ok") || !strings.Contains(body, "healthz check passed") {
+		t.Fatalf("/healthz?verbose:\n%s", body)
+	}
 }
