@@ -26,6 +26,7 @@ import (
 	"k8s.io/utils/clock"
 	"k8s.io/utils/ptr"
 
+	"github.com/kybernetes/kybernetes/controllers/events"
 	"github.com/kybernetes/kybernetes/controllers/runner"
 )
 
@@ -43,6 +44,7 @@ type Controller struct {
 	clock    clock.Clock
 	synced   []cache.InformerSynced
 	queue    workqueue.TypedRateLimitingInterface[string]
+	recorder *events.Recorder
 }
 
 // New returns a controller fed by the cron job and job informers, telling
@@ -55,6 +57,7 @@ func New(client kubernetes.Interface, cronJobs batchinformers.CronJobInformer, j
 		clock:    clk,
 		synced:   []cache.InformerSynced{cronJobs.Informer().HasSynced, jobs.Informer().HasSynced},
 		queue:    runner.NewQueue("cronjob"),
+		recorder: events.NewRecorder(client, "cronjob-controller"),
 	}
 	enqueue := func(obj interface{}) {
 		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
@@ -82,6 +85,7 @@ func New(client kubernetes.Interface, cronJobs batchinformers.CronJobInformer, j
 
 // Run processes cron jobs until ctx ends.
 func (c *Controller) Run(ctx context.Context, workers int) {
+	c.recorder.Start(ctx)
 	runner.Run(ctx, "cronjob", c.queue, c.synced, workers, c.sync)
 }
 
@@ -200,6 +204,11 @@ func (c *Controller) start(ctx context.Context, cj *batchv1.CronJob, due time.Ti
 	if apierrors.IsAlreadyExists(err) {
 		return nil, true, nil
 	}
+	if err != nil {
+		c.recorder.Eventf(cj, corev1.EventTypeWarning, "FailedCreate", "Error creating job: %v", err)
+	} else {
+		c.recorder.Eventf(cj, corev1.EventTypeNormal, "SuccessfulCreate", "Created job %v", created.Name)
+	}
 	return created, err == nil, err
 }
 
@@ -255,6 +264,9 @@ func (c *Controller) trimHistory(ctx context.Context, cj *batchv1.CronJob, finis
 			err := c.client.BatchV1().Jobs(job.Namespace).Delete(ctx, job.Name, metav1.DeleteOptions{PropagationPolicy: &policy})
 			if err != nil && !apierrors.IsNotFound(err) {
 				return err
+			}
+			if err == nil {
+				c.recorder.Eventf(cj, corev1.EventTypeNormal, "SuccessfulDelete", "Deleted job %v", job.Name)
 			}
 		}
 	}

@@ -30,6 +30,8 @@ import (
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/ptr"
 
+	"github.com/kybernetes/kybernetes/controllers/events"
+	"github.com/kybernetes/kybernetes/controllers/expectations"
 	"github.com/kybernetes/kybernetes/controllers/runner"
 )
 
@@ -48,6 +50,10 @@ type Controller struct {
 	pods   corelisters.PodLister
 	synced []cache.InformerSynced
 	queue  workqueue.TypedRateLimitingInterface[string]
+	// expectations keep a sync from creating pods again before the
+	// informer shows the ones just created.
+	expectations *expectations.Expectations
+	recorder     *events.Recorder
 }
 
 // New returns a controller fed by the job and pod informers.
@@ -58,6 +64,9 @@ func New(client kubernetes.Interface, jobs batchinformers.JobInformer, pods core
 		pods:   pods.Lister(),
 		synced: []cache.InformerSynced{jobs.Informer().HasSynced, pods.Informer().HasSynced},
 		queue:  runner.NewQueue("job"),
+
+		expectations: expectations.New(),
+		recorder:     events.NewRecorder(client, "job-controller"),
 	}
 	enqueue := func(obj interface{}) {
 		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
@@ -67,24 +76,41 @@ func New(client kubernetes.Interface, jobs batchinformers.JobInformer, pods core
 	_, _ = jobs.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: enqueue, UpdateFunc: func(_, obj interface{}) { enqueue(obj) },
 	})
-	enqueueOwner := func(obj interface{}) {
+	ownerKey := func(obj interface{}) string {
 		if tombstone, ok := obj.(cache.DeletedFinalStateUnknown); ok {
 			obj = tombstone.Obj
 		}
 		if pod, ok := obj.(*corev1.Pod); ok {
 			if ref := metav1.GetControllerOf(pod); ref != nil && ref.Kind == controllerKind.Kind {
-				c.queue.Add(pod.Namespace + "/" + ref.Name)
+				return pod.Namespace + "/" + ref.Name
 			}
 		}
+		return ""
 	}
 	_, _ = pods.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: enqueueOwner, UpdateFunc: func(_, obj interface{}) { enqueueOwner(obj) }, DeleteFunc: enqueueOwner,
+		AddFunc: func(obj interface{}) {
+			if key := ownerKey(obj); key != "" {
+				c.expectations.ObservedAdd(key)
+				c.queue.Add(key)
+			}
+		},
+		UpdateFunc: func(_, obj interface{}) {
+			if key := ownerKey(obj); key != "" {
+				c.queue.Add(key)
+			}
+		},
+		DeleteFunc: func(obj interface{}) {
+			if key := ownerKey(obj); key != "" {
+				c.queue.Add(key)
+			}
+		},
 	})
 	return c
 }
 
 // Run processes jobs until ctx ends.
 func (c *Controller) Run(ctx context.Context, workers int) {
+	c.recorder.Start(ctx)
 	runner.Run(ctx, "job", c.queue, c.synced, workers, c.sync)
 }
 
@@ -173,17 +199,20 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 		status.CompletionTime = &now
 		setCondition(status, batchv1.JobSuccessCriteriaMet, corev1.ConditionTrue, "CompletionsReached", "Reached expected number of succeeded pods", now)
 		setCondition(status, batchv1.JobComplete, corev1.ConditionTrue, "CompletionsReached", "Reached expected number of succeeded pods", now)
+		c.recorder.Event(job, corev1.EventTypeNormal, "Completed", "Job completed")
 	case status.Failed > ptr.Deref(job.Spec.BackoffLimit, 6):
 		c.deletePods(ctx, p.active)
 		p.active = nil
 		setCondition(status, batchv1.JobFailureTarget, corev1.ConditionTrue, "BackoffLimitExceeded", "Job has reached the specified backoff limit", now)
 		setCondition(status, batchv1.JobFailed, corev1.ConditionTrue, "BackoffLimitExceeded", "Job has reached the specified backoff limit", now)
+		c.recorder.Event(job, corev1.EventTypeWarning, "BackoffLimitExceeded", "Job has reached the specified backoff limit")
 	case job.Spec.ActiveDeadlineSeconds != nil && status.StartTime != nil &&
 		now.Sub(status.StartTime.Time) >= time.Duration(*job.Spec.ActiveDeadlineSeconds)*time.Second:
 		c.deletePods(ctx, p.active)
 		p.active = nil
 		setCondition(status, batchv1.JobFailureTarget, corev1.ConditionTrue, "DeadlineExceeded", "Job was active longer than specified deadline", now)
 		setCondition(status, batchv1.JobFailed, corev1.ConditionTrue, "DeadlineExceeded", "Job was active longer than specified deadline", now)
+		c.recorder.Event(job, corev1.EventTypeWarning, "DeadlineExceeded", "Job was active longer than specified deadline")
 	default:
 		if status.StartTime == nil {
 			status.StartTime = &now
@@ -194,7 +223,10 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 		wait := c.backoff(status.Failed, p.lastFailure)
 		if wait > 0 && len(p.active) == 0 {
 			requeue = wait
-		} else if err := c.manage(ctx, job, p); err != nil {
+		} else if !c.expectations.Satisfied(key) {
+			// Pods just created are not all in the cache yet; their
+			// events bring this job back.
+		} else if err := c.manage(ctx, key, job, p); err != nil {
 			return 0, err
 		}
 		if d := job.Spec.ActiveDeadlineSeconds; d != nil {
@@ -258,7 +290,7 @@ func succeededIndexes(p podsOf) map[int]bool {
 
 // manage creates the pods that parallelism and the remaining completions
 // call for, or deletes extra ones when parallelism shrank.
-func (c *Controller) manage(ctx context.Context, job *batchv1.Job, p podsOf) error {
+func (c *Controller) manage(ctx context.Context, key string, job *batchv1.Job, p podsOf) error {
 	parallelism := int(ptr.Deref(job.Spec.Parallelism, 1))
 	want := parallelism
 	var indexes []int
@@ -288,6 +320,7 @@ func (c *Controller) manage(ctx context.Context, job *batchv1.Job, p podsOf) err
 		return nil
 	}
 	missing := want - len(p.active)
+	c.expectations.Expect(key, max(missing, 0), 0)
 	var wg sync.WaitGroup
 	errs := make(chan error, max(missing, 0))
 	for n := range max(missing, 0) {
@@ -298,9 +331,14 @@ func (c *Controller) manage(ctx context.Context, job *batchv1.Job, p podsOf) err
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := c.client.CoreV1().Pods(job.Namespace).Create(ctx, newPod(job, index), metav1.CreateOptions{}); err != nil {
+			pod, err := c.client.CoreV1().Pods(job.Namespace).Create(ctx, newPod(job, index), metav1.CreateOptions{})
+			if err != nil {
+				c.expectations.ObservedAdd(key)
+				c.recorder.Eventf(job, corev1.EventTypeWarning, "FailedCreate", "Error creating: %v", err)
 				errs <- err
+				return
 			}
+			c.recorder.Eventf(job, corev1.EventTypeNormal, "SuccessfulCreate", "Created pod: %v", pod.Name)
 		}()
 	}
 	wg.Wait()

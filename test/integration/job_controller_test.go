@@ -58,6 +58,24 @@ func TestJobRunsToCompletion(t *testing.T) {
 		return err == nil && job.Status.Succeeded == 3 && jobCondition(job, batchv1.JobComplete) != nil &&
 			job.Status.CompletionTime != nil && job.Status.StartTime != nil && job.Status.Active == 0
 	})
+	// Exactly 3 pods were made (expectations keep a lagging cache from
+	// making more), and the events `kubectl describe job` shows.
+	waitFor(t, "3 SuccessfulCreate events and Completed", func(ctx context.Context) bool {
+		list, err := shared.Client.CoreV1().Events(ns).List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.name=batch"})
+		if err != nil {
+			return false
+		}
+		created, completed := int32(0), false
+		for _, e := range list.Items {
+			switch e.Reason {
+			case "SuccessfulCreate":
+				created += e.Count
+			case "Completed":
+				completed = e.Source.Component == "job-controller"
+			}
+		}
+		return created == 3 && completed
+	})
 
 	indexed := batchv1.IndexedCompletion
 	if _, err := jobs.Create(ctx, &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "indexed"},

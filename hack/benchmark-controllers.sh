@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Measures kybernetes's controller manager and a stock
+# kube-controller-manager v1.37.2 rolling out the same Deployments, in one
+# run, so the figures read as ratios. Each controller manager runs in turn
+# against a fresh `kybernetes apiserver` (embedded etcd) on loopback; the
+# load is hack/deploybench: a Deployment of each of REPLICAS, a stand-in
+# kubelet writing every pod Running and Ready, the time until all pods
+# exist and until the Deployment is Available, and the controller
+# manager's CPU seconds per 1000 pods.
+#
+#   REPLICAS=100,1000 hack/benchmark-controllers.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+replicas=${REPLICAS:-100,1000}
+
+make build >/dev/null
+hack/build-kubectl.sh _output/bin/kubectl >/dev/null
+version=v1.37.2
+if [ ! -x _output/bin/kube-controller-manager ]; then
+  (cd hack/tools/k8s && go build -trimpath \
+    -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=$version -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=37" \
+    -o ../../../_output/bin/kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager)
+fi
+go build -o _output/bin/deploybench ./hack/deploybench
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+start_apiserver() { # name -> sets kubeconfig
+  local port
+  port=$(free_port)
+  bin/kybernetes apiserver --data-dir "$work/$1" --secure-port "$port" >"$work/$1-apiserver.log" 2>&1 &
+  apiserver=$!; pids+=($apiserver)
+  kubeconfig="$work/$1/admin.kubeconfig"
+  for _ in $(seq 1 600); do
+    if [ -f "$kubeconfig" ] && _output/bin/kubectl --kubeconfig "$kubeconfig" get --raw /readyz >/dev/null 2>&1; then return 0; fi
+    sleep 0.1
+  done
+  echo "API server not ready" >&2; return 1
+}
+
+run() { # name command...
+  local name=$1; shift
+  start_apiserver "$name"
+  "$@" --kubeconfig "$kubeconfig" >"$work/$name.log" 2>&1 &
+  local manager=$!; pids+=($manager)
+  sleep 3 # informers synced
+  echo "== $name"
+  _output/bin/deploybench --kubeconfig "$kubeconfig" --pid "$manager" --replicas "$replicas" | tee "$work/$name.txt"
+  echo "   RSS after: $(( $(ps -o rss= -p "$manager") / 1024 )) MiB"
+  kill "$manager" "$apiserver"; wait "$manager" "$apiserver" 2>/dev/null || true
+}
+
+run kube-controller-manager _output/bin/kube-controller-manager --leader-elect=false --secure-port=0
+run kybernetes bin/kybernetes controller-manager --leader-elect=false --secure-port=0
+
+echo "== relative to kube-controller-manager (time: lower is better; <1 is faster)"
+awk 'function s(x) { if (x ~ /ms$/) return substr(x, 1, length(x)-2)/1000; if (x ~ /m/) { split(x, a, "m"); return a[1]*60 + substr(a[2], 1, length(a[2])-1) } return substr(x, 1, length(x)-1) }
+  FNR==1 { next }
+  FILENAME ~ /kube-controller-manager/ { pods[$1]=s($2); avail[$1]=s($3); cpu[$1]=s($4); next }
+  { printf "replicas %-5s all pods %.2fx   available %.2fx   cpu %.2fx\n", $1, s($2)/pods[$1], s($3)/avail[$1], s($4)/cpu[$1] }' \
+  "$work/kube-controller-manager.txt" "$work/kybernetes.txt"
