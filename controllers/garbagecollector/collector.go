@@ -234,6 +234,14 @@ func (c *Collector) checkDependent(ctx context.Context, uid types.UID) error {
 	}
 	var present, gone, waiting []metav1.OwnerReference
 	for _, ref := range obj.owners {
+		// An owner the graph holds, not being deleted, exists: no need to
+		// ask the API server (a new pod of a replica set would otherwise
+		// cost one read each). Its delete event, when it comes, brings
+		// this dependent back here.
+		if owner := c.graph.get(ref.UID); owner != nil && !owner.deleting {
+			present = append(present, ref)
+			continue
+		}
 		state, err := c.lookupOwner(ctx, obj, ref)
 		if err != nil {
 			return err

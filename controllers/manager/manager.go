@@ -102,6 +102,10 @@ func Run(ctx context.Context, config *rest.Config, opts Options) error {
 	// client-go's default of 5 requests per second makes emptying a
 	// namespace (two requests per resource type) take seconds.
 	config.QPS, config.Burst = 100, 200
+	// Protobuf, as kube-controller-manager talks to the API server: it
+	// costs both sides far less CPU than JSON.
+	config.ContentType = "application/vnd.kubernetes.protobuf"
+	config.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
 	client, err := kubernetes.NewForConfig(config)
 	if err != nil {
 		return err
@@ -165,38 +169,46 @@ func Run(ctx context.Context, config *rest.Config, opts Options) error {
 // runControllers starts every controller on shared informers and blocks
 // until ctx is done.
 func runControllers(ctx context.Context, config *rest.Config, client kubernetes.Interface, opts Options) error {
+	// Each controller gets a client of its own, as upstream's do: each has
+	// its own request budget (QPS), so that one busy controller does not
+	// slow the others, and its own user agent in the API server's logs.
+	clientFor := func(name string) kubernetes.Interface {
+		c := rest.CopyConfig(config)
+		c.UserAgent = config.UserAgent + "/" + name
+		return kubernetes.NewForConfigOrDie(c)
+	}
 	dyn, err := dynamic.NewForConfig(config)
 	if err != nil {
 		return err
 	}
 	factory := informers.NewSharedInformerFactory(client, 12*time.Hour)
-	namespaces := namespace.New(client, dyn, factory.Core().V1().Namespaces())
-	serviceAccounts := serviceaccount.New(client, factory.Core().V1().Namespaces(), factory.Core().V1().ServiceAccounts())
-	replicaSets := replicaset.New(client, factory.Apps().V1().ReplicaSets(), factory.Core().V1().Pods())
-	replicationControllers := replicaset.NewForReplicationControllers(client, factory.Core().V1().ReplicationControllers(), factory.Core().V1().Pods())
-	endpointsController := endpoints.New(client, factory.Core().V1().Services(), factory.Core().V1().Pods())
-	daemonSets := daemonset.New(client, factory.Apps().V1().DaemonSets(), factory.Core().V1().Pods(),
+	namespaces := namespace.New(clientFor("namespace-controller"), dyn, factory.Core().V1().Namespaces())
+	serviceAccounts := serviceaccount.New(clientFor("service-account-controller"), factory.Core().V1().Namespaces(), factory.Core().V1().ServiceAccounts())
+	replicaSets := replicaset.New(clientFor("replicaset-controller"), factory.Apps().V1().ReplicaSets(), factory.Core().V1().Pods())
+	replicationControllers := replicaset.NewForReplicationControllers(clientFor("replication-controller"), factory.Core().V1().ReplicationControllers(), factory.Core().V1().Pods())
+	endpointsController := endpoints.New(clientFor("endpoint-controller"), factory.Core().V1().Services(), factory.Core().V1().Pods())
+	daemonSets := daemonset.New(clientFor("daemon-set-controller"), factory.Apps().V1().DaemonSets(), factory.Core().V1().Pods(),
 		factory.Core().V1().Nodes(), factory.Apps().V1().ControllerRevisions())
-	deployments := deployment.New(client, factory.Apps().V1().Deployments(), factory.Apps().V1().ReplicaSets())
-	jobs := job.New(client, factory.Batch().V1().Jobs(), factory.Core().V1().Pods())
-	cronJobs := cronjob.New(client, factory.Batch().V1().CronJobs(), factory.Batch().V1().Jobs(), clock.RealClock{})
-	nodeLifecycle, err := nodelifecycle.New(client, factory.Core().V1().Nodes(), factory.Coordination().V1().Leases(),
+	deployments := deployment.New(clientFor("deployment-controller"), factory.Apps().V1().Deployments(), factory.Apps().V1().ReplicaSets())
+	jobs := job.New(clientFor("job-controller"), factory.Batch().V1().Jobs(), factory.Core().V1().Pods())
+	cronJobs := cronjob.New(clientFor("cronjob-controller"), factory.Batch().V1().CronJobs(), factory.Batch().V1().Jobs(), clock.RealClock{})
+	nodeLifecycle, err := nodelifecycle.New(clientFor("node-controller"), factory.Core().V1().Nodes(), factory.Coordination().V1().Leases(),
 		factory.Core().V1().Pods(), opts.NodeLifecycle, clock.RealClock{})
 	if err != nil {
 		return err
 	}
-	taintEviction, err := tainteviction.New(client, factory.Core().V1().Pods(), factory.Core().V1().Nodes(), clock.RealClock{})
+	taintEviction, err := tainteviction.New(clientFor("taint-eviction-controller"), factory.Core().V1().Pods(), factory.Core().V1().Nodes(), clock.RealClock{})
 	if err != nil {
 		return err
 	}
 	var nodeIPAM *nodeipam.Controller
 	if opts.AllocateNodeCIDRs {
-		if nodeIPAM, err = nodeipam.New(client, factory.Core().V1().Nodes(), opts.ClusterCIDR, opts.NodeCIDRMaskSize); err != nil {
+		if nodeIPAM, err = nodeipam.New(clientFor("node-ipam-controller"), factory.Core().V1().Nodes(), opts.ClusterCIDR, opts.NodeCIDRMaskSize); err != nil {
 			return err
 		}
 	}
-	volumes := volumebinder.New(client, factory.Core().V1().PersistentVolumeClaims(), factory.Core().V1().PersistentVolumes())
-	podGC := podgc.New(client, factory.Core().V1().Pods(), factory.Core().V1().Nodes(), opts.TerminatedPodGCThreshold, opts.PodGCPeriod)
+	volumes := volumebinder.New(clientFor("persistent-volume-binder"), factory.Core().V1().PersistentVolumeClaims(), factory.Core().V1().PersistentVolumes())
+	podGC := podgc.New(clientFor("pod-garbage-collector"), factory.Core().V1().Pods(), factory.Core().V1().Nodes(), opts.TerminatedPodGCThreshold, opts.PodGCPeriod)
 	metadataClient, err := metadata.NewForConfig(config)
 	if err != nil {
 		return err
@@ -206,7 +218,7 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 		return err
 	}
 	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(client.Discovery()))
-	quotas, err := resourcequota.New(client, metadataClient, mapper, factory, opts.ResourceQuotaSyncPeriod)
+	quotas, err := resourcequota.New(clientFor("resourcequota-controller"), metadataClient, mapper, factory, opts.ResourceQuotaSyncPeriod)
 	if err != nil {
 		return err
 	}
