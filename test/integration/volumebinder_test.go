@@ -25,12 +25,14 @@ func TestPersistentVolumeBinding(t *testing.T) {
 			Spec: corev1.PersistentVolumeSpec{Capacity: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse(size)},
 				AccessModes:                   []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
 				PersistentVolumeReclaimPolicy: policy, StorageClassName: class,
-				PersistentVolumeSource:        corev1.PersistentVolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/tmp/" + name}}},
+				PersistentVolumeSource: corev1.PersistentVolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/tmp/" + name}}},
 		}, metav1.CreateOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { _ = shared.Client.CoreV1().PersistentVolumes().Delete(context.Background(), prefix+name, metav1.DeleteOptions{}) })
+		t.Cleanup(func() {
+			_ = shared.Client.CoreV1().PersistentVolumes().Delete(context.Background(), prefix+name, metav1.DeleteOptions{})
+		})
 	}
 	volume("big", "10Gi", corev1.PersistentVolumeReclaimRetain, "", nil)
 	volume("small", "1Gi", corev1.PersistentVolumeReclaimDelete, "", nil)
@@ -49,7 +51,7 @@ func TestPersistentVolumeBinding(t *testing.T) {
 	claim := func(name, size, class string, selector map[string]string) {
 		c := &corev1.PersistentVolumeClaim{ObjectMeta: metav1.ObjectMeta{Name: name},
 			Spec: corev1.PersistentVolumeClaimSpec{AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
-				Resources: corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse(size)}},
+				Resources:        corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse(size)}},
 				StorageClassName: ptr.To(class)}}
 		if selector != nil {
 			c.Spec.Selector = &metav1.LabelSelector{MatchLabels: selector}
