@@ -66,16 +66,15 @@ func TestLimitRangesAndQuotas(t *testing.T) {
 	assertInvalid(t, err, "spec.limits[0].min[cpu]")
 
 	quotas := shared.Client.CoreV1().ResourceQuotas(ns)
-	q, err := quotas.Create(ctx, &corev1.ResourceQuota{ObjectMeta: metav1.ObjectMeta{Name: "compute"},
-		Spec: corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{corev1.ResourcePods: resource.MustParse("10")}}}, metav1.CreateOptions{})
-	if err != nil {
+	if _, err := quotas.Create(ctx, &corev1.ResourceQuota{ObjectMeta: metav1.ObjectMeta{Name: "compute"},
+		Spec: corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{corev1.ResourcePods: resource.MustParse("10")}}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	q.Status.Hard = q.Spec.Hard
-	q.Status.Used = corev1.ResourceList{corev1.ResourcePods: resource.MustParse("3")}
-	if _, err := quotas.UpdateStatus(ctx, q, metav1.UpdateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	// The resource quota controller fills in the status.
+	waitFor(t, "the quota's status", func(ctx context.Context) bool {
+		q, err := quotas.Get(ctx, "compute", metav1.GetOptions{})
+		return err == nil && q.Status.Hard.Pods().Value() == 10 && q.Status.Used.Pods() != nil && q.Status.Used.Pods().Value() == 0
+	})
 	_, err = quotas.Create(ctx, &corev1.ResourceQuota{ObjectMeta: metav1.ObjectMeta{Name: "negative"},
 		Spec: corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{corev1.ResourcePods: resource.MustParse("-1")}}}, metav1.CreateOptions{})
 	assertInvalid(t, err, "spec.hard[pods]")

@@ -34,9 +34,12 @@ func TestPersistentVolumeBinding(t *testing.T) {
 			_ = shared.Client.CoreV1().PersistentVolumes().Delete(context.Background(), prefix+name, metav1.DeleteOptions{})
 		})
 	}
-	volume("big", "10Gi", corev1.PersistentVolumeReclaimRetain, "", nil)
-	volume("small", "1Gi", corev1.PersistentVolumeReclaimDelete, "", nil)
-	volume("fast", "5Gi", corev1.PersistentVolumeReclaimRetain, "fast", map[string]string{"tier": "gold"})
+	// Storage classes of this test's own: volumes are cluster-wide, and
+	// other tests' claims must not take them.
+	plain, fast := prefix+"plain", prefix+"fast"
+	volume("big", "10Gi", corev1.PersistentVolumeReclaimRetain, plain, nil)
+	volume("small", "1Gi", corev1.PersistentVolumeReclaimDelete, plain, nil)
+	volume("fast", "5Gi", corev1.PersistentVolumeReclaimRetain, fast, map[string]string{"tier": "gold"})
 	waitFor(t, "the volumes Available", func(ctx context.Context) bool {
 		for _, name := range []string{"big", "small", "fast"} {
 			v, err := shared.Client.CoreV1().PersistentVolumes().Get(ctx, prefix+name, metav1.GetOptions{})
@@ -72,16 +75,16 @@ func TestPersistentVolumeBinding(t *testing.T) {
 		})
 		return volumeName
 	}
-	claim("data", "500Mi", "", nil) // the smallest fit: small, not big
+	claim("data", "500Mi", plain, nil) // the smallest fit: small, not big
 	if got := boundTo("data"); got != prefix+"small" {
 		t.Fatalf("data bound to %s", got)
 	}
-	claim("gold", "2Gi", "fast", map[string]string{"tier": "gold"})
+	claim("gold", "2Gi", fast, map[string]string{"tier": "gold"})
 	if got := boundTo("gold"); got != prefix+"fast" {
 		t.Fatalf("gold bound to %s", got)
 	}
-	claim("huge", "100Gi", "", nil) // nothing fits
-	claim("logs", "2Gi", "", nil)
+	claim("huge", "100Gi", plain, nil) // nothing fits
+	claim("logs", "2Gi", plain, nil)
 	if got := boundTo("logs"); got != prefix+"big" {
 		t.Fatalf("logs bound to %s", got)
 	}
