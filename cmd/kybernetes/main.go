@@ -16,6 +16,6 @@ func main() {
 			"Start with `kybernetes server`: it prints where its admin kubeconfig is.",
 		SilenceUsage: true,
 	}
-	root.AddCommand(newServerCommand(), newAPIServerCommand(), newControllerManagerCommand(), newVersionCommand())
+	root.AddCommand(newServerCommand(), newAPIServerCommand(), newControllerManagerCommand(), newSchedulerCommand(), newVersionCommand())
 	os.Exit(cli.Run(root))
 }

@@ -9,6 +9,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/kybernetes/kybernetes/controllers/manager"
+	"github.com/kybernetes/kybernetes/controllers/scheduler"
 	"github.com/kybernetes/kybernetes/registry"
 )
 
@@ -17,7 +18,7 @@ func newServerCommand() *cobra.Command {
 	controllers := manager.DefaultOptions()
 	cmd := &cobra.Command{
 		Use:   "server",
-		Short: "Run the control plane: API server on embedded etcd and the controllers",
+		Short: "Run the control plane: API server on embedded etcd, the controllers and the scheduler",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runControlPlane(opts, &controllers)
@@ -43,7 +44,9 @@ func newAPIServerCommand() *cobra.Command {
 }
 
 // runControlPlane serves until SIGTERM or SIGINT; with controller options,
-// it also runs the controllers against the server, as the admin user.
+// it also runs the controllers and the scheduler against the server, as
+// the admin user (the scheduler with upstream's defaults, leader election
+// as the controllers have it).
 func runControlPlane(opts *registry.Options, controllers *manager.Options) error {
 	server, err := registry.New(opts)
 	if err != nil {
@@ -71,6 +74,13 @@ func runControlPlane(opts *registry.Options, controllers *manager.Options) error
 		go func() {
 			if err := manager.Run(ctx, config, *controllers); err != nil && ctx.Err() == nil {
 				fmt.Fprintf(os.Stderr, "controllers stopped: %v\n", err)
+			}
+		}()
+		schedulerOpts := scheduler.DefaultOptions()
+		schedulerOpts.LeaderElect = controllers.LeaderElect
+		go func() {
+			if err := scheduler.Run(ctx, config, schedulerOpts); err != nil && ctx.Err() == nil {
+				fmt.Fprintf(os.Stderr, "scheduler stopped: %v\n", err)
 			}
 		}()
 	}

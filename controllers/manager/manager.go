@@ -5,14 +5,9 @@ package manager
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"sync/atomic"
 	"time"
 
 	"github.com/spf13/pflag"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
@@ -21,8 +16,6 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
 	"k8s.io/client-go/tools/leaderelection"
-	"k8s.io/client-go/tools/leaderelection/resourcelock"
-	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
 	"github.com/kybernetes/kybernetes/controllers/cronjob"
@@ -30,7 +23,9 @@ import (
 	"github.com/kybernetes/kybernetes/controllers/deployment"
 	"github.com/kybernetes/kybernetes/controllers/endpoints"
 	"github.com/kybernetes/kybernetes/controllers/garbagecollector"
+	"github.com/kybernetes/kybernetes/controllers/health"
 	"github.com/kybernetes/kybernetes/controllers/job"
+	"github.com/kybernetes/kybernetes/controllers/leader"
 	"github.com/kybernetes/kybernetes/controllers/namespace"
 	"github.com/kybernetes/kybernetes/controllers/nodeipam"
 	"github.com/kybernetes/kybernetes/controllers/nodelifecycle"
@@ -45,15 +40,8 @@ import (
 // Options are the controller manager's settings, with upstream's names
 // and defaults.
 type Options struct {
-	// LeaderElect makes the process take the kube-system/<LeaseName> Lease
-	// before running controllers, so that replicas can run side by side.
-	LeaderElect bool
-	LeaseName   string
-	// Identity names this process in the lease (default hostname_uuid).
-	Identity      string
-	LeaseDuration time.Duration
-	RenewDeadline time.Duration
-	RetryPeriod   time.Duration
+	// Leader election on the kube-system/kube-controller-manager Lease.
+	leader.Options
 
 	// SecurePort serves /healthz, /livez and /readyz over HTTPS on
 	// BindAddress (0: not at all; `kybernetes controller-manager` uses
@@ -84,8 +72,7 @@ type Options struct {
 // DefaultOptions are kube-controller-manager's leader-election defaults.
 func DefaultOptions() Options {
 	return Options{
-		LeaderElect: true, LeaseName: "kube-controller-manager",
-		LeaseDuration: 15 * time.Second, RenewDeadline: 10 * time.Second, RetryPeriod: 2 * time.Second,
+		Options:           leader.Defaults("kube-controller-manager"),
 		BindAddress:       "0.0.0.0",
 		NodeLifecycle:     nodelifecycle.DefaultOptions(),
 		AllocateNodeCIDRs: true, ClusterCIDR: "10.244.0.0/16", NodeCIDRMaskSize: 24,
@@ -114,56 +101,13 @@ func Run(ctx context.Context, config *rest.Config, opts Options) error {
 	// renewed its lease for 20 s past the lease's expiry: it is stuck.
 	electionHealth := leaderelection.NewLeaderHealthzAdaptor(20 * time.Second)
 	if opts.SecurePort > 0 {
-		if err := serveHealth(ctx, opts.BindAddress, opts.SecurePort, electionHealth); err != nil {
+		if err := health.Serve(ctx, opts.BindAddress, opts.SecurePort, electionHealth); err != nil {
 			return err
 		}
 	}
-	if !opts.LeaderElect {
+	return leader.Run(ctx, client, opts.Options, electionHealth, func(ctx context.Context) error {
 		return runControllers(ctx, config, client, opts)
-	}
-	identity := opts.Identity
-	if identity == "" {
-		host, _ := os.Hostname()
-		identity = host + "_" + string(uuid.NewUUID())
-	}
-	lock := &resourcelock.LeaseLock{
-		LeaseMeta:  metav1.ObjectMeta{Name: opts.LeaseName, Namespace: metav1.NamespaceSystem},
-		Client:     client.CoordinationV1(),
-		LockConfig: resourcelock.ResourceLockConfig{Identity: identity},
-	}
-	// The controllers run in the elector's goroutine; their result comes
-	// back here once they stop (when ctx ends or the lease is lost).
-	var started atomic.Bool
-	results := make(chan error, 1)
-	elector, err := leaderelection.NewLeaderElector(leaderelection.LeaderElectionConfig{
-		Lock:            lock,
-		Name:            opts.LeaseName,
-		LeaseDuration:   opts.LeaseDuration,
-		RenewDeadline:   opts.RenewDeadline,
-		RetryPeriod:     opts.RetryPeriod,
-		ReleaseOnCancel: true,
-		WatchDog:        electionHealth,
-		Callbacks: leaderelection.LeaderCallbacks{
-			OnStartedLeading: func(ctx context.Context) {
-				klog.InfoS("leading: starting controllers", "identity", identity)
-				started.Store(true)
-				results <- runControllers(ctx, config, client, opts)
-			},
-			OnStoppedLeading: func() { klog.InfoS("no longer leading", "identity", identity) },
-		},
 	})
-	if err != nil {
-		return err
-	}
-	elector.Run(ctx)
-	var runErr error
-	if started.Load() {
-		runErr = <-results
-	}
-	if runErr == nil && ctx.Err() == nil {
-		runErr = fmt.Errorf("lost the %s lease", opts.LeaseName)
-	}
-	return runErr
 }
 
 // runControllers starts every controller on shared informers and blocks
@@ -247,11 +191,7 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 
 // AddFlags registers upstream's leader-election flags.
 func (o *Options) AddFlags(fs *pflag.FlagSet) {
-	fs.BoolVar(&o.LeaderElect, "leader-elect", o.LeaderElect, "Start a leader election client and gain leadership before executing the main loop. Enable this when running replicated components for high availability.")
-	fs.StringVar(&o.LeaseName, "leader-elect-resource-name", o.LeaseName, "The name of the Lease in kube-system used for locking during leader election.")
-	fs.DurationVar(&o.LeaseDuration, "leader-elect-lease-duration", o.LeaseDuration, "The duration that non-leader candidates will wait after observing a leadership renewal until attempting to acquire leadership.")
-	fs.DurationVar(&o.RenewDeadline, "leader-elect-renew-deadline", o.RenewDeadline, "The interval between attempts by the acting master to renew a leadership slot before it stops leading.")
-	fs.DurationVar(&o.RetryPeriod, "leader-elect-retry-period", o.RetryPeriod, "The duration the clients should wait between attempting acquisition and renewal of a leadership.")
+	o.Options.AddFlags(fs)
 	fs.DurationVar(&o.NodeLifecycle.MonitorPeriod, "node-monitor-period", o.NodeLifecycle.MonitorPeriod, "How often the node lifecycle controller checks node health.")
 	fs.DurationVar(&o.NodeLifecycle.GracePeriod, "node-monitor-grace-period", o.NodeLifecycle.GracePeriod, "Amount of time which we allow running Node to be unresponsive before marking it unhealthy.")
 	fs.DurationVar(&o.NodeLifecycle.StartupGracePeriod, "node-startup-grace-period", o.NodeLifecycle.StartupGracePeriod, "Amount of time which we allow starting Node to be unresponsive before marking it unhealthy.")

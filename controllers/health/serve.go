@@ -1,4 +1,7 @@
-package manager
+// Package health serves a component's /healthz, /livez and /readyz over
+// HTTPS, as kube-controller-manager (port 10257) and kube-scheduler (10259)
+// do.
+package health
 
 import (
 	"context"
@@ -15,11 +18,11 @@ import (
 	"k8s.io/klog/v2"
 )
 
-// serveHealth serves /healthz, /livez and /readyz over HTTPS on port, as
-// kube-controller-manager does on --secure-port 10257, with a self-signed
-// certificate made at start (upstream makes one too when given none).
-// They are open to anyone, as upstream's default always-allowed paths.
-func serveHealth(ctx context.Context, address string, port int, checks ...healthz.HealthChecker) error {
+// Serve serves /healthz, /livez and /readyz over HTTPS on port until ctx
+// ends, with a self-signed certificate made at start (upstream makes one
+// too when given none). They are open to anyone, as upstream's default
+// always-allowed paths.
+func Serve(ctx context.Context, address string, port int, checks ...healthz.HealthChecker) error {
 	certPEM, keyPEM, err := certutil.GenerateSelfSignedCertKey("localhost", []net.IP{net.ParseIP(address)}, nil)
 	if err != nil {
 		return err

@@ -1,0 +1,425 @@
+// Package scheduler places pods on nodes, as upstream's kube-scheduler with
+// its default plugins: it watches pods without a node whose
+// spec.schedulerName is its own, filters the nodes (unschedulable, node
+// name, taints and tolerations, node selector and required node affinity,
+// host ports, resources, the node affinity of bound volumes, inter-pod
+// affinity and anti-affinity), scores the feasible ones (least allocated,
+// balanced allocation, spreading of a Service's, RC's or RS's pods across
+// nodes and zones, preferred node and pod affinity, PreferNoSchedule
+// taints), and binds through pods/binding. A pod that fits nowhere gets
+// PodScheduled=False (Unschedulable) and a FailedScheduling event in
+// upstream's words, and is tried again with back-off when nodes or pods
+// change. Pods are assumed onto their node before the binding is written,
+// so that pods scheduled back to back count each other's requests.
+package scheduler
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	appslisters "k8s.io/client-go/listers/apps/v1"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
+	"k8s.io/klog/v2"
+
+	"github.com/kybernetes/kybernetes/controllers/events"
+	"github.com/kybernetes/kybernetes/controllers/runner"
+)
+
+// DefaultSchedulerName is the spec.schedulerName pods get by default.
+const DefaultSchedulerName = corev1.DefaultSchedulerName
+
+// Back-off of a pod that fits nowhere, upstream's defaults.
+const (
+	initialBackoff = time.Second
+	maxBackoff     = 10 * time.Second
+	// unschedulableFlush retries waiting pods even without a cluster
+	// change (a change the scheduler does not watch may have helped).
+	unschedulableFlush = 30 * time.Second
+	// bindingWorkers write bindings while the next pods are scheduled.
+	bindingWorkers = 16
+)
+
+// Scheduler is one scheduler, by name.
+type Scheduler struct {
+	name   string
+	client kubernetes.Interface
+	cache  *nodeCache
+	queue  workqueue.TypedRateLimitingInterface[string]
+
+	pods        corelisters.PodLister
+	claims      corelisters.PersistentVolumeClaimLister
+	volumes     corelisters.PersistentVolumeLister
+	services    corelisters.ServiceLister
+	controllers corelisters.ReplicationControllerLister
+	replicaSets appslisters.ReplicaSetLister
+	namespaces  corelisters.NamespaceLister
+	synced      []cache.InformerSynced
+	recorder    *events.Recorder
+
+	// percentageOfNodesToScore bounds how many feasible nodes a cycle
+	// looks for (0: upstream's adaptive default).
+	percentageOfNodesToScore int
+	nextStart                int
+
+	mu sync.Mutex
+	// waiting are the pods that fit nowhere, with when they may be tried
+	// again and how often they have failed.
+	waiting  map[string]time.Time
+	attempts map[string]int
+
+	bindings chan binding
+}
+
+type binding struct {
+	key  string
+	info *podInfo
+	node string
+}
+
+// New returns a scheduler named name on factory's informers.
+func New(name string, client kubernetes.Interface, factory informers.SharedInformerFactory, percentageOfNodesToScore int) *Scheduler {
+	core := factory.Core().V1()
+	s := &Scheduler{
+		name:        name,
+		client:      client,
+		cache:       newCache(),
+		queue:       runner.NewQueue("scheduler"),
+		pods:        core.Pods().Lister(),
+		claims:      core.PersistentVolumeClaims().Lister(),
+		volumes:     core.PersistentVolumes().Lister(),
+		services:    core.Services().Lister(),
+		controllers: core.ReplicationControllers().Lister(),
+		replicaSets: factory.Apps().V1().ReplicaSets().Lister(),
+		namespaces:  core.Namespaces().Lister(),
+		recorder:    events.NewRecorder(client, name),
+		waiting:     map[string]time.Time{},
+		attempts:    map[string]int{},
+		bindings:    make(chan binding, 1000),
+
+		percentageOfNodesToScore: percentageOfNodesToScore,
+	}
+	for _, informer := range []cache.SharedIndexInformer{core.Pods().Informer(), core.Nodes().Informer(),
+		core.PersistentVolumeClaims().Informer(), core.PersistentVolumes().Informer(), core.Services().Informer(),
+		core.ReplicationControllers().Informer(), factory.Apps().V1().ReplicaSets().Informer(), core.Namespaces().Informer()} {
+		s.synced = append(s.synced, informer.HasSynced)
+	}
+	_, _ = core.Pods().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(obj interface{}) { s.podChanged(nil, obj.(*corev1.Pod)) },
+		UpdateFunc: func(old, obj interface{}) { s.podChanged(old.(*corev1.Pod), obj.(*corev1.Pod)) },
+		DeleteFunc: func(obj interface{}) {
+			if tombstone, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+				obj = tombstone.Obj
+			}
+			if pod, ok := obj.(*corev1.Pod); ok {
+				s.cache.removePod(pod.UID)
+				s.forgetWaiting(keyOf(pod))
+				if pod.Spec.NodeName != "" {
+					s.retryWaiting() // its room is free
+				}
+			}
+		},
+	})
+	_, _ = core.Nodes().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: func(obj interface{}) { s.cache.setNode(obj.(*corev1.Node)); s.retryWaiting() },
+		UpdateFunc: func(old, obj interface{}) {
+			o, n := old.(*corev1.Node), obj.(*corev1.Node)
+			s.cache.setNode(n)
+			if !apiequality.Semantic.DeepEqual(o.Spec, n.Spec) || !apiequality.Semantic.DeepEqual(o.Labels, n.Labels) ||
+				!apiequality.Semantic.DeepEqual(o.Status.Allocatable, n.Status.Allocatable) {
+				s.retryWaiting()
+			}
+		},
+		DeleteFunc: func(obj interface{}) {
+			if tombstone, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+				obj = tombstone.Obj
+			}
+			if node, ok := obj.(*corev1.Node); ok {
+				s.cache.removeNode(node.Name)
+			}
+		},
+	})
+	// A claim getting bound may let a waiting pod in.
+	_, _ = core.PersistentVolumeClaims().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		UpdateFunc: func(_, _ interface{}) { s.retryWaiting() },
+	})
+	return s
+}
+
+func keyOf(pod *corev1.Pod) string { return pod.Namespace + "/" + pod.Name }
+
+// responsibleFor: a pod this scheduler should place.
+func (s *Scheduler) responsibleFor(pod *corev1.Pod) bool {
+	return pod.Spec.NodeName == "" && pod.DeletionTimestamp == nil && pod.Spec.SchedulerName == s.name &&
+		pod.Status.Phase != corev1.PodSucceeded && pod.Status.Phase != corev1.PodFailed
+}
+
+func (s *Scheduler) podChanged(old, pod *corev1.Pod) {
+	if pod.Spec.NodeName != "" {
+		s.cache.addPod(pod)
+		if old != nil && (pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed) &&
+			old.Status.Phase != pod.Status.Phase {
+			s.retryWaiting() // a finished pod frees its room
+		}
+		return
+	}
+	if !s.responsibleFor(pod) {
+		return
+	}
+	// Status writes (our own PodScheduled condition among them) change
+	// nothing about where the pod fits.
+	if old != nil && apiequality.Semantic.DeepEqual(old.Spec, pod.Spec) && apiequality.Semantic.DeepEqual(old.Labels, pod.Labels) {
+		return
+	}
+	s.queue.Add(keyOf(pod))
+}
+
+// Run schedules until ctx ends.
+func (s *Scheduler) Run(ctx context.Context) {
+	defer utilruntime.HandleCrash()
+	s.recorder.Start(ctx)
+	for range bindingWorkers {
+		go s.bindLoop(ctx)
+	}
+	go wait.UntilWithContext(ctx, func(context.Context) { s.retryWaiting() }, unschedulableFlush)
+	// One scheduling loop, as upstream: cycles see each other's
+	// assumptions in order.
+	runner.Run(ctx, s.name, s.queue, s.synced, 1, runner.Always(s.scheduleOne))
+}
+
+// retryWaiting moves the pods that fit nowhere back to the queue, each
+// after what is left of its back-off.
+func (s *Scheduler) retryWaiting() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for key, at := range s.waiting {
+		delete(s.waiting, key)
+		s.queue.AddAfter(key, time.Until(at))
+	}
+}
+
+func (s *Scheduler) forgetWaiting(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.waiting, key)
+	delete(s.attempts, key)
+}
+
+// scheduleOne runs one scheduling cycle for a pod.
+func (s *Scheduler) scheduleOne(ctx context.Context, key string) error {
+	namespace, name, err := cache.SplitMetaNamespaceKey(key)
+	if err != nil {
+		return nil
+	}
+	pod, err := s.pods.Pods(namespace).Get(name)
+	if apierrors.IsNotFound(err) {
+		s.forgetWaiting(key)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !s.responsibleFor(pod) || s.cache.isAssumed(pod.UID) {
+		return nil
+	}
+	node, message := s.place(pod)
+	if node == "" {
+		s.unschedulable(ctx, pod, message)
+		return nil
+	}
+	s.forgetWaiting(key)
+	s.bindings <- binding{key: key, info: newPodInfo(pod), node: node}
+	return nil
+}
+
+// place picks the node for pod, or says why none fits.
+func (s *Scheduler) place(pod *corev1.Pod) (string, string) {
+	pc := &podContext{info: newPodInfo(pod), nodeAffinity: nodeaffinity.GetRequiredNodeAffinity(pod)}
+	nodes := s.cache.lockNodes()
+	if len(nodes) == 0 {
+		s.cache.mu.RUnlock()
+		return "", "no nodes available to schedule pods"
+	}
+	if problem := s.volumeConstraints(pc); problem != "" {
+		s.cache.mu.RUnlock()
+		return "", fmt.Sprintf("0/%d nodes are available: %s.", len(nodes), problem)
+	}
+	pc.affinity = newAffinityState(pod, nodes, s.namespaces)
+
+	want := s.feasibleNodesToFind(len(nodes))
+	var feasible []*nodeInfo
+	reasons := map[string]int{}
+	checked := 0
+	start := s.nextStart % len(nodes)
+	for i := range nodes {
+		n := nodes[(start+i)%len(nodes)]
+		checked++
+		if n.node == nil {
+			continue
+		}
+		if why := s.filter(pc, n); why != nil {
+			for _, r := range why {
+				reasons[r]++
+			}
+			continue
+		}
+		feasible = append(feasible, n)
+		if len(feasible) >= want {
+			break
+		}
+	}
+	// The next cycle starts where this one stopped, so that all nodes get
+	// their turn when only some are looked at.
+	s.nextStart = (start + checked) % len(nodes)
+	if len(feasible) == 0 {
+		s.cache.mu.RUnlock()
+		return "", fitError(len(nodes), reasons)
+	}
+	scores := s.scoreNodes(pc, feasible)
+	best, ties := 0, 1
+	for i := 1; i < len(feasible); i++ {
+		switch {
+		case scores[i] > scores[best]:
+			best, ties = i, 1
+		case scores[i] == scores[best]:
+			// Reservoir sampling: each of the tied nodes equally likely.
+			ties++
+			if rand.IntN(ties) == 0 {
+				best = i
+			}
+		}
+	}
+	chosen := feasible[best].node.Name
+	s.cache.mu.RUnlock()
+	s.cache.assume(pc.info, chosen)
+	return chosen, ""
+}
+
+// feasibleNodesToFind is how many fitting nodes a cycle looks for:
+// upstream's adaptive share of large clusters (50% less 1% per 125 nodes,
+// at least 5%, at least 100 nodes), all of small ones.
+func (s *Scheduler) feasibleNodesToFind(total int) int {
+	const minFeasible = 100
+	if total <= minFeasible {
+		return total
+	}
+	pct := s.percentageOfNodesToScore
+	if pct <= 0 {
+		pct = max(50-total/125, 5)
+	}
+	return max(total*pct/100, minFeasible)
+}
+
+// volumeConstraints reads the pod's claims: a missing or unbound claim
+// keeps the pod off every node; a bound volume's node affinity limits the
+// nodes.
+func (s *Scheduler) volumeConstraints(pc *podContext) string {
+	pod := pc.info.pod
+	for _, v := range pod.Spec.Volumes {
+		if v.PersistentVolumeClaim == nil {
+			continue
+		}
+		claim, err := s.claims.PersistentVolumeClaims(pod.Namespace).Get(v.PersistentVolumeClaim.ClaimName)
+		if err != nil {
+			return fmt.Sprintf("persistentvolumeclaim %q not found", v.PersistentVolumeClaim.ClaimName)
+		}
+		if claim.DeletionTimestamp != nil {
+			return fmt.Sprintf("persistentvolumeclaim %q is being deleted", claim.Name)
+		}
+		if claim.Spec.VolumeName == "" {
+			return "pod has unbound immediate PersistentVolumeClaims"
+		}
+		volume, err := s.volumes.Get(claim.Spec.VolumeName)
+		if err != nil {
+			return fmt.Sprintf("persistentvolume %q not found", claim.Spec.VolumeName)
+		}
+		if a := volume.Spec.NodeAffinity; a != nil && a.Required != nil {
+			selector, err := nodeaffinity.NewNodeSelector(a.Required)
+			if err != nil {
+				return reasonVolumeNodeAffinity
+			}
+			pc.volumeNodes = append(pc.volumeNodes, selector)
+		}
+	}
+	return ""
+}
+
+// fitError is upstream's message for a pod that fits nowhere: the reasons
+// with their node counts, sorted.
+func fitError(total int, reasons map[string]int) string {
+	parts := make([]string, 0, len(reasons))
+	for reason, count := range reasons {
+		parts = append(parts, fmt.Sprintf("%d %s", count, reason))
+	}
+	sort.Strings(parts)
+	return fmt.Sprintf("0/%d nodes are available: %s.", total, strings.Join(parts, ", "))
+}
+
+// unschedulable records why the pod fits nowhere (condition and event)
+// and parks it until the cluster changes or its back-off passes.
+func (s *Scheduler) unschedulable(ctx context.Context, pod *corev1.Pod, message string) {
+	key := keyOf(pod)
+	s.mu.Lock()
+	s.attempts[key]++
+	backoff := min(initialBackoff<<min(s.attempts[key]-1, 10), maxBackoff)
+	s.waiting[key] = time.Now().Add(backoff)
+	s.mu.Unlock()
+	s.recorder.Eventf(pod, corev1.EventTypeWarning, "FailedScheduling", "%s", message)
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable && c.Message == message {
+			return
+		}
+	}
+	patch, _ := json.Marshal(map[string]interface{}{"status": map[string]interface{}{"conditions": []corev1.PodCondition{{
+		Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: corev1.PodReasonUnschedulable, Message: message,
+		LastTransitionTime: metav1.Now()}}}})
+	_, err := s.client.CoreV1().Pods(pod.Namespace).Patch(ctx, pod.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{}, "status")
+	if err != nil && !apierrors.IsNotFound(err) {
+		klog.ErrorS(err, "recording PodScheduled=False", "pod", klog.KObj(pod))
+	}
+}
+
+// bindLoop writes bindings; a failed one forgets the assumption and puts
+// the pod back in the queue.
+func (s *Scheduler) bindLoop(ctx context.Context) {
+	for {
+		var b binding
+		select {
+		case <-ctx.Done():
+			return
+		case b = <-s.bindings:
+		}
+		pod := b.info.pod
+		err := s.client.CoreV1().Pods(pod.Namespace).Bind(ctx, &corev1.Binding{
+			ObjectMeta: metav1.ObjectMeta{Name: pod.Name, UID: pod.UID},
+			Target:     corev1.ObjectReference{Kind: "Node", Name: b.node},
+		}, metav1.CreateOptions{})
+		if err != nil {
+			s.cache.forget(pod.UID)
+			if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
+				continue // deleted, or bound by someone else meanwhile
+			}
+			s.recorder.Eventf(pod, corev1.EventTypeWarning, "FailedScheduling", "Binding rejected: %v", err)
+			s.queue.AddRateLimited(b.key)
+			continue
+		}
+		s.recorder.Eventf(pod, corev1.EventTypeNormal, "Scheduled", "Successfully assigned %s/%s to %s", pod.Namespace, pod.Name, b.node)
+	}
+}
