@@ -339,7 +339,11 @@ func TestPodsAndServices(t *testing.T) {
 	if strings.Join(rows[0], " ") != "NAME READY STATUS RESTARTS AGE IP NODE NOMINATED NODE READINESS GATES" {
 		t.Fatalf("get pods -o wide header: %v", rows[0])
 	}
-	mustContain(t, k(t, "-n", ns, "describe", "pod", "web"), "QoS Class:        BestEffort", "Image:        nginx:1.27")
+	// describe aligns columns per section; compare with single spaces.
+	describe := strings.Join(strings.Fields(k(t, "-n", ns, "describe", "pod", "web")), " ")
+	mustContain(t, describe, "QoS Class: BestEffort", "Image: nginx:1.27",
+		"node.kubernetes.io/unreachable:NoExecute op=Exists for 300s", // DefaultTolerationSeconds admission
+		"Warning FailedScheduling", "default-scheduler")
 
 	mustContain(t, k(t, "-n", ns, "expose", "pod", "web", "--port=8080", "--target-port=80"), "service/web exposed")
 	mustContain(t, k(t, "-n", ns, "create", "service", "nodeport", "edge", "--tcp=80:8080"), "service/edge created")

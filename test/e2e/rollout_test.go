@@ -83,3 +83,32 @@ func TestDeploymentRollouts(t *testing.T) {
 		t.Fatalf("rollout status of a stuck deployment: %v %s", err, stderr)
 	}
 }
+
+// The scheduler in `kybernetes server` binds a pod to the one node that
+// fits it; kubectl shows where and why.
+func TestSchedulingWithKubectl(t *testing.T) {
+	ns := namespace(t, "e2e-sched")
+	// Tainted, so that other tests' pods stay off it.
+	node := `{"apiVersion":"v1","kind":"Node","metadata":{"name":"e2e-sched","labels":{"kubernetes.io/hostname":"e2e-sched"}},
+	  "spec":{"taints":[{"key":"e2e","value":"sched","effect":"NoSchedule"}]},
+	  "status":{"capacity":{"cpu":"2","memory":"4Gi","pods":"10"},"allocatable":{"cpu":"2","memory":"4Gi","pods":"10"},
+	    "conditions":[{"type":"Ready","status":"True"}]}}`
+	kIn(t, node, "create", "-f", "-")
+	t.Cleanup(func() { _, _, _ = kubectl(t, "", nil, "delete", "node", "e2e-sched") })
+	pod := `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"placed"},"spec":{
+	  "tolerations":[{"key":"e2e","operator":"Equal","value":"sched","effect":"NoSchedule"}],
+	  "containers":[{"name":"c","image":"busybox:1.36","resources":{"requests":{"cpu":"500m"}}}]}}`
+	kIn(t, pod, "-n", ns, "create", "-f", "-")
+	var rows [][]string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		rows = fields(k(t, "-n", ns, "get", "pod", "placed", "-o", "wide"))
+		if len(rows) == 2 && rows[1][6] == "e2e-sched" {
+			break
+		}
+	}
+	if strings.Join(rows[0][:7], " ") != "NAME READY STATUS RESTARTS AGE IP NODE" || rows[1][6] != "e2e-sched" {
+		t.Fatalf("get pod -o wide:\n%v", rows)
+	}
+	describe := strings.Join(strings.Fields(k(t, "-n", ns, "describe", "pod", "placed")), " ")
+	mustContain(t, describe, "Node: e2e-sched", "Normal Scheduled", "default-scheduler Successfully assigned "+ns+"/placed to e2e-sched")
+}
