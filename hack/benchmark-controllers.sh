@@ -16,41 +16,15 @@ replicas=${REPLICAS:-100,1000}
 
 make build >/dev/null
 hack/build-kubectl.sh _output/bin/kubectl >/dev/null
-version=v1.37.2
-if [ ! -x _output/bin/kube-controller-manager ]; then
-  (cd hack/tools/k8s && go build -trimpath \
-    -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=$version -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=37" \
-    -o ../../../_output/bin/kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager)
-fi
+hack/build-baseline.sh >/dev/null
 go build -o _output/bin/deploybench ./hack/deploybench
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-start_apiserver() { # name -> sets kubeconfig
-  local port
-  port=$(free_port)
-  bin/kybernetes apiserver --data-dir "$work/$1" --secure-port "$port" >"$work/$1-apiserver.log" 2>&1 &
-  apiserver=$!; pids+=($apiserver)
-  kubeconfig="$work/$1/admin.kubeconfig"
-  for _ in $(seq 1 600); do
-    if [ -f "$kubeconfig" ] && _output/bin/kubectl --kubeconfig "$kubeconfig" get --raw /readyz >/dev/null 2>&1; then return 0; fi
-    sleep 0.1
-  done
-  echo "API server not ready" >&2; return 1
-}
+source hack/lib/bench.sh
 
 run() { # name command...
   local name=$1; shift
-  start_apiserver "$name"
+  start_kybernetes_apiserver "$name-apiserver"
+  kubeconfig="$work/$name-apiserver.kubeconfig"
   "$@" --kubeconfig "$kubeconfig" >"$work/$name.log" 2>&1 &
   local manager=$!; pids+=($manager)
   sleep 3 # informers synced

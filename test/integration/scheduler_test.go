@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -441,4 +442,43 @@ func TestSchedulerNoOvercommit(t *testing.T) {
 	if got := unschedulableMessage(t, client, "one-too-many"); got != "0/4 nodes are available: 4 Insufficient cpu." {
 		t.Errorf("one-too-many: %q", got)
 	}
+}
+
+// Two replicas of the scheduler: one holds the kube-scheduler Lease and
+// schedules; when it stops, the other takes over.
+func TestSchedulerLeaderElection(t *testing.T) {
+	server := framework.Start(t, framework.Setup{WithoutControllers: true})
+	client := server.Client
+	addNode(t, client, nodeSpec{name: "n1"})
+	cancels := map[string]context.CancelFunc{}
+	for _, identity := range []string{"alpha", "beta"} {
+		opts := scheduler.DefaultOptions()
+		opts.Identity = identity
+		opts.LeaseDuration, opts.RenewDeadline, opts.RetryPeriod = 2*time.Second, time.Second, 100*time.Millisecond
+		ctx, cancel := context.WithCancel(context.Background())
+		cancels[identity] = cancel
+		go func() { _ = scheduler.Run(ctx, server.Config, opts) }()
+	}
+	t.Cleanup(func() {
+		for _, cancel := range cancels {
+			cancel()
+		}
+	})
+	holder := func(ctx context.Context) string {
+		lease, err := client.CoordinationV1().Leases(metav1.NamespaceSystem).Get(ctx, "kube-scheduler", metav1.GetOptions{})
+		if err != nil || lease.Spec.HolderIdentity == nil {
+			return ""
+		}
+		return *lease.Spec.HolderIdentity
+	}
+	var leader string
+	waitFor(t, "a leader", func(ctx context.Context) bool { leader = holder(ctx); return leader != "" })
+	createPod(t, client, podWith("first", "", nil))
+	nodeOf(t, client, "first")
+
+	cancels[leader]()
+	other := map[string]string{"alpha": "beta", "beta": "alpha"}[leader]
+	waitFor(t, "the other scheduler to take over", func(ctx context.Context) bool { return holder(ctx) == other })
+	createPod(t, client, podWith("second", "", nil))
+	nodeOf(t, client, "second")
 }
