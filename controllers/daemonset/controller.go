@@ -73,36 +73,7 @@ func New(client kubernetes.Interface, daemonSets appsinformers.DaemonSetInformer
 			}
 		},
 	})
-	_, _ = pods.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: func(obj interface{}) {
-			pod := obj.(*corev1.Pod)
-			if key := ownerKey(pod); key != "" {
-				c.expectations.ObservedAdd(key)
-			}
-			c.enqueuePodOwners(pod)
-		},
-		UpdateFunc: func(old, obj interface{}) {
-			oldPod, pod := old.(*corev1.Pod), obj.(*corev1.Pod)
-			if oldPod.DeletionTimestamp == nil && pod.DeletionTimestamp != nil {
-				if key := ownerKey(pod); key != "" {
-					c.expectations.ObservedDelete(key)
-				}
-			}
-			c.enqueuePodOwners(oldPod)
-			c.enqueuePodOwners(pod)
-		},
-		DeleteFunc: func(obj interface{}) {
-			if tombstone, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-				obj = tombstone.Obj
-			}
-			if pod, ok := obj.(*corev1.Pod); ok {
-				if key := ownerKey(pod); key != "" {
-					c.expectations.ObservedDelete(key)
-				}
-				c.enqueuePodOwners(pod)
-			}
-		},
-	})
+	_, _ = pods.Informer().AddEventHandler(expectations.PodEventHandler(c.expectations, ownerKey, c.enqueuePodOwners))
 	// Any node change may change where daemons belong.
 	_, _ = nodes.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: func(interface{}) { c.enqueueAll() },

@@ -81,40 +81,7 @@ func newController(name, component string, client kubernetes.Interface, owners o
 			}
 		},
 	})
-	_, _ = pods.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: func(obj interface{}) {
-			pod := obj.(*corev1.Pod)
-			if key := c.ownerKey(pod); key != "" {
-				c.expectations.ObservedAdd(key)
-			}
-			c.enqueuePodOwners(pod)
-		},
-		UpdateFunc: func(old, obj interface{}) {
-			oldPod, pod := old.(*corev1.Pod), obj.(*corev1.Pod)
-			if oldPod.DeletionTimestamp == nil && pod.DeletionTimestamp != nil {
-				// A graceful delete counts as observed when it starts, as
-				// upstream: the kubelet may take its time to finish it.
-				if key := c.ownerKey(pod); key != "" {
-					c.expectations.ObservedDelete(key)
-				}
-			}
-			c.enqueuePodOwners(oldPod)
-			c.enqueuePodOwners(pod)
-		},
-		DeleteFunc: func(obj interface{}) {
-			if tombstone, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-				obj = tombstone.Obj
-			}
-			pod, ok := obj.(*corev1.Pod)
-			if !ok {
-				return
-			}
-			if key := c.ownerKey(pod); key != "" {
-				c.expectations.ObservedDelete(key)
-			}
-			c.enqueuePodOwners(pod)
-		},
-	})
+	_, _ = pods.Informer().AddEventHandler(expectations.PodEventHandler(c.expectations, c.ownerKey, c.enqueuePodOwners))
 	return c
 }
 
