@@ -30,6 +30,7 @@ type podContext struct {
 	info         *podInfo
 	nodeAffinity nodeaffinity.RequiredNodeAffinity
 	affinity     *affinityState
+	spread       *spreadState
 	// volumeNodes are the node selectors of the persistent volumes the pod's
 	// claims are bound to.
 	volumeNodes []*nodeaffinity.NodeSelector
@@ -65,6 +66,9 @@ func (s *Scheduler) filter(pc *podContext, n *nodeInfo) []string {
 		if !selector.Match(node) {
 			return []string{reasonVolumeNodeAffinity}
 		}
+	}
+	if reason := pc.spread.filter(n); reason != "" {
+		return []string{reason}
 	}
 	if reason := pc.affinity.filter(n); reason != "" {
 		return []string{reason}

@@ -262,6 +262,7 @@ func (s *Scheduler) place(pod *corev1.Pod) (string, string) {
 		return "", fmt.Sprintf("0/%d nodes are available: %s.", len(nodes), problem)
 	}
 	pc.affinity = newAffinityState(pod, nodes, s.namespaces)
+	pc.spread = newSpreadState(pc, nodes)
 
 	want := s.feasibleNodesToFind(len(nodes))
 	var feasible []*nodeInfo

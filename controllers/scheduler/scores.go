@@ -40,7 +40,12 @@ func (s *Scheduler) scoreNodes(pc *podContext, feasible []*nodeInfo) []int64 {
 	if a := pc.info.pod.Spec.Affinity; a != nil && a.NodeAffinity != nil {
 		sc.preferred, _ = nodeaffinity.NewPreferredSchedulingTerms(a.NodeAffinity.PreferredDuringSchedulingIgnoredDuringExecution)
 	}
-	sc.spreadSelector = s.spreadSelector(pc.info.pod)
+	// A pod with spread constraints of its own is spread by them; the
+	// Service/RC/RS spreading is the default for pods without (as
+	// upstream's default constraints are).
+	if len(pc.info.pod.Spec.TopologySpreadConstraints) == 0 {
+		sc.spreadSelector = s.spreadSelector(pc.info.pod)
+	}
 	if sc.spreadSelector != nil {
 		sc.countSpread(pc.info.pod, feasible)
 	}
@@ -95,6 +100,9 @@ func (s *Scheduler) scoreNodes(pc *podContext, feasible []*nodeInfo) []int64 {
 		add(weightInterPodAffinity, false, pc.affinity.score)
 	}
 	add(weightTaintToleration, true, func(n *nodeInfo) int64 { return untoleratedPreferNoSchedule(pc.info.pod, n.node) })
+	if pc.spread.hasSoft() {
+		add(weightSpread, true, pc.spread.score)
+	}
 	if sc.spreadSelector != nil {
 		for i, node := range feasible {
 			total[i] += weightSpread * sc.spreadScore(node)

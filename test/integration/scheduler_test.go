@@ -482,3 +482,40 @@ func TestSchedulerLeaderElection(t *testing.T) {
 	createPod(t, client, podWith("second", "", nil))
 	nodeOf(t, client, "second")
 }
+
+// topologySpreadConstraints: DoNotSchedule keeps zones within maxSkew
+// (the lone node of a zone takes half the pods), and a node without the
+// topology key is ruled out.
+func TestSchedulerTopologySpread(t *testing.T) {
+	_, client := schedulingCluster(t)
+	addNode(t, client, nodeSpec{name: "a", labels: map[string]string{scheduler.ZoneLabel: "z1"}})
+	addNode(t, client, nodeSpec{name: "b", labels: map[string]string{scheduler.ZoneLabel: "z1"}})
+	addNode(t, client, nodeSpec{name: "c", labels: map[string]string{scheduler.ZoneLabel: "z2"}})
+	spread := func(p *corev1.Pod) {
+		p.Labels = map[string]string{"app": "spread"}
+		p.Spec.TopologySpreadConstraints = []corev1.TopologySpreadConstraint{{MaxSkew: 1, TopologyKey: scheduler.ZoneLabel,
+			WhenUnsatisfiable: corev1.DoNotSchedule, LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "spread"}}}}
+	}
+	zones := map[string]int{}
+	for i := range 6 {
+		name := fmt.Sprintf("spread-%d", i)
+		createPod(t, client, podWith(name, "", spread))
+		if node := nodeOf(t, client, name); node == "c" {
+			zones["z2"]++
+		} else {
+			zones["z1"]++
+		}
+	}
+	if zones["z1"] != 3 || zones["z2"] != 3 {
+		t.Errorf("pods per zone: %v, want 3 and 3", zones)
+	}
+	addNode(t, client, nodeSpec{name: "d"})
+	createPod(t, client, podWith("on-d", "", func(p *corev1.Pod) {
+		spread(p)
+		p.Spec.NodeSelector = map[string]string{"kubernetes.io/hostname": "d"}
+	}))
+	want := "0/4 nodes are available: 1 node(s) didn't match pod topology spread constraints (missing required label), 3 node(s) didn't match Pod's node affinity/selector."
+	if got := unschedulableMessage(t, client, "on-d"); got != want {
+		t.Errorf("on-d:\n got %q\nwant %q", got, want)
+	}
+}
