@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 
@@ -108,24 +109,27 @@ func nodeOf(t *testing.T, client kubernetes.Interface, name string) string {
 	return node
 }
 
-// unschedulableMessage waits for PodScheduled=False and returns its message.
-func unschedulableMessage(t *testing.T, client kubernetes.Interface, name string) string {
+// expectUnschedulable waits until the pod's PodScheduled=False condition
+// carries want (a first attempt may have seen fewer nodes than the test
+// made: the scheduler retries when nodes come).
+func expectUnschedulable(t *testing.T, client kubernetes.Interface, name, want string) {
 	t.Helper()
 	var message string
-	waitFor(t, name+" Unschedulable", func(ctx context.Context) bool {
+	err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
 		pod, err := client.CoreV1().Pods("default").Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
-			return false
+			return false, nil
 		}
 		for _, c := range pod.Status.Conditions {
 			if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable {
 				message = c.Message
-				return true
 			}
 		}
-		return false
+		return message == want, nil
 	})
-	return message
+	if err != nil {
+		t.Errorf("%s: PodScheduled=False message\n got %q\nwant %q", name, message, want)
+	}
 }
 
 func hasEvent(ctx context.Context, client kubernetes.Interface, pod, reason, message string) bool {
@@ -151,9 +155,7 @@ func TestSchedulerUnschedulableThenRetried(t *testing.T) {
 	addNode(t, client, nodeSpec{name: "db-2", taints: dedicated})
 	createPod(t, client, podWith("big", "2", nil))
 	want := "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) had untolerated taint {dedicated: db}."
-	if got := unschedulableMessage(t, client, "big"); got != want {
-		t.Fatalf("message:\n got %q\nwant %q", got, want)
-	}
+	expectUnschedulable(t, client, "big", want)
 	waitFor(t, "a FailedScheduling event", func(ctx context.Context) bool { return hasEvent(ctx, client, "big", "FailedScheduling", want) })
 
 	addNode(t, client, nodeSpec{name: "large", cpu: "8"})
@@ -217,9 +219,7 @@ func TestSchedulerFilters(t *testing.T) {
 	for _, tc := range cases {
 		createPod(t, client, tc.pod)
 		if tc.unscheduled != "" {
-			if got := unschedulableMessage(t, client, tc.pod.Name); got != tc.unscheduled {
-				t.Errorf("%s:\n got %q\nwant %q", tc.pod.Name, got, tc.unscheduled)
-			}
+			expectUnschedulable(t, client, tc.pod.Name, tc.unscheduled)
 			continue
 		}
 		if node := nodeOf(t, client, tc.pod.Name); !contains(tc.nodes, node) {
@@ -232,9 +232,7 @@ func TestSchedulerFilters(t *testing.T) {
 		t.Fatal(err)
 	}
 	createPod(t, client, podWith("to-cordoned", "", func(p *corev1.Pod) { p.Spec.NodeSelector = map[string]string{"disk": "hdd"} }))
-	if got := unschedulableMessage(t, client, "to-cordoned"); got != "0/3 nodes are available: 1 node(s) were unschedulable, 2 node(s) didn't match Pod's node affinity/selector." {
-		t.Errorf("to-cordoned: %q", got)
-	}
+	expectUnschedulable(t, client, "to-cordoned", "0/3 nodes are available: 1 node(s) were unschedulable, 2 node(s) didn't match Pod's node affinity/selector.")
 	_ = server
 }
 
@@ -291,14 +289,10 @@ func TestSchedulerPodAffinityAndVolumes(t *testing.T) {
 		t.Errorf("web pods share hosts: %v", hosts)
 	}
 	createPod(t, client, podWith("web-3", "", spread))
-	if got := unschedulableMessage(t, client, "web-3"); got != "0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules." {
-		t.Errorf("web-3: %q", got)
-	}
+	expectUnschedulable(t, client, "web-3", "0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules.")
 	// The existing pods' anti-affinity keeps a matching newcomer away too.
 	createPod(t, client, podWith("web-plain", "", func(p *corev1.Pod) { p.Labels = map[string]string{"app": "web"} }))
-	if got := unschedulableMessage(t, client, "web-plain"); got != "0/3 nodes are available: 3 node(s) didn't satisfy existing pods anti-affinity rules." {
-		t.Errorf("web-plain: %q", got)
-	}
+	expectUnschedulable(t, client, "web-plain", "0/3 nodes are available: 3 node(s) didn't satisfy existing pods anti-affinity rules.")
 
 	// A claim bound to a volume that lives on z1-b.
 	ctx := context.Background()
@@ -330,9 +324,7 @@ func TestSchedulerPodAffinityAndVolumes(t *testing.T) {
 	createPod(t, client, podWith("no-claim", "", func(p *corev1.Pod) {
 		p.Spec.Volumes = []corev1.Volume{{Name: "x", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "missing"}}}}
 	}))
-	if got := unschedulableMessage(t, client, "no-claim"); got != `0/3 nodes are available: persistentvolumeclaim "missing" not found.` {
-		t.Errorf("no-claim: %q", got)
-	}
+	expectUnschedulable(t, client, "no-claim", `0/3 nodes are available: persistentvolumeclaim "missing" not found.`)
 }
 
 // Scores: the emptier node wins, a service's pods spread across nodes,
@@ -439,9 +431,7 @@ func TestSchedulerNoOvercommit(t *testing.T) {
 		}
 	}
 	createPod(t, client, podWith("one-too-many", "100m", nil))
-	if got := unschedulableMessage(t, client, "one-too-many"); got != "0/4 nodes are available: 4 Insufficient cpu." {
-		t.Errorf("one-too-many: %q", got)
-	}
+	expectUnschedulable(t, client, "one-too-many", "0/4 nodes are available: 4 Insufficient cpu.")
 }
 
 // Two replicas of the scheduler: one holds the kube-scheduler Lease and
@@ -515,7 +505,5 @@ func TestSchedulerTopologySpread(t *testing.T) {
 		p.Spec.NodeSelector = map[string]string{"kubernetes.io/hostname": "d"}
 	}))
 	want := "0/4 nodes are available: 1 node(s) didn't match pod topology spread constraints (missing required label), 3 node(s) didn't match Pod's node affinity/selector."
-	if got := unschedulableMessage(t, client, "on-d"); got != want {
-		t.Errorf("on-d:\n got %q\nwant %q", got, want)
-	}
+	expectUnschedulable(t, client, "on-d", want)
 }
