@@ -18,7 +18,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	appsinformers "k8s.io/client-go/informers/apps/v1"
 	coreinformers "k8s.io/client-go/informers/core/v1"
@@ -31,6 +30,7 @@ import (
 	"github.com/kybernetes/kybernetes/controllers/events"
 	"github.com/kybernetes/kybernetes/controllers/expectations"
 	"github.com/kybernetes/kybernetes/controllers/ownership"
+	"github.com/kybernetes/kybernetes/controllers/podstatus"
 	"github.com/kybernetes/kybernetes/controllers/runner"
 )
 
@@ -219,10 +219,7 @@ func (c *Controller) claimPods(ctx context.Context, ds *appsv1.DaemonSet) ([]*co
 	if err != nil {
 		return nil, err
 	}
-	return ownership.Claim(ctx, ds, controllerKind, selector, all,
-		func(ctx context.Context, namespace, name string, patch []byte) (*corev1.Pod, error) {
-			return c.client.CoreV1().Pods(namespace).Patch(ctx, name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
-		})
+	return ownership.ClaimPods(ctx, c.client, ds, controllerKind, selector, all)
 }
 
 // nodeStates places the daemon's live pods on their nodes; strays are
@@ -303,7 +300,7 @@ func plan(ds *appsv1.DaemonSet, states []*nodeState, strays []*corev1.Pod, hash 
 			continue
 		}
 		pod := s.pods[0]
-		available := isAvailable(pod, ds.Spec.MinReadySeconds, now)
+		available := podstatus.Available(pod, ds.Spec.MinReadySeconds, now)
 		if !available {
 			unavailable++
 		}
@@ -369,25 +366,6 @@ func (c *Controller) apply(ctx context.Context, ds *appsv1.DaemonSet, key, hash 
 	return <-errs
 }
 
-func isReady(p *corev1.Pod) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
-}
-
-// isAvailable: ready for at least minReadySeconds.
-func isAvailable(p *corev1.Pod, minReadySeconds int32, now time.Time) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
-			return minReadySeconds == 0 || !c.LastTransitionTime.Add(time.Duration(minReadySeconds)*time.Second).After(now)
-		}
-	}
-	return false
-}
-
 // computeStatus counts nodes, as upstream: each node's daemon pod (its
 // oldest) stands for that node.
 func computeStatus(ds *appsv1.DaemonSet, states []*nodeState, hash string, now time.Time) appsv1.DaemonSetStatus {
@@ -404,9 +382,9 @@ func computeStatus(ds *appsv1.DaemonSet, states []*nodeState, hash string, now t
 			if pod.Labels[appsv1.DefaultDaemonSetUniqueLabelKey] == hash {
 				status.UpdatedNumberScheduled++
 			}
-			if isReady(pod) {
+			if podstatus.Ready(pod) {
 				status.NumberReady++
-				if isAvailable(pod, ds.Spec.MinReadySeconds, now) {
+				if podstatus.Available(pod, ds.Spec.MinReadySeconds, now) {
 					status.NumberAvailable++
 				}
 			}

@@ -3,6 +3,8 @@ package endpoints
 import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/kybernetes/kybernetes/controllers/podstatus"
 )
 
 // Backend is one pod behind one service port: the pod's IP and the port
@@ -32,7 +34,7 @@ func Backends(svc *corev1.Service, pods []*corev1.Pod) []Backend {
 		if terminating && !svc.Spec.PublishNotReadyAddresses {
 			continue
 		}
-		ready := svc.Spec.PublishNotReadyAddresses || (isReady(pod) && !terminating)
+		ready := svc.Spec.PublishNotReadyAddresses || (podstatus.Ready(pod) && !terminating)
 		for _, sp := range svc.Spec.Ports {
 			port, ok := resolvePort(pod, sp)
 			if !ok {
@@ -60,13 +62,4 @@ func resolvePort(pod *corev1.Pod, sp corev1.ServicePort) (int32, bool) {
 		return target.IntVal, true
 	}
 	return sp.Port, true
-}
-
-func isReady(pod *corev1.Pod) bool {
-	for _, c := range pod.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }

@@ -18,6 +18,7 @@ import (
 	"k8s.io/client-go/tools/leaderelection"
 	"k8s.io/utils/clock"
 
+	"github.com/kybernetes/kybernetes/controllers/clientconfig"
 	"github.com/kybernetes/kybernetes/controllers/cronjob"
 	"github.com/kybernetes/kybernetes/controllers/daemonset"
 	"github.com/kybernetes/kybernetes/controllers/deployment"
@@ -84,15 +85,9 @@ func DefaultOptions() Options {
 // Run runs the controllers until ctx is done (or, with leader election,
 // until the lease is lost).
 func Run(ctx context.Context, config *rest.Config, opts Options) error {
-	config = rest.CopyConfig(config)
-	config.UserAgent = "kybernetes-controller-manager"
 	// client-go's default of 5 requests per second makes emptying a
 	// namespace (two requests per resource type) take seconds.
-	config.QPS, config.Burst = 100, 200
-	// Protobuf, as kube-controller-manager talks to the API server: it
-	// costs both sides far less CPU than JSON.
-	config.ContentType = "application/vnd.kubernetes.protobuf"
-	config.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
+	config = clientconfig.For(config, "kybernetes-controller-manager", 100, 200)
 	client, err := kubernetes.NewForConfig(config)
 	if err != nil {
 		return err

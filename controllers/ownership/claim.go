@@ -7,10 +7,13 @@ import (
 	"context"
 	"fmt"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
 )
 
 // PatchFunc applies a strategic merge patch to the named object.
@@ -47,4 +50,11 @@ func Claim[T metav1.Object](ctx context.Context, owner metav1.Object, kind schem
 		}
 	}
 	return owned, nil
+}
+
+// ClaimPods is Claim for pods, patched through client.
+func ClaimPods(ctx context.Context, client kubernetes.Interface, owner metav1.Object, kind schema.GroupVersionKind, selector labels.Selector, pods []*corev1.Pod) ([]*corev1.Pod, error) {
+	return Claim(ctx, owner, kind, selector, pods, func(ctx context.Context, namespace, name string, patch []byte) (*corev1.Pod, error) {
+		return client.CoreV1().Pods(namespace).Patch(ctx, name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
+	})
 }

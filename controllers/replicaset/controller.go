@@ -18,7 +18,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/types"
 	appsinformers "k8s.io/client-go/informers/apps/v1"
 	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
@@ -30,6 +29,7 @@ import (
 	"github.com/kybernetes/kybernetes/controllers/events"
 	"github.com/kybernetes/kybernetes/controllers/expectations"
 	"github.com/kybernetes/kybernetes/controllers/ownership"
+	"github.com/kybernetes/kybernetes/controllers/podstatus"
 	"github.com/kybernetes/kybernetes/controllers/runner"
 )
 
@@ -151,10 +151,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	if err != nil {
 		return 0, err
 	}
-	owned, err := ownership.Claim(ctx, rs, c.kind, selector, all,
-		func(ctx context.Context, namespace, name string, patch []byte) (*corev1.Pod, error) {
-			return c.client.CoreV1().Pods(namespace).Patch(ctx, name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
-		})
+	owned, err := ownership.ClaimPods(ctx, c.client, rs, c.kind, selector, all)
 	if err != nil {
 		return 0, err
 	}
@@ -296,7 +293,7 @@ func podsToDelete(pods []*corev1.Pod, n int) []*corev1.Pod {
 		if p.Status.Phase == corev1.PodRunning {
 			running = 1
 		}
-		if isReady(p) {
+		if podstatus.Ready(p) {
 			ready = 1
 		}
 		return [3]int{scheduled, running, ready}
@@ -313,25 +310,6 @@ func podsToDelete(pods []*corev1.Pod, n int) []*corev1.Pod {
 		return ranked[i].CreationTimestamp.After(ranked[j].CreationTimestamp.Time)
 	})
 	return ranked[:n]
-}
-
-func isReady(p *corev1.Pod) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
-}
-
-// isAvailable: ready for at least minReadySeconds.
-func isAvailable(p *corev1.Pod, minReadySeconds int32, now time.Time) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
-			return minReadySeconds == 0 || c.LastTransitionTime.Add(time.Duration(minReadySeconds)*time.Second).Before(now)
-		}
-	}
-	return false
 }
 
 // updateStatus writes the counts if they changed and returns them.
@@ -358,9 +336,9 @@ func (c *Controller) updateStatus(ctx context.Context, rs *appsv1.ReplicaSet, ac
 		if templateLabels.Matches(labels.Set(pod.Labels)) {
 			status.FullyLabeledReplicas++
 		}
-		if isReady(pod) {
+		if podstatus.Ready(pod) {
 			status.ReadyReplicas++
-			if isAvailable(pod, rs.Spec.MinReadySeconds, now) {
+			if podstatus.Available(pod, rs.Spec.MinReadySeconds, now) {
 				status.AvailableReplicas++
 			}
 		}

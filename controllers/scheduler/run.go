@@ -10,6 +10,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/leaderelection"
 
+	"github.com/kybernetes/kybernetes/controllers/clientconfig"
 	"github.com/kybernetes/kybernetes/controllers/health"
 	"github.com/kybernetes/kybernetes/controllers/leader"
 )
@@ -43,11 +44,7 @@ func DefaultOptions() Options {
 // Run schedules pods until ctx ends (or, with leader election, until the
 // lease is lost).
 func Run(ctx context.Context, config *rest.Config, opts Options) error {
-	config = rest.CopyConfig(config)
-	config.UserAgent = "kybernetes-scheduler"
-	config.QPS, config.Burst = opts.QPS, opts.Burst
-	config.ContentType = "application/vnd.kubernetes.protobuf"
-	config.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
+	config = clientconfig.For(config, "kybernetes-scheduler", opts.QPS, opts.Burst)
 	client, err := kubernetes.NewForConfig(config)
 	if err != nil {
 		return err
