@@ -260,9 +260,16 @@ func (c *Controller) nodeStates(ds *appsv1.DaemonSet, pods []*corev1.Pod) ([]*no
 
 // plan lists the nodes that need a pod and the pods to delete: pods where
 // the daemon may no longer run, failed pods (replaced on a later sync),
-// duplicates beyond the oldest, pods of vanished nodes, and for
-// RollingUpdate the old-revision pods the maxUnavailable budget allows.
+// duplicates, pods of vanished nodes, and what the update strategy calls
+// for: with RollingUpdate, old-revision pods within maxUnavailable, or with
+// maxSurge a new pod beside the old one on up to maxSurge nodes at a time,
+// the old one going once the new one is available.
 func plan(ds *appsv1.DaemonSet, states []*nodeState, strays []*corev1.Pod, hash string, now time.Time) (create []string, remove []*corev1.Pod) {
+	rolling := ds.Spec.UpdateStrategy.Type != appsv1.OnDeleteDaemonSetStrategyType && ds.Spec.UpdateStrategy.RollingUpdate != nil
+	surge := 0
+	if rolling {
+		surge = scaled(ds.Spec.UpdateStrategy.RollingUpdate.MaxSurge, len(states))
+	}
 	remove = append(remove, strays...)
 	for _, s := range states {
 		switch {
@@ -279,16 +286,58 @@ func plan(ds *appsv1.DaemonSet, states []*nodeState, strays []*corev1.Pod, hash 
 					running = append(running, pod)
 				}
 			}
-			if len(running) > 1 {
-				remove = append(remove, running[1:]...)
+			keep := 1
+			if surge > 0 && len(running) > 1 && newestFirst(running, hash) {
+				keep = 2 // a surge pod beside the old one it replaces
 			}
+			if len(running) > keep {
+				remove = append(remove, running[keep:]...)
+			}
+			s.pods = running[:min(len(running), keep)]
 		}
 	}
-	if ds.Spec.UpdateStrategy.Type == appsv1.OnDeleteDaemonSetStrategyType || ds.Spec.UpdateStrategy.RollingUpdate == nil {
+	if !rolling {
 		return create, remove
 	}
-	desired := 0
-	unavailable := 0
+	if surge > 0 {
+		c, r := planSurge(ds, states, hash, surge, now)
+		return append(create, c...), append(remove, r...)
+	}
+	return create, append(remove, planUnavailable(ds, states, hash, now)...)
+}
+
+// newestFirst puts a current-revision pod first, the oldest old one after
+// it, and reports whether the node has both.
+func newestFirst(pods []*corev1.Pod, hash string) bool {
+	for i, pod := range pods {
+		if pod.Labels[appsv1.DefaultDaemonSetUniqueLabelKey] == hash {
+			if i == 0 {
+				return len(pods) > 1 && pods[1].Labels[appsv1.DefaultDaemonSetUniqueLabelKey] != hash
+			}
+			pods[0], pods[i] = pods[i], pods[0]
+			return true
+		}
+	}
+	return false
+}
+
+// scaled is a maxSurge or maxUnavailable value for n nodes, rounded up.
+func scaled(value *intstr.IntOrString, n int) int {
+	if value == nil {
+		return 0
+	}
+	v, err := intstr.GetScaledValueFromIntOrPercent(value, n, true)
+	if err != nil {
+		return 0
+	}
+	return v
+}
+
+// planUnavailable deletes old-revision pods while no more than
+// maxUnavailable nodes are without an available daemon; old pods that are
+// down anyway go at once.
+func planUnavailable(ds *appsv1.DaemonSet, states []*nodeState, hash string, now time.Time) (remove []*corev1.Pod) {
+	desired, unavailable := 0, 0
 	var oldAvailable []*corev1.Pod
 	for _, s := range states {
 		if !s.shouldRun {
@@ -304,25 +353,56 @@ func plan(ds *appsv1.DaemonSet, states []*nodeState, strays []*corev1.Pod, hash 
 		if !available {
 			unavailable++
 		}
-		if pod.Labels[appsv1.DefaultDaemonSetUniqueLabelKey] == hash || pod.Status.Phase == corev1.PodFailed {
+		if pod.Labels[appsv1.DefaultDaemonSetUniqueLabelKey] == hash {
 			continue
 		}
 		if !available {
-			remove = append(remove, pod) // an old pod that is down anyway
+			remove = append(remove, pod)
 		} else {
 			oldAvailable = append(oldAvailable, pod)
 		}
 	}
-	maxUnavailable, err := intstr.GetScaledValueFromIntOrPercent(ds.Spec.UpdateStrategy.RollingUpdate.MaxUnavailable, desired, true)
-	if err != nil || maxUnavailable < 1 {
-		maxUnavailable = 1
-	}
+	maxUnavailable := max(scaled(ds.Spec.UpdateStrategy.RollingUpdate.MaxUnavailable, desired), 1)
 	for _, pod := range oldAvailable {
 		if unavailable >= maxUnavailable {
 			break
 		}
 		remove = append(remove, pod)
 		unavailable++
+	}
+	return remove
+}
+
+// planSurge starts a new pod beside an available old one on up to
+// maxSurge nodes at a time and deletes the old one once the new one is
+// available; an old pod that is down is replaced without a surge.
+func planSurge(ds *appsv1.DaemonSet, states []*nodeState, hash string, maxSurge int, now time.Time) (create []string, remove []*corev1.Pod) {
+	isNew := func(pod *corev1.Pod) bool { return pod.Labels[appsv1.DefaultDaemonSetUniqueLabelKey] == hash }
+	surging := 0
+	var waiting []*nodeState // nodes with only an available old pod
+	for _, s := range states {
+		if !s.shouldRun || len(s.pods) == 0 {
+			continue
+		}
+		first := s.pods[0]
+		switch {
+		case len(s.pods) == 2 && podstatus.Available(first, ds.Spec.MinReadySeconds, now):
+			remove = append(remove, s.pods[1]) // the surge pod took over
+		case len(s.pods) == 2:
+			surging++
+		case isNew(first):
+		case !podstatus.Available(first, ds.Spec.MinReadySeconds, now):
+			remove = append(remove, first) // down anyway: replace it outright
+		default:
+			waiting = append(waiting, s)
+		}
+	}
+	for _, s := range waiting {
+		if surging >= maxSurge {
+			break
+		}
+		create = append(create, s.node.Name)
+		surging++
 	}
 	return create, remove
 }

@@ -116,3 +116,40 @@ func names(pods []*corev1.Pod) []string {
 	}
 	return out
 }
+
+// With maxSurge, a new pod starts beside an available old one on at most
+// maxSurge nodes; the old one goes once the new one is available.
+func TestPlanRollingUpdateWithSurge(t *testing.T) {
+	ds := daemonSet(corev1.PodSpec{})
+	zero, one := intstr.FromInt32(0), intstr.FromInt32(1)
+	ds.Spec.UpdateStrategy = appsv1.DaemonSetUpdateStrategy{Type: appsv1.RollingUpdateDaemonSetStrategyType,
+		RollingUpdate: &appsv1.RollingUpdateDaemonSet{MaxUnavailable: &zero, MaxSurge: &one}}
+	pod := func(name, hash string, ready bool) *corev1.Pod {
+		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{appsv1.DefaultDaemonSetUniqueLabelKey: hash}}}
+		if ready {
+			p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}
+		}
+		return p
+	}
+	state := func(name string, pods ...*corev1.Pod) *nodeState {
+		return &nodeState{node: node(name, nil), shouldRun: true, mayContinue: true, pods: pods}
+	}
+	now := metav1.Now().Time
+	// Step 1: both nodes run available old pods; one surge pod starts.
+	create, remove := plan(ds, []*nodeState{state("a", pod("a-old", "old", true)), state("b", pod("b-old", "old", true))}, nil, "new", now)
+	if len(create) != 1 || create[0] != "a" || len(remove) != 0 {
+		t.Fatalf("step 1: create %v remove %v", create, names(remove))
+	}
+	// Step 2: the surge pod on a is not ready yet: nothing more happens.
+	create, remove = plan(ds, []*nodeState{state("a", pod("a-old", "old", true), pod("a-new", "new", false)),
+		state("b", pod("b-old", "old", true))}, nil, "new", now)
+	if len(create) != 0 || len(remove) != 0 {
+		t.Fatalf("step 2: create %v remove %v", create, names(remove))
+	}
+	// Step 3: a's new pod is available: a's old pod goes, b's surge starts.
+	create, remove = plan(ds, []*nodeState{state("a", pod("a-old", "old", true), pod("a-new", "new", true)),
+		state("b", pod("b-old", "old", true))}, nil, "new", now)
+	if len(create) != 1 || create[0] != "b" || len(remove) != 1 || remove[0].Name != "a-old" {
+		t.Fatalf("step 3: create %v remove %v", create, names(remove))
+	}
+}

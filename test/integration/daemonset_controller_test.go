@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/watch"
 )
 
@@ -192,4 +193,80 @@ func isPodReady(pod *corev1.Pod) bool {
 		}
 	}
 	return false
+}
+
+// A surge update (maxSurge 1, maxUnavailable 0) starts each new daemon
+// beside the old one: no node is ever without an available daemon.
+func TestDaemonSetSurgeUpdate(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	nodes := createNodes(t, map[string]string{"surge": "yes"}, map[string]string{"surge": "yes"})
+	fakeKubelet(t, ns)
+	template := podTemplate(map[string]string{"app": "surge"})
+	template.Spec.NodeSelector = map[string]string{"surge": "yes"}
+	zero, one := intstr.FromInt32(0), intstr.FromInt32(1)
+	sets := shared.Client.AppsV1().DaemonSets(ns)
+	_, err := sets.Create(ctx, &appsv1.DaemonSet{ObjectMeta: metav1.ObjectMeta{Name: "surge"},
+		Spec: appsv1.DaemonSetSpec{Selector: selector("surge"), Template: *template,
+			UpdateStrategy: appsv1.DaemonSetUpdateStrategy{Type: appsv1.RollingUpdateDaemonSetStrategyType,
+				RollingUpdate: &appsv1.RollingUpdateDaemonSet{MaxUnavailable: &zero, MaxSurge: &one}}}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "2 available", func(ctx context.Context) bool {
+		ds, err := sets.Get(ctx, "surge", metav1.GetOptions{})
+		return err == nil && ds.Status.NumberAvailable == 2
+	})
+	watcher, err := shared.Client.CoreV1().Pods(ns).Watch(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer watcher.Stop()
+	var mu sync.Mutex
+	worst, rolling := 0, false
+	go func() {
+		available := map[string]string{}
+		for ev := range watcher.ResultChan() {
+			pod, ok := ev.Object.(*corev1.Pod)
+			if !ok {
+				continue
+			}
+			node := pod.Spec.Affinity.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms[0].MatchFields[0].Values[0]
+			delete(available, pod.Name)
+			if ev.Type != watch.Deleted && pod.DeletionTimestamp == nil && isPodReady(pod) {
+				available[pod.Name] = node
+			}
+			covered := map[string]bool{}
+			for _, n := range available {
+				covered[n] = true
+			}
+			mu.Lock()
+			if rolling {
+				worst = max(worst, 2-len(covered))
+			}
+			mu.Unlock()
+		}
+	}()
+	time.Sleep(200 * time.Millisecond)
+	mu.Lock()
+	rolling = true
+	mu.Unlock()
+	update := []byte(`{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"nginx:1.28"}]}}}}`)
+	if _, err := sets.Patch(ctx, "surge", types.StrategicMergePatchType, update, metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "both daemons on nginx:1.28, one each", func(ctx context.Context) bool {
+		got := daemonPodNodes(ctx, ns)
+		for _, n := range nodes {
+			if len(got[n]) != 1 || got[n][0] != "nginx:1.28" {
+				return false
+			}
+		}
+		return true
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if worst > 0 {
+		t.Errorf("a node was without an available daemon during a surge update")
+	}
 }
