@@ -239,19 +239,22 @@ func (s *Scheduler) scheduleOne(ctx context.Context, key string) error {
 	if !s.responsibleFor(pod) || s.cache.isAssumed(pod.UID) {
 		return nil
 	}
-	node, message := s.place(pod)
+	info := newPodInfo(pod)
+	node, message := s.place(info)
 	if node == "" {
 		s.unschedulable(ctx, pod, message)
 		return nil
 	}
 	s.forgetWaiting(key)
-	s.bindings <- binding{key: key, info: newPodInfo(pod), node: node}
+	s.bindings <- binding{key: key, info: info, node: node}
 	return nil
 }
 
-// place picks the node for pod, or says why none fits.
-func (s *Scheduler) place(pod *corev1.Pod) (string, string) {
-	pc := &podContext{info: newPodInfo(pod), nodeAffinity: nodeaffinity.GetRequiredNodeAffinity(pod)}
+// place picks the node for the pod and assumes it there, or says why no
+// node fits.
+func (s *Scheduler) place(info *podInfo) (string, string) {
+	pod := info.pod
+	pc := &podContext{info: info, nodeAffinity: nodeaffinity.GetRequiredNodeAffinity(pod)}
 	nodes := s.cache.lockNodes()
 	if len(nodes) == 0 {
 		s.cache.mu.RUnlock()
