@@ -162,6 +162,12 @@ type serverProcess struct {
 // startServer runs `kybernetes server` on a free port and waits until
 // kubectl gets "ok" from /readyz.
 func startServer(dataDir, logPath string) (*serverProcess, error) {
+	return startAPIServing("server", dataDir, logPath)
+}
+
+// startAPIServing runs `kybernetes <command>` (server or apiserver) on a
+// free port and waits until kubectl gets "ok" from /readyz.
+func startAPIServing(command, dataDir, logPath string) (*serverProcess, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -170,7 +176,7 @@ func startServer(dataDir, logPath string) (*serverProcess, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(kybernetesBin, "server", "--data-dir", dataDir, "--secure-port", fmt.Sprint(port))
+	cmd := exec.Command(kybernetesBin, command, "--data-dir", dataDir, "--secure-port", fmt.Sprint(port))
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		return nil, err

@@ -1,0 +1,108 @@
+package e2e
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The control plane as separate processes: `kybernetes apiserver`, then
+// `kybernetes controller-manager` and `kybernetes scheduler` against it,
+// each serving its health on its --secure-port; the controllers make a
+// new namespace's default service account and the scheduler binds a pod.
+func TestSeparateComponents(t *testing.T) {
+	dir := t.TempDir()
+	api, err := startAPIServing("apiserver", filepath.Join(dir, "data"), filepath.Join(dir, "apiserver.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = api.stop() })
+	kc := func(stdin string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command(kubectlBin, append([]string{"--kubeconfig", api.kubeconfig}, args...)...)
+		cmd.Stdin = strings.NewReader(stdin)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("kubectl %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	start := func(name string, args ...string) int {
+		t.Helper()
+		port, err := freePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		log, err := os.Create(filepath.Join(dir, name+".log"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(kybernetesBin, append([]string{name, "--kubeconfig", api.kubeconfig,
+			"--secure-port", fmt.Sprint(port), "--bind-address", "127.0.0.1"}, args...)...)
+		cmd.Stdout, cmd.Stderr = log, log
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); log.Close() })
+		return port
+	}
+	managerPort := start("controller-manager")
+	schedulerPort := start("scheduler")
+
+	// Self-signed certificates, as upstream's components make by default.
+	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	for name, port := range map[string]int{"controller-manager": managerPort, "scheduler": schedulerPort} {
+		var body string
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		for ctx.Err() == nil {
+			resp, err := client.Get(fmt.Sprintf("https://127.0.0.1:%d/healthz", port))
+			if err == nil {
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if body = string(b); resp.StatusCode == http.StatusOK {
+					break
+				}
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		cancel()
+		if body != "ok" {
+			t.Fatalf("%s /healthz: %q", name, body)
+		}
+	}
+
+	kc("", "create", "namespace", "apart")
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		out, _ := exec.Command(kubectlBin, "--kubeconfig", api.kubeconfig, "-n", "apart", "get", "sa", "default", "-o", "name").Output()
+		if strings.TrimSpace(string(out)) == "serviceaccount/default" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the controller manager made no default service account")
+		}
+	}
+	kc(`{"apiVersion":"v1","kind":"Node","metadata":{"name":"apart-node"},
+	  "status":{"capacity":{"cpu":"2","memory":"4Gi","pods":"10"},"allocatable":{"cpu":"2","memory":"4Gi","pods":"10"},
+	    "conditions":[{"type":"Ready","status":"True"}]}}`, "create", "-f", "-")
+	kc("", "-n", "apart", "run", "solo", "--image=busybox:1.36")
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		out, _ := exec.Command(kubectlBin, "--kubeconfig", api.kubeconfig, "-n", "apart", "get", "pod", "solo", "-o", "jsonpath={.spec.nodeName}").Output()
+		if string(out) == "apart-node" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the scheduler did not bind the pod: %q", out)
+		}
+	}
+	// The leases the two hold.
+	leases := kc("", "-n", "kube-system", "get", "leases")
+	mustContain(t, leases, "kube-controller-manager", "kube-scheduler")
+}
