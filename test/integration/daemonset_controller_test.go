@@ -108,6 +108,7 @@ func TestDaemonSetController(t *testing.T) {
 	defer watcher.Stop()
 	var mu sync.Mutex
 	worst, rolling := 0, false // counted once the initial ADDED events are in
+	caughtUp := make(chan struct{})
 	var trace []string
 	go func() {
 		available := map[string]string{} // pod name -> node, for available live pods
@@ -129,15 +130,19 @@ func TestDaemonSetController(t *testing.T) {
 			mu.Lock()
 			if rolling {
 				worst = max(worst, 3-len(covered))
+			} else if len(covered) == 3 {
+				rolling = true // the watch has caught up with the 3 ready pods
+				close(caughtUp)
 			}
 			trace = append(trace, fmt.Sprintf("%s %s %s ready=%v deleting=%v covered=%d", ev.Type, pod.Name, node, isPodReady(pod), pod.DeletionTimestamp != nil, len(covered)))
 			mu.Unlock()
 		}
 	}()
-	time.Sleep(200 * time.Millisecond) // the watch has seen the 3 ready pods
-	mu.Lock()
-	rolling = true
-	mu.Unlock()
+	select {
+	case <-caughtUp:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the watch never showed the 3 ready daemons")
+	}
 	update := []byte(`{"spec":{"updateStrategy":{"type":"RollingUpdate","rollingUpdate":{"maxUnavailable":1}},"template":{"spec":{"containers":[{"name":"web","image":"nginx:1.28"}]}}}}`)
 	if _, err := sets.Patch(ctx, "agent", types.StrategicMergePatchType, update, metav1.PatchOptions{}); err != nil {
 		t.Fatal(err)
@@ -224,6 +229,7 @@ func TestDaemonSetSurgeUpdate(t *testing.T) {
 	defer watcher.Stop()
 	var mu sync.Mutex
 	worst, rolling := 0, false
+	caughtUp := make(chan struct{})
 	go func() {
 		available := map[string]string{}
 		for ev := range watcher.ResultChan() {
@@ -243,14 +249,18 @@ func TestDaemonSetSurgeUpdate(t *testing.T) {
 			mu.Lock()
 			if rolling {
 				worst = max(worst, 2-len(covered))
+			} else if len(covered) == 2 {
+				rolling = true
+				close(caughtUp)
 			}
 			mu.Unlock()
 		}
 	}()
-	time.Sleep(200 * time.Millisecond)
-	mu.Lock()
-	rolling = true
-	mu.Unlock()
+	select {
+	case <-caughtUp:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the watch never showed the 2 ready daemons")
+	}
 	update := []byte(`{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"nginx:1.28"}]}}}}`)
 	if _, err := sets.Patch(ctx, "surge", types.StrategicMergePatchType, update, metav1.PatchOptions{}); err != nil {
 		t.Fatal(err)
