@@ -10,10 +10,12 @@ import (
 	"fmt"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
 )
 
 // SyncFunc brings one key to its desired state; a positive requeueAfter
@@ -50,6 +52,11 @@ func processNext(ctx context.Context, name string, queue workqueue.TypedRateLimi
 	defer queue.Done(key)
 	requeueAfter, err := sync(ctx, key)
 	switch {
+	case err != nil && apierrors.IsConflict(err):
+		// A write raced another (optimistic concurrency): expected, and
+		// the retry reads the newer object. Not worth an error line.
+		klog.V(2).InfoS("sync conflicted, retrying", "controller", name, "key", key, "err", err)
+		queue.AddRateLimited(key)
 	case err != nil:
 		utilruntime.HandleError(fmt.Errorf("%s: syncing %q: %w", name, key, err))
 		queue.AddRateLimited(key)
