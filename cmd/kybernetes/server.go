@@ -8,6 +8,7 @@ import (
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/kybernetes/kybernetes/controllers/health"
 	"github.com/kybernetes/kybernetes/controllers/manager"
 	"github.com/kybernetes/kybernetes/controllers/scheduler"
 	"github.com/kybernetes/kybernetes/registry"
@@ -76,6 +77,15 @@ func runControlPlane(opts *registry.Options, controllers *manager.Options) error
 				fmt.Fprintf(os.Stderr, "controllers stopped: %v\n", err)
 			}
 		}()
+		// The controllers and the scheduler live in this process: answer
+		// their health checks on upstream's loopback ports, so that `kubectl
+		// get componentstatuses` finds them. Another server on this host may
+		// hold the ports already; that costs only the check.
+		for name, port := range map[string]int{"controller-manager": 10257, "scheduler": 10259} {
+			if err := health.Serve(ctx, "127.0.0.1", port); err != nil {
+				fmt.Fprintf(os.Stderr, "not serving %s health: %v\n", name, err)
+			}
+		}
 		schedulerOpts := scheduler.DefaultOptions()
 		schedulerOpts.LeaderElect = controllers.LeaderElect
 		go func() {

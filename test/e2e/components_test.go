@@ -106,3 +106,16 @@ func TestSeparateComponents(t *testing.T) {
 	leases := kc("", "-n", "kube-system", "get", "leases")
 	mustContain(t, leases, "kube-controller-manager", "kube-scheduler")
 }
+
+// `kubectl get componentstatuses` finds etcd and, in `kybernetes server`,
+// the in-process scheduler and controller manager on upstream's ports.
+func TestComponentStatuses(t *testing.T) {
+	rows := fields(k(t, "get", "componentstatuses"))
+	healthy := map[string]bool{}
+	for _, row := range rows[1:] {
+		healthy[row[0]] = row[1] == "Healthy"
+	}
+	if !healthy["etcd-0"] || !healthy["scheduler"] || !healthy["controller-manager"] {
+		t.Fatalf("get cs:\n%v", rows)
+	}
+}
