@@ -34,9 +34,9 @@ func TestPlacement(t *testing.T) {
 				MatchExpressions: []corev1.NodeSelectorRequirement{{Key: "gpu", Operator: corev1.NodeSelectorOpDoesNotExist}}}}}}}},
 			node("a", gpu), false, false},
 		{"cordoned: the daemon tolerates unschedulable", corev1.PodSpec{},
-			node("a", nil, corev1.Taint{Key: TaintNodeUnschedulable, Effect: corev1.TaintEffectNoSchedule}), true, true},
+			node("a", nil, corev1.Taint{Key: corev1.TaintNodeUnschedulable, Effect: corev1.TaintEffectNoSchedule}), true, true},
 		{"unreachable: the daemon tolerates it", corev1.PodSpec{},
-			node("a", nil, corev1.Taint{Key: TaintNodeUnreachable, Effect: corev1.TaintEffectNoExecute}), true, true},
+			node("a", nil, corev1.Taint{Key: corev1.TaintNodeUnreachable, Effect: corev1.TaintEffectNoExecute}), true, true},
 		{"untolerated NoSchedule: no new pod, the running one stays", corev1.PodSpec{},
 			node("a", nil, corev1.Taint{Key: "dedicated", Value: "db", Effect: corev1.TaintEffectNoSchedule}), false, true},
 		{"untolerated NoExecute: the pod goes", corev1.PodSpec{},
@@ -44,9 +44,9 @@ func TestPlacement(t *testing.T) {
 		{"tolerated NoExecute", corev1.PodSpec{Tolerations: []corev1.Toleration{{Key: "dedicated", Operator: corev1.TolerationOpEqual, Value: "db"}}},
 			node("a", nil, corev1.Taint{Key: "dedicated", Value: "db", Effect: corev1.TaintEffectNoExecute}), true, true},
 		{"network-unavailable tolerated only with hostNetwork", corev1.PodSpec{HostNetwork: true},
-			node("a", nil, corev1.Taint{Key: TaintNodeNetworkUnavailable, Effect: corev1.TaintEffectNoSchedule}), true, true},
+			node("a", nil, corev1.Taint{Key: corev1.TaintNodeNetworkUnavailable, Effect: corev1.TaintEffectNoSchedule}), true, true},
 		{"network-unavailable without hostNetwork", corev1.PodSpec{},
-			node("a", nil, corev1.Taint{Key: TaintNodeNetworkUnavailable, Effect: corev1.TaintEffectNoSchedule}), false, true},
+			node("a", nil, corev1.Taint{Key: corev1.TaintNodeNetworkUnavailable, Effect: corev1.TaintEffectNoSchedule}), false, true},
 	}
 	for _, tc := range cases {
 		run, cont := placement(daemonSet(tc.spec), tc.node)

@@ -5,20 +5,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// The taints this controller owns, upstream's keys.
-const (
-	TaintNotReady           = "node.kubernetes.io/not-ready"
-	TaintUnreachable        = "node.kubernetes.io/unreachable"
-	TaintMemoryPressure     = "node.kubernetes.io/memory-pressure"
-	TaintDiskPressure       = "node.kubernetes.io/disk-pressure"
-	TaintPIDPressure        = "node.kubernetes.io/pid-pressure"
-	TaintNetworkUnavailable = "node.kubernetes.io/network-unavailable"
-	TaintUnschedulable      = "node.kubernetes.io/unschedulable"
-)
-
+// managedKeys are the taints this controller owns (upstream's keys).
 var managedKeys = map[string]bool{
-	TaintNotReady: true, TaintUnreachable: true, TaintMemoryPressure: true, TaintDiskPressure: true,
-	TaintPIDPressure: true, TaintNetworkUnavailable: true, TaintUnschedulable: true,
+	corev1.TaintNodeNotReady: true, corev1.TaintNodeUnreachable: true, corev1.TaintNodeMemoryPressure: true, corev1.TaintNodeDiskPressure: true,
+	corev1.TaintNodePIDPressure: true, corev1.TaintNodeNetworkUnavailable: true, corev1.TaintNodeUnschedulable: true,
 }
 
 // desiredTaints are the taints a node's conditions and spec call for, as
@@ -32,11 +22,11 @@ func desiredTaints(node *corev1.Node) []corev1.Taint {
 	}
 	switch readyStatus(node) {
 	case corev1.ConditionFalse:
-		add(TaintNotReady, corev1.TaintEffectNoSchedule)
-		add(TaintNotReady, corev1.TaintEffectNoExecute)
+		add(corev1.TaintNodeNotReady, corev1.TaintEffectNoSchedule)
+		add(corev1.TaintNodeNotReady, corev1.TaintEffectNoExecute)
 	case corev1.ConditionUnknown:
-		add(TaintUnreachable, corev1.TaintEffectNoSchedule)
-		add(TaintUnreachable, corev1.TaintEffectNoExecute)
+		add(corev1.TaintNodeUnreachable, corev1.TaintEffectNoSchedule)
+		add(corev1.TaintNodeUnreachable, corev1.TaintEffectNoExecute)
 	}
 	for _, c := range node.Status.Conditions {
 		if c.Status != corev1.ConditionTrue {
@@ -44,17 +34,17 @@ func desiredTaints(node *corev1.Node) []corev1.Taint {
 		}
 		switch c.Type {
 		case corev1.NodeMemoryPressure:
-			add(TaintMemoryPressure, corev1.TaintEffectNoSchedule)
+			add(corev1.TaintNodeMemoryPressure, corev1.TaintEffectNoSchedule)
 		case corev1.NodeDiskPressure:
-			add(TaintDiskPressure, corev1.TaintEffectNoSchedule)
+			add(corev1.TaintNodeDiskPressure, corev1.TaintEffectNoSchedule)
 		case corev1.NodePIDPressure:
-			add(TaintPIDPressure, corev1.TaintEffectNoSchedule)
+			add(corev1.TaintNodePIDPressure, corev1.TaintEffectNoSchedule)
 		case corev1.NodeNetworkUnavailable:
-			add(TaintNetworkUnavailable, corev1.TaintEffectNoSchedule)
+			add(corev1.TaintNodeNetworkUnavailable, corev1.TaintEffectNoSchedule)
 		}
 	}
 	if node.Spec.Unschedulable {
-		add(TaintUnschedulable, corev1.TaintEffectNoSchedule)
+		add(corev1.TaintNodeUnschedulable, corev1.TaintEffectNoSchedule)
 	}
 	return taints
 }

@@ -73,7 +73,7 @@ func TestNodeGoesSilent(t *testing.T) {
 	// Two replica set pods that tolerate unreachability for 1 s, and one
 	// pod that tolerates it for ever, all running on the node.
 	template := podTemplate(map[string]string{"app": "web"})
-	template.Spec.Tolerations = []corev1.Toleration{{Key: nodelifecycle.TaintUnreachable, Operator: corev1.TolerationOpExists,
+	template.Spec.Tolerations = []corev1.Toleration{{Key: corev1.TaintNodeUnreachable, Operator: corev1.TolerationOpExists,
 		Effect: corev1.TaintEffectNoExecute, TolerationSeconds: ptr.To[int64](1)}}
 	_, err = client.AppsV1().ReplicaSets("default").Create(ctx, &appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{Name: "web"},
 		Spec: appsv1.ReplicaSetSpec{Replicas: ptr.To[int32](2), Selector: selector("web"), Template: *template}}, metav1.CreateOptions{})
@@ -81,7 +81,7 @@ func TestNodeGoesSilent(t *testing.T) {
 		t.Fatal(err)
 	}
 	steadfast := simplePod("steadfast")
-	steadfast.Spec.Tolerations = []corev1.Toleration{{Key: nodelifecycle.TaintUnreachable, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute}}
+	steadfast.Spec.Tolerations = []corev1.Toleration{{Key: corev1.TaintNodeUnreachable, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute}}
 	if _, err := client.CoreV1().Pods("default").Create(ctx, steadfast, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestNodeGoesSilent(t *testing.T) {
 		}
 		effects := map[corev1.TaintEffect]bool{}
 		for _, taint := range got.Spec.Taints {
-			if taint.Key == nodelifecycle.TaintUnreachable {
+			if taint.Key == corev1.TaintNodeUnreachable {
 				effects[taint.Effect] = true
 			}
 		}

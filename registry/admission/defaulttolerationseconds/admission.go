@@ -15,11 +15,6 @@ import (
 // PluginName is the upstream name of the plugin.
 const PluginName = "DefaultTolerationSeconds"
 
-const (
-	taintNotReady    = "node.kubernetes.io/not-ready"
-	taintUnreachable = "node.kubernetes.io/unreachable"
-)
-
 // Plugin adds the default tolerations.
 type Plugin struct {
 	*admission.Handler
@@ -46,7 +41,7 @@ func (p *Plugin) Admit(_ context.Context, a admission.Attributes, _ admission.Ob
 	defaults := []struct {
 		key     string
 		seconds int64
-	}{{taintNotReady, p.notReadySeconds}, {taintUnreachable, p.unreachableSeconds}}
+	}{{corev1.TaintNodeNotReady, p.notReadySeconds}, {corev1.TaintNodeUnreachable, p.unreachableSeconds}}
 	for _, d := range defaults {
 		if !toleratesNoExecute(pod.Spec.Tolerations, d.key) {
 			pod.Spec.Tolerations = append(pod.Spec.Tolerations, corev1.Toleration{Key: d.key, Operator: corev1.TolerationOpExists,

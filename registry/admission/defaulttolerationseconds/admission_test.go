@@ -22,14 +22,14 @@ func admit(t *testing.T, pod *corev1.Pod) []corev1.Toleration {
 
 func TestDefaultTolerations(t *testing.T) {
 	got := admit(t, &corev1.Pod{})
-	if len(got) != 2 || got[0].Key != taintNotReady || *got[0].TolerationSeconds != 300 ||
-		got[1].Key != taintUnreachable || *got[1].TolerationSeconds != 120 || got[1].Effect != corev1.TaintEffectNoExecute {
+	if len(got) != 2 || got[0].Key != corev1.TaintNodeNotReady || *got[0].TolerationSeconds != 300 ||
+		got[1].Key != corev1.TaintNodeUnreachable || *got[1].TolerationSeconds != 120 || got[1].Effect != corev1.TaintEffectNoExecute {
 		t.Fatalf("tolerations: %+v", got)
 	}
 	// A pod's own toleration for a key is kept, and no default is added.
-	own := corev1.Toleration{Key: taintUnreachable, Operator: corev1.TolerationOpExists, TolerationSeconds: ptr.To[int64](5)}
+	own := corev1.Toleration{Key: corev1.TaintNodeUnreachable, Operator: corev1.TolerationOpExists, TolerationSeconds: ptr.To[int64](5)}
 	got = admit(t, &corev1.Pod{Spec: corev1.PodSpec{Tolerations: []corev1.Toleration{own}}})
-	if len(got) != 2 || *got[0].TolerationSeconds != 5 || got[1].Key != taintNotReady {
+	if len(got) != 2 || *got[0].TolerationSeconds != 5 || got[1].Key != corev1.TaintNodeNotReady {
 		t.Fatalf("tolerations with the pod's own: %+v", got)
 	}
 	// Tolerating everything tolerates both.
