@@ -115,7 +115,6 @@ type nodeInfo struct {
 	// affinityPods counts pods here with required anti-affinity terms,
 	// so that pods without affinity skip that work everywhere.
 	antiAffinityPods int
-	generation       int64
 }
 
 func (n *nodeInfo) addPod(p *podInfo, sign int64) {
@@ -135,8 +134,6 @@ type nodeCache struct {
 	nodes   map[string]*nodeInfo
 	podNode map[types.UID]string // where each counted pod is
 	assumed map[types.UID]bool
-	// generation changes whenever something changes.
-	generation int64
 	// list is the nodes in name order, rebuilt when nodes come or go.
 	list      []*nodeInfo
 	listDirty bool
@@ -169,8 +166,6 @@ func (c *nodeCache) setNode(node *corev1.Node) {
 		list = node.Status.Capacity
 	}
 	n.allocatable = fromList(list)
-	c.generation++
-	n.generation = c.generation
 }
 
 func (c *nodeCache) removeNode(name string) {
@@ -185,7 +180,6 @@ func (c *nodeCache) removeNode(name string) {
 		delete(c.nodes, name)
 	}
 	c.listDirty = true
-	c.generation++
 }
 
 // addPod counts a bound pod on its node (replacing its assumption, if
@@ -205,8 +199,6 @@ func (c *nodeCache) placeLocked(p *podInfo, nodeName string) {
 	n.pods[p.pod.UID] = p
 	n.addPod(p, 1)
 	c.podNode[p.pod.UID] = nodeName
-	c.generation++
-	n.generation = c.generation
 }
 
 func (c *nodeCache) removePod(uid types.UID) {
@@ -230,8 +222,6 @@ func (c *nodeCache) removePodLocked(uid types.UID) {
 	if n.node == nil && len(n.pods) == 0 {
 		delete(c.nodes, name)
 	}
-	c.generation++
-	n.generation = c.generation
 }
 
 // assume counts a pod on the node chosen for it before the binding is
@@ -261,10 +251,11 @@ func (c *nodeCache) isAssumed(uid types.UID) bool {
 	return c.assumed[uid]
 }
 
-// nodes returns the nodes in name order and holds the read lock for one
-// scheduling cycle (release it with c.mu.RUnlock): the node infos are the
-// cache's own, not copies.
-func (c *nodeCache) lockNodes() []*nodeInfo {
+// withNodes calls fn with the nodes in name order under the read lock: the
+// node infos are the cache's own, not copies, so fn must not keep them. A
+// node removed between the list's rebuild and the read lock shows with a
+// nil node.
+func (c *nodeCache) withNodes(fn func(nodes []*nodeInfo)) {
 	c.mu.Lock()
 	if c.listDirty {
 		c.list = c.list[:0]
@@ -276,8 +267,8 @@ func (c *nodeCache) lockNodes() []*nodeInfo {
 		slices.SortFunc(c.list, func(a, b *nodeInfo) int { return strings.Compare(a.node.Name, b.node.Name) })
 		c.listDirty = false
 	}
-	list := c.list
 	c.mu.Unlock()
 	c.mu.RLock()
-	return list
+	defer c.mu.RUnlock()
+	fn(c.list)
 }

@@ -253,15 +253,22 @@ func (s *Scheduler) scheduleOne(ctx context.Context, key string) error {
 // place picks the node for the pod and assumes it there, or says why no
 // node fits.
 func (s *Scheduler) place(info *podInfo) (string, string) {
+	var node, message string
+	s.cache.withNodes(func(nodes []*nodeInfo) { node, message = s.choose(info, nodes) })
+	if node != "" {
+		s.cache.assume(info, node)
+	}
+	return node, message
+}
+
+// choose runs one cycle's filtering and scoring over nodes.
+func (s *Scheduler) choose(info *podInfo, nodes []*nodeInfo) (string, string) {
 	pod := info.pod
-	pc := &podContext{info: info, nodeAffinity: nodeaffinity.GetRequiredNodeAffinity(pod)}
-	nodes := s.cache.lockNodes()
 	if len(nodes) == 0 {
-		s.cache.mu.RUnlock()
 		return "", "no nodes available to schedule pods"
 	}
+	pc := &podContext{info: info, nodeAffinity: nodeaffinity.GetRequiredNodeAffinity(pod)}
 	if problem := s.volumeConstraints(pc); problem != "" {
-		s.cache.mu.RUnlock()
 		return "", fmt.Sprintf("0/%d nodes are available: %s.", len(nodes), problem)
 	}
 	pc.affinity = newAffinityState(pod, nodes, s.namespaces)
@@ -276,7 +283,7 @@ func (s *Scheduler) place(info *podInfo) (string, string) {
 		n := nodes[(start+i)%len(nodes)]
 		checked++
 		if n.node == nil {
-			continue
+			continue // removed since the list was built
 		}
 		if why := s.filter(pc, n); why != nil {
 			for _, r := range why {
@@ -293,7 +300,6 @@ func (s *Scheduler) place(info *podInfo) (string, string) {
 	// their turn when only some are looked at.
 	s.nextStart = (start + checked) % len(nodes)
 	if len(feasible) == 0 {
-		s.cache.mu.RUnlock()
 		return "", fitError(len(nodes), reasons)
 	}
 	scores := s.scoreNodes(pc, feasible)
@@ -310,10 +316,7 @@ func (s *Scheduler) place(info *podInfo) (string, string) {
 			}
 		}
 	}
-	chosen := feasible[best].node.Name
-	s.cache.mu.RUnlock()
-	s.cache.assume(pc.info, chosen)
-	return chosen, ""
+	return feasible[best].node.Name, ""
 }
 
 // feasibleNodesToFind is how many fitting nodes a cycle looks for:

@@ -24,7 +24,6 @@ const ZoneLabel = "topology.kubernetes.io/zone"
 
 // scorer holds what one pod's scoring needs across the feasible nodes.
 type scorer struct {
-	pc        *podContext
 	preferred *nodeaffinity.PreferredSchedulingTerms
 	// spread: pods of the same Service/RC/RS per node and per zone.
 	spreadSelector   labels.Selector
@@ -36,7 +35,7 @@ type scorer struct {
 // scoreNodes gives each feasible node its weighted score, each plugin's
 // raw score normalized to 0..100 across the nodes as upstream does.
 func (s *Scheduler) scoreNodes(pc *podContext, feasible []*nodeInfo) []int64 {
-	sc := &scorer{pc: pc}
+	sc := &scorer{}
 	if a := pc.info.pod.Spec.Affinity; a != nil && a.NodeAffinity != nil {
 		sc.preferred, _ = nodeaffinity.NewPreferredSchedulingTerms(a.NodeAffinity.PreferredDuringSchedulingIgnoredDuringExecution)
 	}
