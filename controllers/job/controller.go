@@ -76,35 +76,17 @@ func New(client kubernetes.Interface, jobs batchinformers.JobInformer, pods core
 	_, _ = jobs.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: enqueue, UpdateFunc: func(_, obj interface{}) { enqueue(obj) },
 	})
-	ownerKey := func(obj interface{}) string {
-		if tombstone, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-			obj = tombstone.Obj
-		}
-		if pod, ok := obj.(*corev1.Pod); ok {
-			if ref := metav1.GetControllerOf(pod); ref != nil && ref.Kind == controllerKind.Kind {
-				return pod.Namespace + "/" + ref.Name
-			}
+	ownerKey := func(pod *corev1.Pod) string {
+		if ref := metav1.GetControllerOf(pod); ref != nil && ref.Kind == controllerKind.Kind {
+			return pod.Namespace + "/" + ref.Name
 		}
 		return ""
 	}
-	_, _ = pods.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: func(obj interface{}) {
-			if key := ownerKey(obj); key != "" {
-				c.expectations.ObservedAdd(key)
-				c.queue.Add(key)
-			}
-		},
-		UpdateFunc: func(_, obj interface{}) {
-			if key := ownerKey(obj); key != "" {
-				c.queue.Add(key)
-			}
-		},
-		DeleteFunc: func(obj interface{}) {
-			if key := ownerKey(obj); key != "" {
-				c.queue.Add(key)
-			}
-		},
-	})
+	_, _ = pods.Informer().AddEventHandler(expectations.PodEventHandler(c.expectations, ownerKey, func(pod *corev1.Pod) {
+		if key := ownerKey(pod); key != "" {
+			c.queue.Add(key)
+		}
+	}))
 	return c
 }
 
