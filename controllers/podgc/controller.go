@@ -59,6 +59,7 @@ func (c *Controller) collect(ctx context.Context) {
 		return
 	}
 	var terminated []*corev1.Pod
+	gone := map[string]bool{} // per pass: one lookup per node, not per pod
 	for _, pod := range pods {
 		switch {
 		case pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed:
@@ -67,7 +68,15 @@ func (c *Controller) collect(ctx context.Context) {
 			c.forceDelete(ctx, pod, "unscheduled and terminating")
 			continue
 		}
-		if pod.Spec.NodeName != "" && c.nodeGone(ctx, pod.Spec.NodeName) {
+		if pod.Spec.NodeName == "" {
+			continue
+		}
+		isGone, known := gone[pod.Spec.NodeName]
+		if !known {
+			isGone = c.nodeGone(ctx, pod.Spec.NodeName)
+			gone[pod.Spec.NodeName] = isGone
+		}
+		if isGone {
 			c.forceDelete(ctx, pod, "bound to a node that no longer exists")
 		}
 	}
