@@ -24,6 +24,7 @@ import (
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
+	"k8s.io/utils/ptr"
 
 	"github.com/kybernetes/kybernetes/controllers/events"
 	"github.com/kybernetes/kybernetes/controllers/runner"
@@ -192,7 +193,7 @@ func (c *Controller) bind(ctx context.Context, volume *corev1.PersistentVolume, 
 	if volume.Status.Phase != corev1.VolumeBound {
 		updated := volume.DeepCopy()
 		updated.Status.Phase = corev1.VolumeBound
-		updated.Status.LastPhaseTransitionTime = ptrNow()
+		updated.Status.LastPhaseTransitionTime = ptr.To(metav1.Now())
 		if _, err := c.client.CoreV1().PersistentVolumes().UpdateStatus(ctx, updated, metav1.UpdateOptions{}); err != nil {
 			return err
 		}
@@ -293,7 +294,7 @@ func (c *Controller) setVolumePhase(ctx context.Context, volume *corev1.Persiste
 		return nil
 	}
 	updated := volume.DeepCopy()
-	updated.Status.Phase, updated.Status.Message, updated.Status.LastPhaseTransitionTime = phase, message, ptrNow()
+	updated.Status.Phase, updated.Status.Message, updated.Status.LastPhaseTransitionTime = phase, message, ptr.To(metav1.Now())
 	_, err := c.client.CoreV1().PersistentVolumes().UpdateStatus(ctx, updated, metav1.UpdateOptions{})
 	if apierrors.IsNotFound(err) {
 		return nil
@@ -306,9 +307,4 @@ func setAnnotation(meta *metav1.ObjectMeta, key, value string) {
 		meta.Annotations = map[string]string{}
 	}
 	meta.Annotations[key] = value
-}
-
-func ptrNow() *metav1.Time {
-	now := metav1.Now()
-	return &now
 }
