@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/sets"
+	apimachineryversion "k8s.io/apimachinery/pkg/version"
 	"k8s.io/apiserver/pkg/admission"
 	"k8s.io/apiserver/pkg/admission/initializer"
 	"k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle"
@@ -42,6 +43,7 @@ import (
 	"github.com/kybernetes/kybernetes/apis/core/quota"
 	"github.com/kybernetes/kybernetes/apis/openapi"
 	"github.com/kybernetes/kybernetes/apis/scheme"
+	"github.com/kybernetes/kybernetes/apis/version"
 	"github.com/kybernetes/kybernetes/registry/admission/defaulttolerationseconds"
 	"github.com/kybernetes/kybernetes/registry/etcd"
 	"github.com/kybernetes/kybernetes/registry/pki"
@@ -50,6 +52,20 @@ import (
 // KubeVersion is the Kubernetes minor release whose API surface kybernetes
 // serves; the apiserver library derives feature defaults from it.
 const KubeVersion = "1.37"
+
+// effectiveVersion reports kybernetes' own version on /version: the library
+// takes it from k8s.io/component-base/version, which only -ldflags fill.
+type effectiveVersion struct {
+	compatibility.MutableEffectiveVersion
+}
+
+func (v effectiveVersion) Info() *apimachineryversion.Info {
+	info := v.MutableEffectiveVersion.Info()
+	own := version.Get()
+	own.EmulationMajor, own.EmulationMinor = info.EmulationMajor, info.EmulationMinor
+	own.MinCompatibilityMajor, own.MinCompatibilityMinor = info.MinCompatibilityMajor, info.MinCompatibilityMinor
+	return &own
+}
 
 // Server is one kybernetes API server process.
 type Server struct {
@@ -145,7 +161,7 @@ func (s *Server) Run(ctx context.Context) error {
 func (s *Server) newConfig(etcdEndpoints []string) (*genericapiserver.RecommendedConfig, error) {
 	o := s.opts
 	config := genericapiserver.NewRecommendedConfig(scheme.Codecs)
-	config.EffectiveVersion = compatibility.NewEffectiveVersionFromString(KubeVersion, "", "")
+	config.EffectiveVersion = effectiveVersion{compatibility.NewEffectiveVersionFromString(KubeVersion, "", "")}
 	config.FeatureGate = utilfeature.DefaultFeatureGate
 	config.PublicAddress = o.advertiseIP()
 

@@ -4,7 +4,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
-	"k8s.io/component-base/version"
+
+	"github.com/kybernetes/kybernetes/apis/version"
 )
 
 func newVersionCommand() *cobra.Command {
@@ -13,7 +14,7 @@ func newVersionCommand() *cobra.Command {
 		Short: "Print the version",
 		Args:  cobra.NoArgs,
 		Run: func(cmd *cobra.Command, _ []string) {
-			fmt.Fprintln(cmd.OutOrStdout(), version.Get().GitVersion)
+			fmt.Fprintln(cmd.OutOrStdout(), version.GitVersion())
 		},
 	}
 }

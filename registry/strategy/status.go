@@ -44,6 +44,34 @@ func (s *Strategy[T]) SplitStatus(apiVersion string, trackGeneration bool) *Stra
 	return &status
 }
 
+// StatusMetadata says what of an object's metadata a write through its
+// status subresource may change. Upstream differs by kind: the older kinds
+// keep every metadata change (the kubelet patches node labels through
+// nodes/status), the apps/v1 workloads keep all but labels, newer kinds
+// keep none.
+type StatusMetadata int
+
+const (
+	// StatusKeepsMetadata keeps labels, annotations and the rest.
+	StatusKeepsMetadata StatusMetadata = iota
+	// StatusKeepsMetadataButLabels resets labels to the stored ones.
+	StatusKeepsMetadataButLabels
+	// StatusKeepsNoMetadata resets labels, annotations, owner references
+	// and finalizers (metav1.ResetObjectMetaForStatus).
+	StatusKeepsNoMetadata
+)
+
+// SetStatusMetadata sets what a status write may change in metadata; s must
+// be the strategy that SplitStatus returned.
+func (s *Strategy[T]) SetStatusMetadata(m StatusMetadata) {
+	s.statusMetadata = m
+	if m == StatusKeepsMetadataButLabels {
+		for version, set := range s.ResetFields {
+			s.ResetFields[version] = set.Union(fieldpath.NewSet(fieldpath.MakePathOrDie("metadata", "labels")))
+		}
+	}
+}
+
 // KeepStatusOnCreate lets a create set status on a split kind; updates
 // of the main resource still keep the stored status. Upstream allows this
 // for nodes, whose kubelet registers them with their status.
@@ -82,7 +110,12 @@ func (s *Strategy[T]) prepareUpdate(obj, old runtime.Object) {
 		fieldOf(obj, "Spec").Set(fieldOf(old, "Spec"))
 		m, _ := meta.Accessor(obj)
 		oldMeta, _ := meta.Accessor(old)
-		metav1.ResetObjectMetaForStatus(m, oldMeta)
+		switch s.statusMetadata {
+		case StatusKeepsMetadataButLabels:
+			m.SetLabels(oldMeta.GetLabels())
+		case StatusKeepsNoMetadata:
+			metav1.ResetObjectMetaForStatus(m, oldMeta)
+		}
 	}
 }
 

@@ -47,6 +47,7 @@ type Strategy[T runtime.Object] struct {
 	writes          part
 	trackGeneration bool
 	statusOnCreate  bool
+	statusMetadata  StatusMetadata
 }
 
 // GetResetFields implements rest.ResetFieldsStrategy.

@@ -31,6 +31,7 @@ func NewREST(optsGetter generic.RESTOptionsGetter) (*REST, *strategy.StatusREST,
 	s.ValidateObject = apps.ValidateDaemonSet
 	s.ValidateObjectUpdate = apps.ValidateDaemonSetUpdate
 	status := s.SplitStatus("apps/v1", true)
+	status.SetStatusMetadata(strategy.StatusKeepsMetadataButLabels)
 	status.ValidateObjectUpdate = func(ds, old *appsv1.DaemonSet) field.ErrorList {
 		st := ds.Status
 		return apps.ValidateWorkloadStatus(map[string]int32{

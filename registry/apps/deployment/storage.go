@@ -41,6 +41,7 @@ func NewStorage(optsGetter generic.RESTOptionsGetter) (*Storage, error) {
 	s.ValidateObject = apps.ValidateDeployment
 	s.ValidateObjectUpdate = apps.ValidateDeploymentUpdate
 	status := s.SplitStatus("apps/v1", true)
+	status.SetStatusMetadata(strategy.StatusKeepsMetadataButLabels)
 	status.ValidateObjectUpdate = func(d, old *appsv1.Deployment) field.ErrorList {
 		return apps.ValidateWorkloadStatus(map[string]int32{
 			"replicas": d.Status.Replicas, "updatedReplicas": d.Status.UpdatedReplicas, "readyReplicas": d.Status.ReadyReplicas,

@@ -45,6 +45,7 @@ func NewStorage(optsGetter generic.RESTOptionsGetter) (*Storage, error) {
 		return fields.Set{"status.replicas": strconv.Itoa(int(rs.Status.Replicas))}
 	}
 	status := s.SplitStatus("apps/v1", true)
+	status.SetStatusMetadata(strategy.StatusKeepsMetadataButLabels)
 	status.ValidateObjectUpdate = func(rs, old *appsv1.ReplicaSet) field.ErrorList {
 		return apps.ValidateWorkloadStatus(map[string]int32{
 			"replicas": rs.Status.Replicas, "fullyLabeledReplicas": rs.Status.FullyLabeledReplicas,

@@ -56,6 +56,9 @@ func NewStorage(optsGetter generic.RESTOptionsGetter, kubelet *Kubelet) (*Storag
 	s.Fields = selectableFields
 	status := s.SplitStatus("v1", true)
 	status.ValidateObjectUpdate = core.ValidatePodStatusUpdate
+	// Old kubelets wrote owner references through pods/status in ways that
+	// broke garbage collection; upstream keeps the stored ones, and so do we.
+	status.PrepareUpdate = func(pod, old *corev1.Pod) { pod.OwnerReferences = old.OwnerReferences }
 	s.PrepareCreate = func(pod *corev1.Pod) {
 		pod.Status = corev1.PodStatus{Phase: corev1.PodPending, QOSClass: qosClass(pod)}
 	}
