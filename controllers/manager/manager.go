@@ -5,6 +5,8 @@ package manager
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -33,6 +35,7 @@ import (
 	"github.com/kybernetes/kybernetes/controllers/podgc"
 	"github.com/kybernetes/kybernetes/controllers/replicaset"
 	"github.com/kybernetes/kybernetes/controllers/resourcequota"
+	"github.com/kybernetes/kybernetes/controllers/rootcacert"
 	"github.com/kybernetes/kybernetes/controllers/serviceaccount"
 	"github.com/kybernetes/kybernetes/controllers/tainteviction"
 	"github.com/kybernetes/kybernetes/controllers/volumebinder"
@@ -65,6 +68,10 @@ type Options struct {
 	// PodGCPeriod is how often the pod garbage collector looks (upstream's
 	// fixed 20 s; no flag, tests shorten it).
 	PodGCPeriod time.Duration
+	// RootCAFile is the CA bundle published in every namespace as the
+	// kube-root-ca.crt ConfigMap (upstream's --root-ca-file); empty means
+	// the CA this manager trusts the API server with.
+	RootCAFile string
 	// ResourceQuotaSyncPeriod is how often every quota's usage is
 	// recomputed in full.
 	ResourceQuotaSyncPeriod time.Duration
@@ -120,9 +127,14 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 	if err != nil {
 		return err
 	}
+	rootCA, err := rootCABundle(config, opts.RootCAFile)
+	if err != nil {
+		return err
+	}
 	factory := informers.NewSharedInformerFactory(client, 12*time.Hour)
 	namespaces := namespace.New(clientFor("namespace-controller"), dyn, factory.Core().V1().Namespaces())
 	serviceAccounts := serviceaccount.New(clientFor("service-account-controller"), factory.Core().V1().Namespaces(), factory.Core().V1().ServiceAccounts())
+	rootCAPublisher := rootcacert.New(clientFor("root-ca-cert-publisher"), rootCA, factory.Core().V1().Namespaces(), factory.Core().V1().ConfigMaps())
 	replicaSets := replicaset.New(clientFor("replicaset-controller"), factory.Apps().V1().ReplicaSets(), factory.Core().V1().Pods())
 	replicationControllers := replicaset.NewForReplicationControllers(clientFor("replication-controller"), factory.Core().V1().ReplicationControllers(), factory.Core().V1().Pods())
 	endpointsController := endpoints.New(clientFor("endpoint-controller"), factory.Core().V1().Services(), factory.Core().V1().Pods())
@@ -164,6 +176,7 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
 	go serviceAccounts.Run(ctx, 2)
+	go rootCAPublisher.Run(ctx, 1)
 	go replicaSets.Run(ctx, 5)
 	go replicationControllers.Run(ctx, 5)
 	go endpointsController.Run(ctx, 5)
@@ -184,6 +197,25 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 	return nil
 }
 
+// rootCABundle reads the bundle to publish: the --root-ca-file, else the CA
+// in the manager's own client configuration, as upstream.
+func rootCABundle(config *rest.Config, file string) ([]byte, error) {
+	if file == "" && len(config.CAData) > 0 {
+		return config.CAData, nil
+	}
+	if file == "" {
+		file = config.CAFile
+	}
+	if file == "" {
+		return nil, fmt.Errorf("no CA bundle to publish as %s: set --root-ca-file", rootcacert.ConfigMapName)
+	}
+	bundle, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("reading the root CA bundle: %w", err)
+	}
+	return bundle, nil
+}
+
 // AddFlags registers upstream's leader-election flags.
 func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	o.Options.AddFlags(fs)
@@ -193,6 +225,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.AllocateNodeCIDRs, "allocate-node-cidrs", o.AllocateNodeCIDRs, "Should CIDRs for Pods be allocated and set on the nodes.")
 	fs.StringVar(&o.ClusterCIDR, "cluster-cidr", o.ClusterCIDR, "CIDR Range for Pods in cluster.")
 	fs.IntVar(&o.NodeCIDRMaskSize, "node-cidr-mask-size", o.NodeCIDRMaskSize, "Mask size for node cidr in cluster.")
+	fs.StringVar(&o.RootCAFile, "root-ca-file", o.RootCAFile, "PEM CA bundle published in every namespace as the kube-root-ca.crt ConfigMap (default: the CA the controller manager trusts the API server with).")
 	fs.DurationVar(&o.ResourceQuotaSyncPeriod, "resource-quota-sync-period", o.ResourceQuotaSyncPeriod, "The period for syncing quota usage status in the system")
 	fs.IntVar(&o.TerminatedPodGCThreshold, "terminated-pod-gc-threshold", o.TerminatedPodGCThreshold, "Number of terminated pods that can exist before the terminated pod garbage collector starts deleting terminated pods. If <= 0, the terminated pod garbage collector is disabled.")
 }
