@@ -45,6 +45,7 @@ import (
 	"github.com/kybernetes/kybernetes/apis/scheme"
 	"github.com/kybernetes/kybernetes/apis/version"
 	"github.com/kybernetes/kybernetes/registry/admission/defaulttolerationseconds"
+	"github.com/kybernetes/kybernetes/registry/admission/limitranger"
 	"github.com/kybernetes/kybernetes/registry/etcd"
 	"github.com/kybernetes/kybernetes/registry/pki"
 )
@@ -265,6 +266,7 @@ func applyAdmission(config *genericapiserver.RecommendedConfig, o *Options) erro
 	}
 	plugins := []admission.Interface{
 		namespaceLifecycle,
+		limitranger.New(),
 		defaulttolerationseconds.New(o.DefaultNotReadyTolerationSeconds, o.DefaultUnreachableTolerationSeconds),
 		resourceQuota,
 	}

@@ -22,6 +22,7 @@ func addDefaultingFuncs(scheme *runtime.Scheme) {
 		SetDefaultsPersistentVolumeClaim(obj.(*corev1.PersistentVolumeClaim))
 	})
 	scheme.AddTypeDefaultingFunc(&corev1.Pod{}, func(obj interface{}) { SetDefaultsPod(obj.(*corev1.Pod)) })
+	scheme.AddTypeDefaultingFunc(&corev1.LimitRange{}, func(obj interface{}) { SetDefaultsLimitRange(obj.(*corev1.LimitRange)) })
 	scheme.AddTypeDefaultingFunc(&corev1.PodTemplate{}, func(obj interface{}) { SetDefaultsPodSpec(&obj.(*corev1.PodTemplate).Template.Spec) })
 }
 
@@ -45,5 +46,35 @@ func SetDefaultsSecret(s *corev1.Secret) {
 func SetDefaultsNamespace(ns *corev1.Namespace) {
 	if ns.Status.Phase == "" {
 		ns.Status.Phase = corev1.NamespaceActive
+	}
+}
+
+// SetDefaultsLimitRange fills a Container limit's defaults as upstream: the
+// default limit from max, the default request from the default limit, else
+// from min. The LimitRanger admission applies them to containers.
+func SetDefaultsLimitRange(lr *corev1.LimitRange) {
+	for i := range lr.Spec.Limits {
+		item := &lr.Spec.Limits[i]
+		if item.Type != corev1.LimitTypeContainer {
+			continue
+		}
+		if item.Default == nil {
+			item.Default = corev1.ResourceList{}
+		}
+		if item.DefaultRequest == nil {
+			item.DefaultRequest = corev1.ResourceList{}
+		}
+		fillMissing(item.Default, item.Max)
+		fillMissing(item.DefaultRequest, item.Default)
+		fillMissing(item.DefaultRequest, item.Min)
+	}
+}
+
+// fillMissing copies into dst each quantity of src that dst lacks.
+func fillMissing(dst, src corev1.ResourceList) {
+	for name, q := range src {
+		if _, ok := dst[name]; !ok {
+			dst[name] = q.DeepCopy()
+		}
 	}
 }
