@@ -3,6 +3,7 @@ package core
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
@@ -18,7 +19,12 @@ var specPath = field.NewPath("spec")
 // ValidatePod checks a new pod.
 func ValidatePod(pod *corev1.Pod) field.ErrorList {
 	allErrs := apimachineryvalidation.ValidateObjectMeta(&pod.ObjectMeta, true, apimachineryvalidation.NameIsDNSSubdomain, metadataPath)
-	return append(allErrs, ValidatePodSpec(&pod.Spec, specPath)...)
+	allErrs = append(allErrs, ValidatePodSpec(&pod.Spec, specPath)...)
+	// A gated pod waits for its gates to go before anything may bind it.
+	if pod.Spec.NodeName != "" && len(pod.Spec.SchedulingGates) > 0 {
+		allErrs = append(allErrs, field.Forbidden(specPath.Child("nodeName"), "cannot be set until all schedulingGates have been cleared"))
+	}
+	return allErrs
 }
 
 // ValidatePodTemplateSpec checks the pod template of a workload.
@@ -34,18 +40,21 @@ var (
 	protocols       = sets.New(corev1.ProtocolTCP, corev1.ProtocolUDP, corev1.ProtocolSCTP)
 	pullPolicies    = sets.New(corev1.PullAlways, corev1.PullIfNotPresent, corev1.PullNever)
 	taintEffects    = sets.New(corev1.TaintEffectNoSchedule, corev1.TaintEffectPreferNoSchedule, corev1.TaintEffectNoExecute)
-	messagePolicies = sets.New(corev1.TerminationMessageReadFile, corev1.TerminationMessageFallbackToLogsOnError)
+	// Per-container restart policies (upstream's ContainerRestartRules,
+	// on by default since 1.35).
+	containerRestartPolicies = sets.New(corev1.ContainerRestartPolicyAlways, corev1.ContainerRestartPolicyOnFailure, corev1.ContainerRestartPolicyNever)
+	messagePolicies          = sets.New(corev1.TerminationMessageReadFile, corev1.TerminationMessageFallbackToLogsOnError)
 )
 
 // ValidatePodSpec checks a pod spec, in a pod or in a template.
 func ValidatePodSpec(spec *corev1.PodSpec, fldPath *field.Path) field.ErrorList {
 	volumes, allErrs := validateVolumes(spec.Volumes, fldPath.Child("volumes"))
 	names := sets.New[string]()
-	allErrs = append(allErrs, validateContainers(spec.InitContainers, volumes, names, fldPath.Child("initContainers"))...)
+	allErrs = append(allErrs, validateContainers(spec.InitContainers, true, volumes, names, fldPath.Child("initContainers"))...)
 	if len(spec.Containers) == 0 {
 		allErrs = append(allErrs, field.Required(fldPath.Child("containers"), ""))
 	}
-	allErrs = append(allErrs, validateContainers(spec.Containers, volumes, names, fldPath.Child("containers"))...)
+	allErrs = append(allErrs, validateContainers(spec.Containers, false, volumes, names, fldPath.Child("containers"))...)
 
 	if !restartPolicies.Has(spec.RestartPolicy) {
 		allErrs = append(allErrs, field.NotSupported(fldPath.Child("restartPolicy"), spec.RestartPolicy, sets.List(restartPolicies)))
@@ -84,6 +93,10 @@ func ValidatePodSpec(spec *corev1.PodSpec, fldPath *field.Path) field.ErrorList 
 	for i, t := range spec.Tolerations {
 		allErrs = append(allErrs, validateToleration(t, fldPath.Child("tolerations").Index(i))...)
 	}
+	allErrs = append(allErrs, validateAffinity(spec.Affinity, fldPath.Child("affinity"))...)
+	allErrs = append(allErrs, validateTopologySpreadConstraints(spec.TopologySpreadConstraints, fldPath.Child("topologySpreadConstraints"))...)
+	allErrs = append(allErrs, validatePodSecurityContext(spec.SecurityContext, spec, fldPath.Child("securityContext"))...)
+	allErrs = append(allErrs, validateSchedulingGates(spec.SchedulingGates, fldPath.Child("schedulingGates"))...)
 	return allErrs
 }
 
@@ -145,7 +158,7 @@ func countVolumeSources(src corev1.VolumeSource) int {
 	return n
 }
 
-func validateContainers(containers []corev1.Container, volumes, names sets.Set[string], fldPath *field.Path) field.ErrorList {
+func validateContainers(containers []corev1.Container, isInit bool, volumes, names sets.Set[string], fldPath *field.Path) field.ErrorList {
 	var allErrs field.ErrorList
 	for i := range containers {
 		c := &containers[i]
@@ -184,6 +197,12 @@ func validateContainers(containers []corev1.Container, volumes, names sets.Set[s
 			}
 		}
 		allErrs = append(allErrs, validateResources(&c.Resources, idx.Child("resources"))...)
+		allErrs = append(allErrs, validateProbes(c, isInit, idx)...)
+		allErrs = append(allErrs, validateLifecycle(c.Lifecycle, idx.Child("lifecycle"))...)
+		allErrs = append(allErrs, validateSecurityContext(c.SecurityContext, idx.Child("securityContext"))...)
+		if p := c.RestartPolicy; p != nil && !containerRestartPolicies.Has(*p) {
+			allErrs = append(allErrs, field.NotSupported(idx.Child("restartPolicy"), *p, sets.List(containerRestartPolicies)))
+		}
 	}
 	return allErrs
 }
@@ -250,25 +269,71 @@ func validateEnv(env []corev1.EnvVar, fldPath *field.Path) field.ErrorList {
 	return allErrs
 }
 
-// validateResources checks quantities are non-negative and requests do not
-// exceed limits.
+// validateResources checks resource names and quantities: requests no
+// more than limits, and equal to them for resources that cannot be
+// overcommitted (hugepages, extended resources), which need a limit.
 func validateResources(r *corev1.ResourceRequirements, fldPath *field.Path) field.ErrorList {
 	var allErrs field.ErrorList
 	for name, q := range r.Limits {
+		path := fldPath.Child("limits").Key(string(name))
+		allErrs = append(allErrs, validateContainerResourceName(name, path)...)
 		if q.Sign() < 0 {
-			allErrs = append(allErrs, field.Invalid(fldPath.Child("limits").Key(string(name)), q.String(), "must be greater than or equal to 0"))
+			allErrs = append(allErrs, field.Invalid(path, q.String(), "must be greater than or equal to 0"))
 		}
 	}
 	for name, q := range r.Requests {
 		path := fldPath.Child("requests").Key(string(name))
+		allErrs = append(allErrs, validateContainerResourceName(name, path)...)
 		if q.Sign() < 0 {
 			allErrs = append(allErrs, field.Invalid(path, q.String(), "must be greater than or equal to 0"))
 		}
-		if limit, ok := r.Limits[name]; ok && q.Cmp(limit) > 0 {
+		limit, ok := r.Limits[name]
+		switch {
+		case ok && q.Cmp(limit) != 0 && !overcommitAllowed(name):
+			allErrs = append(allErrs, field.Invalid(path, q.String(), fmt.Sprintf("must be equal to %s limit of %s", name, limit.String())))
+		case ok && q.Cmp(limit) > 0:
 			allErrs = append(allErrs, field.Invalid(path, q.String(), fmt.Sprintf("must be less than or equal to %s limit of %s", name, limit.String())))
+		case !ok && !overcommitAllowed(name):
+			allErrs = append(allErrs, field.Required(fldPath.Child("limits").Key(string(name)), "Limit must be set for non overcommitable resources"))
 		}
 	}
 	return allErrs
+}
+
+// validateContainerResourceName: cpu, memory, ephemeral-storage,
+// hugepages-<size>, or an extended resource (example.com/gpu).
+func validateContainerResourceName(name corev1.ResourceName, fldPath *field.Path) field.ErrorList {
+	var allErrs field.ErrorList
+	for _, msg := range validation.IsQualifiedName(string(name)) {
+		allErrs = append(allErrs, field.Invalid(fldPath, name, msg))
+	}
+	if len(allErrs) > 0 {
+		return allErrs
+	}
+	switch {
+	case !strings.Contains(string(name), "/"):
+		if !standardContainerResources.Has(name) && !strings.HasPrefix(string(name), corev1.ResourceHugePagesPrefix) {
+			return field.ErrorList{field.Invalid(fldPath, name, "must be a standard resource for containers")}
+		}
+	case !nativeResource(name):
+		if strings.HasPrefix(string(name), corev1.DefaultResourceRequestsPrefix) || len(validation.IsQualifiedName(corev1.DefaultResourceRequestsPrefix+string(name))) > 0 {
+			return field.ErrorList{field.Invalid(fldPath, name, "doesn't follow extended resource name standard")}
+		}
+	}
+	return nil
+}
+
+var standardContainerResources = sets.New(corev1.ResourceCPU, corev1.ResourceMemory, corev1.ResourceEphemeralStorage)
+
+// nativeResource: unprefixed, or in the kubernetes.io domain.
+func nativeResource(name corev1.ResourceName) bool {
+	return !strings.Contains(string(name), "/") || strings.Contains(string(name), corev1.ResourceDefaultNamespacePrefix)
+}
+
+// overcommitAllowed: native resources other than hugepages may be
+// requested below their limit.
+func overcommitAllowed(name corev1.ResourceName) bool {
+	return nativeResource(name) && !strings.HasPrefix(string(name), corev1.ResourceHugePagesPrefix)
 }
 
 func validateToleration(t corev1.Toleration, fldPath *field.Path) field.ErrorList {
@@ -312,6 +377,8 @@ func ValidatePodUpdate(pod, old *corev1.Pod) field.ErrorList {
 	for _, t := range old.Spec.Tolerations {
 		found := false
 		for _, nt := range pod.Spec.Tolerations {
+			// tolerationSeconds of an existing toleration may change.
+			t.TolerationSeconds = nt.TolerationSeconds
 			found = found || apiequality.Semantic.DeepEqual(t, nt)
 		}
 		if !found {
@@ -333,6 +400,14 @@ func ValidatePodUpdate(pod, old *corev1.Pod) field.ErrorList {
 	}
 	mutable.ActiveDeadlineSeconds = pod.Spec.ActiveDeadlineSeconds
 	mutable.Tolerations = pod.Spec.Tolerations
+	allErrs = append(allErrs, validateOnlyRemovedGates(pod.Spec.SchedulingGates, old.Spec.SchedulingGates, specPath.Child("schedulingGates"))...)
+	mutable.SchedulingGates = pod.Spec.SchedulingGates
+	// A gated pod may still get node selector terms added (its scheduler
+	// is not looking yet).
+	if len(old.Spec.SchedulingGates) > 0 {
+		mutable.NodeSelector = pod.Spec.NodeSelector
+		mutable.Affinity = pod.Spec.Affinity
+	}
 	if g := old.Spec.TerminationGracePeriodSeconds; g != nil && *g < 0 {
 		mutable.TerminationGracePeriodSeconds = pod.Spec.TerminationGracePeriodSeconds
 	}

@@ -165,9 +165,11 @@ func New(name string, client kubernetes.Interface, factory informers.SharedInfor
 
 func keyOf(pod *corev1.Pod) string { return pod.Namespace + "/" + pod.Name }
 
-// responsibleFor: a pod this scheduler should place.
+// responsibleFor: a pod this scheduler should place; a pod with
+// scheduling gates waits until they are all removed.
 func (s *Scheduler) responsibleFor(pod *corev1.Pod) bool {
 	return pod.Spec.NodeName == "" && pod.DeletionTimestamp == nil && pod.Spec.SchedulerName == s.name &&
+		len(pod.Spec.SchedulingGates) == 0 &&
 		pod.Status.Phase != corev1.PodSucceeded && pod.Status.Phase != corev1.PodFailed
 }
 

@@ -61,6 +61,11 @@ func NewStorage(optsGetter generic.RESTOptionsGetter, kubelet *Kubelet) (*Storag
 	status.PrepareUpdate = func(pod, old *corev1.Pod) { pod.OwnerReferences = old.OwnerReferences }
 	s.PrepareCreate = func(pod *corev1.Pod) {
 		pod.Status = corev1.PodStatus{Phase: corev1.PodPending, QOSClass: qosClass(pod)}
+		if len(pod.Spec.SchedulingGates) > 0 {
+			// Shown by kubectl as the pod's STATUS until the gates go.
+			pod.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionFalse,
+				Reason: corev1.PodReasonSchedulingGated, Message: "Scheduling is blocked due to non-empty scheduling gates"}}
+		}
 	}
 	store, err := s.Store(optsGetter, strategy.Resource{
 		Plural:   corev1.Resource("pods"),
@@ -205,6 +210,9 @@ func Bind(ctx context.Context, store *genericregistry.Store, binding *corev1.Bin
 			}
 			if pod.Spec.NodeName != "" {
 				return nil, fmt.Errorf("pod %v is already assigned to node %q", pod.Name, pod.Spec.NodeName)
+			}
+			if len(pod.Spec.SchedulingGates) > 0 {
+				return nil, fmt.Errorf("pod %v has non-empty .spec.schedulingGates", pod.Name)
 			}
 			pod.Spec.NodeName = binding.Target.Name
 			for k, v := range binding.Annotations {

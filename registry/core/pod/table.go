@@ -47,6 +47,11 @@ func displayStatus(pod *corev1.Pod) string {
 	if pod.Status.Reason != "" {
 		reason = pod.Status.Reason
 	}
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodScheduled && c.Reason == corev1.PodReasonSchedulingGated {
+			reason = corev1.PodReasonSchedulingGated
+		}
+	}
 	initDone := true
 	for i, c := range pod.Status.InitContainerStatuses {
 		switch {
