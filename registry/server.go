@@ -152,6 +152,11 @@ func (s *Server) Run(ctx context.Context) error {
 		return err
 	}
 	s.URL = fmt.Sprintf("https://%s", net.JoinHostPort(advertise.String(), fmt.Sprint(port)))
+	// Written before serving, so that a failure stops the start with its
+	// reason instead of leaving a server that never says it is ready.
+	if err := writeAdminKubeconfig(o, s.URL); err != nil {
+		return fmt.Errorf("writing the admin kubeconfig: %w", err)
+	}
 
 	go s.announceWhenReady(ctx, config.LoopbackClientConfig)
 	return server.PrepareRun().RunWithContext(ctx)
@@ -289,8 +294,7 @@ func applyAdmission(config *genericapiserver.RecommendedConfig, o *Options) erro
 	return nil
 }
 
-// announceWhenReady writes the admin kubeconfig and closes Ready once the
-// server reports ready.
+// announceWhenReady closes Ready once the server reports ready.
 func (s *Server) announceWhenReady(ctx context.Context, loopback *rest.Config) {
 	client, err := kubernetes.NewForConfig(loopback)
 	if err != nil {
@@ -307,10 +311,6 @@ func (s *Server) announceWhenReady(ctx context.Context, loopback *rest.Config) {
 			return
 		case <-time.After(50 * time.Millisecond):
 		}
-	}
-	if err := writeAdminKubeconfig(s.opts, s.URL); err != nil {
-		klog.ErrorS(err, "cannot write the admin kubeconfig")
-		return
 	}
 	close(s.ready)
 }

@@ -1,6 +1,8 @@
 package core
 
 import (
+	"fmt"
+
 	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
@@ -134,7 +136,7 @@ func validatePersistentVolumeClaimSpec(spec *corev1.PersistentVolumeClaimSpec) f
 	case request.Sign() <= 0:
 		allErrs = append(allErrs, field.Invalid(requestPath, request.String(), "must be greater than zero"))
 	}
-	allErrs = append(allErrs, validateResources(&corev1.ResourceRequirements{Requests: spec.Resources.Requests, Limits: spec.Resources.Limits}, specPath.Child("resources"))...)
+	allErrs = append(allErrs, validateClaimResources(spec.Resources, specPath.Child("resources"))...)
 	return append(allErrs, validateVolumeMode(spec.VolumeMode, specPath.Child("volumeMode"))...)
 }
 
@@ -166,4 +168,24 @@ func ValidatePersistentVolumeStatusUpdate(pv, old *corev1.PersistentVolume) fiel
 
 func ValidatePersistentVolumeClaimStatusUpdate(pvc, old *corev1.PersistentVolumeClaim) field.ErrorList {
 	return apimachineryvalidation.ValidateObjectMetaUpdate(&pvc.ObjectMeta, &old.ObjectMeta, metadataPath)
+}
+
+// validateClaimResources: quantities not negative, requests within limits.
+func validateClaimResources(r corev1.VolumeResourceRequirements, fldPath *field.Path) field.ErrorList {
+	var allErrs field.ErrorList
+	for name, q := range r.Limits {
+		if q.Sign() < 0 {
+			allErrs = append(allErrs, field.Invalid(fldPath.Child("limits").Key(string(name)), q.String(), "must be greater than or equal to 0"))
+		}
+	}
+	for name, q := range r.Requests {
+		path := fldPath.Child("requests").Key(string(name))
+		if q.Sign() < 0 {
+			allErrs = append(allErrs, field.Invalid(path, q.String(), "must be greater than or equal to 0"))
+		}
+		if limit, ok := r.Limits[name]; ok && q.Cmp(limit) > 0 {
+			allErrs = append(allErrs, field.Invalid(path, q.String(), fmt.Sprintf("must be less than or equal to %s limit of %s", name, limit.String())))
+		}
+	}
+	return allErrs
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 
@@ -8,7 +10,6 @@ import (
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/kybernetes/kybernetes/controllers/health"
 	"github.com/kybernetes/kybernetes/controllers/manager"
 	"github.com/kybernetes/kybernetes/controllers/scheduler"
 	"github.com/kybernetes/kybernetes/registry"
@@ -47,7 +48,9 @@ func newAPIServerCommand() *cobra.Command {
 // runControlPlane serves until SIGTERM or SIGINT; with controller options,
 // it also runs the controllers and the scheduler against the server, as
 // the admin user (the scheduler with upstream's defaults, leader election
-// as the controllers have it).
+// as the controllers have it). If either stops while the server runs (a
+// failed start, a lost lease), the whole process stops with its error, as
+// upstream's components exit for their supervisor to restart them.
 func runControlPlane(opts *registry.Options, controllers *manager.Options) error {
 	server, err := registry.New(opts)
 	if err != nil {
@@ -55,7 +58,8 @@ func runControlPlane(opts *registry.Options, controllers *manager.Options) error
 	}
 	// The apiserver library's signal handler: the first signal drains and
 	// stops, a second one exits at once.
-	ctx := genericapiserver.SetupSignalContext()
+	ctx, stop := context.WithCancelCause(genericapiserver.SetupSignalContext())
+	defer stop(nil)
 	done := make(chan error, 1)
 	go func() { done <- server.Run(ctx) }()
 
@@ -70,29 +74,39 @@ func runControlPlane(opts *registry.Options, controllers *manager.Options) error
 	if controllers != nil {
 		config, err := clientcmd.BuildConfigFromFlags("", opts.KubeconfigPath())
 		if err != nil {
+			stop(err)
+			<-done
 			return err
 		}
-		go func() {
-			if err := manager.Run(ctx, config, *controllers); err != nil && ctx.Err() == nil {
-				fmt.Fprintf(os.Stderr, "controllers stopped: %v\n", err)
-			}
-		}()
-		// The controllers and the scheduler live in this process: answer
-		// their health checks on upstream's loopback ports, so that `kubectl
-		// get componentstatuses` finds them. Another server on this host may
-		// hold the ports already; that costs only the check.
-		for name, port := range map[string]int{"controller-manager": 10257, "scheduler": 10259} {
-			if err := health.Serve(ctx, "127.0.0.1", port); err != nil {
-				fmt.Fprintf(os.Stderr, "not serving %s health: %v\n", name, err)
-			}
-		}
+		// The controllers and the scheduler live in this process: they
+		// answer their health checks on upstream's loopback ports, so that
+		// `kubectl get componentstatuses` finds them. Another server on
+		// this host may hold the ports already; that costs only the check.
+		managerOpts := *controllers
+		managerOpts.SecurePort, managerOpts.BindAddress, managerOpts.HealthPortOptional = 10257, "127.0.0.1", true
 		schedulerOpts := scheduler.DefaultOptions()
 		schedulerOpts.LeaderElect = controllers.LeaderElect
-		go func() {
-			if err := scheduler.Run(ctx, config, schedulerOpts); err != nil && ctx.Err() == nil {
-				fmt.Fprintf(os.Stderr, "scheduler stopped: %v\n", err)
-			}
-		}()
+		schedulerOpts.SecurePort, schedulerOpts.BindAddress, schedulerOpts.HealthPortOptional = 10259, "127.0.0.1", true
+		components := map[string]func(context.Context) error{
+			"controller manager": func(ctx context.Context) error { return manager.Run(ctx, config, managerOpts) },
+			"scheduler":          func(ctx context.Context) error { return scheduler.Run(ctx, config, schedulerOpts) },
+		}
+		for name, run := range components {
+			go func() {
+				err := run(ctx)
+				if ctx.Err() != nil {
+					return // shutting down
+				}
+				if err == nil {
+					err = errors.New("stopped")
+				}
+				stop(fmt.Errorf("the %s: %w", name, err))
+			}()
+		}
 	}
-	return <-done
+	err = <-done
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		return cause
+	}
+	return err
 }

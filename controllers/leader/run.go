@@ -41,9 +41,11 @@ func Defaults(leaseName string) Options {
 }
 
 // Run calls run while this process leads (at once without leader
-// election) and returns its result once it stops: when ctx ends, or with
-// an error when the lease is lost. health, if set, reports a leader that
-// stopped renewing.
+// election) and returns its result once it stops: when ctx ends, with an
+// error when the lease is lost, or with run's own error, in which case the
+// lease is released at once so that a standby takes over instead of a
+// leader that renews its lease and does nothing. health, if set, reports
+// a leader that stopped renewing.
 func Run(ctx context.Context, client kubernetes.Interface, opts Options, health *leaderelection.HealthzAdaptor, run func(ctx context.Context) error) error {
 	if !opts.LeaderElect {
 		return run(ctx)
@@ -62,6 +64,8 @@ func Run(ctx context.Context, client kubernetes.Interface, opts Options, health 
 	// once it stops (when ctx ends or the lease is lost).
 	var started atomic.Bool
 	results := make(chan error, 1)
+	electionCtx, stopElection := context.WithCancel(ctx)
+	defer stopElection()
 	config := leaderelection.LeaderElectionConfig{
 		Lock:            lock,
 		Name:            opts.LeaseName,
@@ -73,7 +77,14 @@ func Run(ctx context.Context, client kubernetes.Interface, opts Options, health 
 			OnStartedLeading: func(ctx context.Context) {
 				klog.InfoS("leading", "lease", opts.LeaseName, "identity", identity)
 				started.Store(true)
-				results <- run(ctx)
+				err := run(ctx)
+				results <- err
+				if err != nil {
+					klog.ErrorS(err, "stopped while leading; releasing the lease", "lease", opts.LeaseName)
+				}
+				// Whatever ended run, leading without it would hold the lease
+				// for nothing.
+				stopElection()
 			},
 			OnStoppedLeading: func() { klog.InfoS("no longer leading", "lease", opts.LeaseName, "identity", identity) },
 		},
@@ -85,7 +96,7 @@ func Run(ctx context.Context, client kubernetes.Interface, opts Options, health 
 	if err != nil {
 		return err
 	}
-	elector.Run(ctx)
+	elector.Run(electionCtx)
 	var runErr error
 	if started.Load() {
 		runErr = <-results

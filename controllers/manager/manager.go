@@ -18,6 +18,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
 	"k8s.io/client-go/tools/leaderelection"
+	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
 	"github.com/kybernetes/kybernetes/controllers/clientconfig"
@@ -52,6 +53,10 @@ type Options struct {
 	// upstream's 10257).
 	SecurePort  int
 	BindAddress string
+	// HealthPortOptional makes a SecurePort in use cost only the health
+	// checks, not the run (kybernetes server, where another server on the
+	// same host may hold upstream's port).
+	HealthPortOptional bool
 
 	// Node health: upstream's --node-monitor-period,
 	// --node-monitor-grace-period and --node-startup-grace-period.
@@ -102,14 +107,22 @@ func Run(ctx context.Context, config *rest.Config, opts Options) error {
 	// The leader election check fails when this process leads but has not
 	// renewed its lease for 20 s past the lease's expiry: it is stuck.
 	electionHealth := leaderelection.NewLeaderHealthzAdaptor(20 * time.Second)
+	loop := health.NewLoop("controllers")
 	if opts.SecurePort > 0 {
-		if err := health.Serve(ctx, opts.BindAddress, opts.SecurePort, electionHealth); err != nil {
-			return err
+		if err := health.Serve(ctx, opts.BindAddress, opts.SecurePort, electionHealth, loop); err != nil {
+			if !opts.HealthPortOptional {
+				return err
+			}
+			klog.ErrorS(err, "not serving health checks")
 		}
 	}
-	return leader.Run(ctx, client, opts.Options, electionHealth, func(ctx context.Context) error {
-		return runControllers(ctx, config, client, opts)
+	err = leader.Run(ctx, client, opts.Options, electionHealth, func(ctx context.Context) error {
+		err := runControllers(ctx, config, client, opts)
+		loop.Stopped(err)
+		return err
 	})
+	loop.Stopped(err)
+	return err
 }
 
 // runControllers starts every controller on shared informers and blocks

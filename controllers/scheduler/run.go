@@ -9,6 +9,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/leaderelection"
+	"k8s.io/klog/v2"
 
 	"github.com/kybernetes/kybernetes/controllers/clientconfig"
 	"github.com/kybernetes/kybernetes/controllers/health"
@@ -33,6 +34,9 @@ type Options struct {
 	// 10259).
 	SecurePort  int
 	BindAddress string
+	// HealthPortOptional makes a SecurePort in use cost only the health
+	// checks, not the run (see the controller manager's).
+	HealthPortOptional bool
 }
 
 // DefaultOptions are kube-scheduler's defaults.
@@ -50,19 +54,26 @@ func Run(ctx context.Context, config *rest.Config, opts Options) error {
 		return err
 	}
 	electionHealth := leaderelection.NewLeaderHealthzAdaptor(20 * time.Second)
+	loop := health.NewLoop("scheduling-loop")
 	if opts.SecurePort > 0 {
-		if err := health.Serve(ctx, opts.BindAddress, opts.SecurePort, electionHealth); err != nil {
-			return err
+		if err := health.Serve(ctx, opts.BindAddress, opts.SecurePort, electionHealth, loop); err != nil {
+			if !opts.HealthPortOptional {
+				return err
+			}
+			klog.ErrorS(err, "not serving health checks")
 		}
 	}
-	return leader.Run(ctx, client, opts.Options, electionHealth, func(ctx context.Context) error {
+	err = leader.Run(ctx, client, opts.Options, electionHealth, func(ctx context.Context) error {
 		factory := informers.NewSharedInformerFactory(client, 0)
 		s := New(opts.SchedulerName, client, factory, opts.PercentageOfNodesToScore)
 		factory.Start(ctx.Done())
 		defer factory.Shutdown()
 		s.Run(ctx)
+		loop.Stopped(nil)
 		return nil
 	})
+	loop.Stopped(err)
+	return err
 }
 
 // AddFlags registers the scheduler's flags (upstream's names).

@@ -28,6 +28,7 @@ func createConfigMaps(t *testing.T, ns string, n int, labels func(i int) map[str
 
 func TestPaginatedList(t *testing.T) {
 	ns := newNamespace(t)
+	waitForRootCA(t, ns)
 	createConfigMaps(t, ns, 25, func(int) map[string]string { return nil })
 	cms := shared.Client.CoreV1().ConfigMaps(ns)
 
@@ -57,8 +58,8 @@ func TestPaginatedList(t *testing.T) {
 		}
 		opts.Continue = page.Continue
 	}
-	if pages != 3 || len(seen) != 25 {
-		t.Fatalf("%d pages, %d distinct items; want 3 and 25", pages, len(seen))
+	if pages != 3 || len(seen) != 26 {
+		t.Fatalf("%d pages, %d distinct items; want 3 and 26 (25 and kube-root-ca.crt)", pages, len(seen))
 	}
 
 	_, err := cms.List(context.Background(), metav1.ListOptions{Limit: 10, Continue: "not-a-token"})
@@ -69,6 +70,7 @@ func TestPaginatedList(t *testing.T) {
 
 func TestLabelAndFieldSelectors(t *testing.T) {
 	ns := newNamespace(t)
+	waitForRootCA(t, ns) // one more configmap, without labels
 	createConfigMaps(t, ns, 6, func(i int) map[string]string {
 		if i%2 == 0 {
 			return map[string]string{"tier": "front", "idx": fmt.Sprint(i)}
@@ -78,10 +80,10 @@ func TestLabelAndFieldSelectors(t *testing.T) {
 	cms := shared.Client.CoreV1().ConfigMaps(ns)
 	for selector, want := range map[string]int{
 		"tier=front":           3,
-		"tier!=front":          3,
+		"tier!=front":          4,
 		"tier in (front,back)": 6,
 		"tier=front,idx=4":     1,
-		"idx notin (0,1,2)":    3,
+		"idx notin (0,1,2)":    4,
 		"missing":              0,
 	} {
 		list, err := cms.List(context.Background(), metav1.ListOptions{LabelSelector: selector})
@@ -103,8 +105,8 @@ func TestLabelAndFieldSelectors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(all.Items) != 6 {
-		t.Fatalf("cluster-wide list with metadata.namespace=%s: %d items, want 6", ns, len(all.Items))
+	if len(all.Items) != 7 {
+		t.Fatalf("cluster-wide list with metadata.namespace=%s: %d items, want 7", ns, len(all.Items))
 	}
 }
 

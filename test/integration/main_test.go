@@ -40,3 +40,13 @@ func newNamespace(t *testing.T) string {
 	}
 	return name
 }
+
+// waitForRootCA waits until the namespace has its kube-root-ca.crt
+// ConfigMap, for tests that count the configmaps of a namespace.
+func waitForRootCA(t *testing.T, ns string) {
+	t.Helper()
+	waitFor(t, "kube-root-ca.crt in "+ns, func(ctx context.Context) bool {
+		_, err := shared.Client.CoreV1().ConfigMaps(ns).Get(ctx, "kube-root-ca.crt", metav1.GetOptions{})
+		return err == nil
+	})
+}
