@@ -248,14 +248,15 @@ func coreStorage(optsGetter generic.RESTOptionsGetter, o *Options, onShutdown fu
 		"pods/exec":                     pods.Exec,
 		"pods/attach":                   pods.Attach,
 		"pods/portforward":              pods.PortForward,
+		"pods/proxy":                    &pod.ProxyREST{Store: pods.Pod.Store, Transport: proxyTransport},
 		"bindings":                      pods.Bindings,
 		"services":                      services,
 		"services/status":               servicesStatus,
-		"services/proxy":                serviceProxy(services, endpointsStorage),
+		"services/proxy":                serviceProxy(services, endpointsStorage, pods.Pod),
 		"endpoints":                     endpointsStorage,
 		"nodes":                         nodes,
 		"nodes/status":                  nodesStatus,
-		"nodes/proxy":                   &node.ProxyREST{Locate: kubelet.Endpoint, Transport: kubelet.Transport},
+		"nodes/proxy":                   &node.ProxyREST{Locate: kubelet.Endpoint, Transport: kubelet.Transport, ProxyTransport: proxyTransport},
 		"podtemplates":                  podTemplates,
 		"limitranges":                   limitRanges,
 		"resourcequotas":                quotas,
@@ -339,18 +340,28 @@ func kubeletClient(o *Options, nodes *node.REST) (*pod.Kubelet, error) {
 	}, nil
 }
 
-// serviceProxy reaches services' endpoints over HTTP, or HTTPS without
-// verifying the endpoint's certificate, as upstream's service proxy.
-func serviceProxy(services *service.REST, endpointsStorage *endpoints.REST) *service.ProxyREST {
+// proxyTransport reaches pods, services' endpoints and nodes' other ports
+// over HTTP, or HTTPS without verifying the certificate, as upstream's proxy
+// subresources.
+var proxyTransport = utilnet.SetTransportDefaults(&http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}})
+
+func serviceProxy(services *service.REST, endpointsStorage *endpoints.REST, pods *pod.REST) *service.ProxyREST {
 	return &service.ProxyREST{
 		Services:  services,
-		Transport: utilnet.SetTransportDefaults(&http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}),
+		Transport: proxyTransport,
 		Endpoints: func(ctx context.Context, name string) (*corev1.Endpoints, error) {
 			obj, err := endpointsStorage.Get(ctx, name, &metav1.GetOptions{})
 			if err != nil {
 				return nil, err
 			}
 			return obj.(*corev1.Endpoints), nil
+		},
+		Pods: func(ctx context.Context, name string) (*corev1.Pod, error) {
+			obj, err := pods.Get(ctx, name, &metav1.GetOptions{})
+			if err != nil {
+				return nil, err
+			}
+			return obj.(*corev1.Pod), nil
 		},
 	}
 }

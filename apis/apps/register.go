@@ -3,7 +3,10 @@
 package apps
 
 import (
+	"strconv"
+
 	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/kybernetes/kybernetes/apis/fieldlabels"
@@ -18,5 +21,11 @@ func Install(scheme *runtime.Scheme) error {
 	scheme.AddTypeDefaultingFunc(&appsv1.Deployment{}, func(obj interface{}) { SetDefaultsDeployment(obj.(*appsv1.Deployment)) })
 	scheme.AddTypeDefaultingFunc(&appsv1.ReplicaSet{}, func(obj interface{}) { SetDefaultsReplicaSet(obj.(*appsv1.ReplicaSet)) })
 	scheme.AddTypeDefaultingFunc(&appsv1.DaemonSet{}, func(obj interface{}) { SetDefaultsDaemonSet(obj.(*appsv1.DaemonSet)) })
-	return fieldlabels.Register(scheme, appsv1.SchemeGroupVersion.WithKind("ReplicaSet"), "status.replicas")
+	return fieldlabels.Register(scheme, appsv1.SchemeGroupVersion.WithKind("ReplicaSet"), ReplicaSetFields)
+}
+
+// ReplicaSetFields are a replica set's selectable fields beyond its name
+// and namespace.
+func ReplicaSetFields(rs *appsv1.ReplicaSet) fields.Set {
+	return fields.Set{"status.replicas": strconv.Itoa(int(rs.Status.Replicas))}
 }

@@ -3,7 +3,10 @@
 package batch
 
 import (
+	"strconv"
+
 	batchv1 "k8s.io/api/batch/v1"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/ptr"
 
@@ -19,7 +22,12 @@ func Install(scheme *runtime.Scheme) error {
 	}
 	scheme.AddTypeDefaultingFunc(&batchv1.Job{}, func(obj interface{}) { SetDefaultsJobSpec(&obj.(*batchv1.Job).Spec) })
 	scheme.AddTypeDefaultingFunc(&batchv1.CronJob{}, func(obj interface{}) { SetDefaultsCronJob(obj.(*batchv1.CronJob)) })
-	return fieldlabels.Register(scheme, batchv1.SchemeGroupVersion.WithKind("Job"), "status.successful")
+	return fieldlabels.Register(scheme, batchv1.SchemeGroupVersion.WithKind("Job"), JobFields)
+}
+
+// JobFields are a job's selectable fields beyond its name and namespace.
+func JobFields(job *batchv1.Job) fields.Set {
+	return fields.Set{"status.successful": strconv.Itoa(int(job.Status.Succeeded))}
 }
 
 // SetDefaultsJobSpec gives a job upstream's defaults: one pod to completion

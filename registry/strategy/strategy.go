@@ -43,6 +43,9 @@ type Strategy[T runtime.Object] struct {
 	// main resource, spec on status), so that server-side apply does not
 	// record a manager as their owner.
 	ResetFields map[fieldpath.APIVersion]*fieldpath.Set
+	// CreateOnUpdate lets a PUT to a missing object create it, as upstream
+	// allows for endpoints, leases and events.
+	CreateOnUpdate bool
 
 	writes          part
 	trackGeneration bool
@@ -91,7 +94,7 @@ func (s *Strategy[T]) WarningsOnUpdate(ctx context.Context, obj, old runtime.Obj
 
 func (s *Strategy[T]) Canonicalize(obj runtime.Object) {}
 
-func (s *Strategy[T]) AllowCreateOnUpdate(ctx context.Context) bool { return false }
+func (s *Strategy[T]) AllowCreateOnUpdate(ctx context.Context) bool { return s.CreateOnUpdate }
 
 func (s *Strategy[T]) AllowUnconditionalUpdate(ctx context.Context) bool { return true }
 

@@ -140,3 +140,36 @@ func TestLeaseAndEvent(t *testing.T) {
 	}, metav1.CreateOptions{})
 	assertInvalid(t, err, "involvedObject.namespace")
 }
+
+// TestCreateOnUpdate: a PUT to a missing endpoints, lease or event creates
+// it, as upstream; other kinds answer 404.
+func TestCreateOnUpdate(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	core := shared.Client.CoreV1()
+	if _, err := core.Endpoints(ns).Update(ctx, &corev1.Endpoints{ObjectMeta: metav1.ObjectMeta{Name: "ep"}}, metav1.UpdateOptions{}); err != nil {
+		t.Errorf("PUT of new endpoints: %v", err)
+	}
+	lease := &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Name: "lock"}, Spec: coordinationv1.LeaseSpec{HolderIdentity: ptr.To("me")}}
+	if _, err := shared.Client.CoordinationV1().Leases(ns).Update(ctx, lease, metav1.UpdateOptions{}); err != nil {
+		t.Errorf("PUT of a new lease: %v", err)
+	}
+	ev := &corev1.Event{ObjectMeta: metav1.ObjectMeta{Name: "ev"}, Reason: "Tested", Message: "created by PUT",
+		InvolvedObject: corev1.ObjectReference{Kind: "Pod", Namespace: ns, Name: "p"}}
+	if _, err := core.Events(ns).Update(ctx, ev, metav1.UpdateOptions{}); err != nil {
+		t.Errorf("PUT of a new event: %v", err)
+	}
+	for _, get := range []func() error{
+		func() error { _, err := core.Endpoints(ns).Get(ctx, "ep", metav1.GetOptions{}); return err },
+		func() error { _, err := shared.Client.CoordinationV1().Leases(ns).Get(ctx, "lock", metav1.GetOptions{}); return err },
+		func() error { _, err := core.Events(ns).Get(ctx, "ev", metav1.GetOptions{}); return err },
+	} {
+		if err := get(); err != nil {
+			t.Errorf("object created by PUT: %v", err)
+		}
+	}
+	_, err := core.ConfigMaps(ns).Update(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "cm"}}, metav1.UpdateOptions{})
+	if !apierrors.IsNotFound(err) {
+		t.Errorf("PUT of a new configmap: %v, want NotFound", err)
+	}
+}

@@ -122,3 +122,47 @@ func TestNamespaceStatusIsResetOnMainResource(t *testing.T) {
 		}
 	}
 }
+
+// TestNamespaceFieldSelector: `kubectl get ns --field-selector
+// status.phase=Active` lists the active namespaces and not the others.
+func TestNamespaceFieldSelector(t *testing.T) {
+	ctx := context.Background()
+	active := newNamespace(t)
+	namespaces := shared.Client.CoreV1().Namespaces()
+	// A finalizer of our own keeps this one Terminating while we look.
+	leaving, err := namespaces.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "leaving-"},
+		Spec: corev1.NamespaceSpec{Finalizers: []corev1.FinalizerName{"example.com/hold"}}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ns, err := namespaces.Get(context.Background(), leaving.Name, metav1.GetOptions{})
+		if err == nil {
+			ns.Spec.Finalizers = nil
+			_, _ = namespaces.Finalize(context.Background(), ns, metav1.UpdateOptions{})
+		}
+	})
+	if err := namespaces.Delete(ctx, leaving.Name, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	names := func(selector string) map[string]bool {
+		list, err := namespaces.List(ctx, metav1.ListOptions{FieldSelector: selector})
+		if err != nil {
+			t.Fatalf("list with %s: %v", selector, err)
+		}
+		got := map[string]bool{}
+		for _, ns := range list.Items {
+			got[ns.Name] = true
+		}
+		return got
+	}
+	if got := names("status.phase=Active"); !got[active] || got[leaving.Name] || !got["default"] {
+		t.Errorf("status.phase=Active listed %v", got)
+	}
+	if got := names("status.phase=Terminating"); !got[leaving.Name] || got[active] {
+		t.Errorf("status.phase=Terminating listed %v", got)
+	}
+	if _, err := namespaces.List(ctx, metav1.ListOptions{FieldSelector: "spec.nothing=x"}); !apierrors.IsBadRequest(err) {
+		t.Errorf("unknown field label: %v, want BadRequest", err)
+	}
+}

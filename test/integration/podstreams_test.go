@@ -28,6 +28,11 @@ type kubeletStandIn struct {
 }
 
 func startKubeletStandIn(t *testing.T) *kubeletStandIn {
+	return startKubeletStandInOn(t, nil)
+}
+
+// startKubeletStandInOn serves on l, or on loopback when l is nil.
+func startKubeletStandInOn(t *testing.T, l net.Listener) *kubeletStandIn {
 	k := &kubeletStandIn{}
 	k.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		k.mu.Lock()
@@ -43,6 +48,9 @@ func startKubeletStandIn(t *testing.T) *kubeletStandIn {
 		http.NotFound(w, r)
 	}))
 	k.TLS = &tls.Config{ClientAuth: tls.RequestClientCert}
+	if l != nil {
+		k.Listener = l
+	}
 	k.StartTLS()
 	t.Cleanup(k.Close)
 	return k
@@ -140,53 +148,6 @@ func TestExecErrorsAreClear(t *testing.T) {
 	bindPod(t, ns, "quiet", "silent-node")
 	if err := post(); !apierrors.IsServiceUnavailable(err) || !strings.Contains(err.Error(), "has no kubelet endpoint") {
 		t.Fatalf("exec on a node without a kubelet endpoint: %v", err)
-	}
-}
-
-func TestNodeAndServiceProxies(t *testing.T) {
-	ctx := context.Background()
-	kubelet := startKubeletStandIn(t)
-	host, port, _ := net.SplitHostPort(kubelet.Listener.Addr().String())
-	portNum, _ := strconv.Atoi(port)
-	registerNode(t, "proxy-node", host, portNum)
-	_, err := shared.Client.CoreV1().RESTClient().Get().AbsPath("/api/v1/nodes/proxy-node/proxy/containerLogs/ns/pod/c").Do(ctx).Raw()
-	if err != nil {
-		t.Fatalf("nodes/proxy: %v", err)
-	}
-	kubelet.mu.Lock()
-	got := kubelet.paths
-	kubelet.mu.Unlock()
-	if len(got) != 1 || got[0] != "/containerLogs/ns/pod/c?" {
-		t.Fatalf("kubelet saw %v", got)
-	}
-
-	// A service whose endpoint is an HTTP server on this machine.
-	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.WriteString(w, "backend saw "+r.URL.Path)
-	}))
-	t.Cleanup(backend.Close)
-	bHost, bPort, _ := net.SplitHostPort(backend.Listener.Addr().String())
-	bPortNum, _ := strconv.Atoi(bPort)
-	ns := newNamespace(t)
-	// No selector: its endpoints are ours to write, not the controller's.
-	manual := webService("web", "")
-	manual.Spec.Selector = nil
-	if _, err := shared.Client.CoreV1().Services(ns).Create(ctx, manual, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	_, err = serviceProxyGet(ctx, ns, "web:http", "/hello")
-	if !apierrors.IsServiceUnavailable(err) || !strings.Contains(err.Error(), `no endpoints available for service "web"`) {
-		t.Fatalf("proxy to a service without endpoints: %v", err)
-	}
-	_, err = shared.Client.CoreV1().Endpoints(ns).Create(ctx, &corev1.Endpoints{ObjectMeta: metav1.ObjectMeta{Name: "web"},
-		Subsets: []corev1.EndpointSubset{{Addresses: []corev1.EndpointAddress{{IP: bHost}},
-			Ports: []corev1.EndpointPort{{Name: "http", Port: int32(bPortNum)}}}}}, metav1.CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	answer, err := serviceProxyGet(ctx, ns, "web:http", "/hello")
-	if err != nil || string(answer) != "backend saw /hello" {
-		t.Fatalf("services/proxy: %v %q", err, answer)
 	}
 }
 

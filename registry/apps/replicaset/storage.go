@@ -3,11 +3,8 @@
 package replicaset
 
 import (
-	"strconv"
-
 	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apiserver/pkg/registry/generic"
@@ -41,9 +38,7 @@ func NewStorage(optsGetter generic.RESTOptionsGetter) (*Storage, error) {
 	s := strategy.New[*appsv1.ReplicaSet](scheme.Scheme, true)
 	s.ValidateObject = apps.ValidateReplicaSet
 	s.ValidateObjectUpdate = apps.ValidateReplicaSetUpdate
-	s.Fields = func(rs *appsv1.ReplicaSet) fields.Set {
-		return fields.Set{"status.replicas": strconv.Itoa(int(rs.Status.Replicas))}
-	}
+	s.Fields = apps.ReplicaSetFields
 	status := s.SplitStatus("apps/v1", true)
 	status.SetStatusMetadata(strategy.StatusKeepsMetadataButLabels)
 	status.ValidateObjectUpdate = func(rs, old *appsv1.ReplicaSet) field.ErrorList {

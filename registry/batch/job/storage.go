@@ -5,14 +5,12 @@ package job
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/duration"
 	"k8s.io/apiserver/pkg/registry/generic"
@@ -36,9 +34,7 @@ func NewREST(optsGetter generic.RESTOptionsGetter) (*REST, *strategy.StatusREST,
 	s := strategy.New[*batchv1.Job](scheme.Scheme, true)
 	s.ValidateObject = batch.ValidateJob
 	s.ValidateObjectUpdate = batch.ValidateJobUpdate
-	s.Fields = func(job *batchv1.Job) fields.Set {
-		return fields.Set{"status.successful": strconv.Itoa(int(job.Status.Succeeded))}
-	}
+	s.Fields = batch.JobFields
 	status := s.SplitStatus("batch/v1", true)
 	status.ValidateObjectUpdate = batch.ValidateJobStatusUpdate
 	s.PrepareCreate = generateSelector

@@ -22,6 +22,7 @@ func NewREST(optsGetter generic.RESTOptionsGetter) (*REST, error) {
 	s := strategy.New[*coordinationv1.Lease](scheme.Scheme, true)
 	s.ValidateObject = coordination.ValidateLease
 	s.ValidateObjectUpdate = coordination.ValidateLeaseUpdate
+	s.CreateOnUpdate = true
 	store, err := s.Store(optsGetter, strategy.Resource{
 		Plural:   coordinationv1.Resource("leases"),
 		Singular: coordinationv1.Resource("lease"),

@@ -30,6 +30,7 @@ func NewREST(optsGetter generic.RESTOptionsGetter) (*REST, error) {
 	s := strategy.New[*corev1.Endpoints](scheme.Scheme, true)
 	s.ValidateObject = core.ValidateEndpoints
 	s.ValidateObjectUpdate = core.ValidateEndpointsUpdate
+	s.CreateOnUpdate = true
 	store, err := s.Store(optsGetter, strategy.Resource{
 		Plural:   corev1.Resource("endpoints"),
 		Singular: corev1.Resource("endpoints"),

@@ -7,7 +7,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -43,7 +42,8 @@ func NewStore(optsGetter generic.RESTOptionsGetter, group string, validate func(
 	s := strategy.New[*corev1.Event](scheme.Scheme, true)
 	s.ValidateObject = validate
 	s.ValidateObjectUpdate = validateUpdate
-	s.Fields = selectableFields
+	s.CreateOnUpdate = true
+	s.Fields = core.EventFields
 	store, err := s.Store(optsGetter, strategy.Resource{
 		Plural:   schema.GroupResource{Group: group, Resource: "events"},
 		Singular: schema.GroupResource{Group: group, Resource: "event"},
@@ -56,26 +56,6 @@ func NewStore(optsGetter generic.RESTOptionsGetter, group string, validate func(
 	}
 	store.TTLFunc = func(runtime.Object, uint64, bool) (uint64, error) { return TTL, nil }
 	return store, nil
-}
-
-func selectableFields(ev *corev1.Event) fields.Set {
-	source := ev.Source.Component
-	if source == "" {
-		source = ev.ReportingController
-	}
-	return fields.Set{
-		"involvedObject.kind":            ev.InvolvedObject.Kind,
-		"involvedObject.namespace":       ev.InvolvedObject.Namespace,
-		"involvedObject.name":            ev.InvolvedObject.Name,
-		"involvedObject.uid":             string(ev.InvolvedObject.UID),
-		"involvedObject.apiVersion":      ev.InvolvedObject.APIVersion,
-		"involvedObject.resourceVersion": ev.InvolvedObject.ResourceVersion,
-		"involvedObject.fieldPath":       ev.InvolvedObject.FieldPath,
-		"reason":                         ev.Reason,
-		"reportingComponent":             ev.ReportingController,
-		"source":                         source,
-		"type":                           ev.Type,
-	}
 }
 
 var table = tables.New([]metav1.TableColumnDefinition{

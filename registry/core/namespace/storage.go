@@ -42,6 +42,7 @@ func NewREST(optsGetter generic.RESTOptionsGetter) (*REST, *strategy.StatusREST,
 	s := strategy.New[*corev1.Namespace](scheme.Scheme, false)
 	s.ValidateObject = core.ValidateNamespace
 	s.ValidateObjectUpdate = core.ValidateNamespaceUpdate
+	s.Fields = core.NamespaceFields
 	status := s.SplitStatus("v1", false)
 	status.ValidateObjectUpdate = core.ValidateNamespaceStatusUpdate
 	s.PrepareCreate = func(ns *corev1.Namespace) {

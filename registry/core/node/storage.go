@@ -2,13 +2,11 @@
 package node
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/registry/generic"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
@@ -30,9 +28,7 @@ func NewREST(optsGetter generic.RESTOptionsGetter) (*REST, *strategy.StatusREST,
 	s := strategy.New[*corev1.Node](scheme.Scheme, false)
 	s.ValidateObject = core.ValidateNode
 	s.ValidateObjectUpdate = core.ValidateNodeUpdate
-	s.Fields = func(n *corev1.Node) fields.Set {
-		return fields.Set{"spec.unschedulable": fmt.Sprint(n.Spec.Unschedulable)}
-	}
+	s.Fields = core.NodeFields
 	status := s.SplitStatus("v1", false)
 	status.ValidateObjectUpdate = core.ValidateNodeStatusUpdate
 	// A kubelet registers its node with its status in one create, as upstream

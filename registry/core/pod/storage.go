@@ -11,7 +11,6 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/registry/generic"
@@ -53,7 +52,7 @@ func NewStorage(optsGetter generic.RESTOptionsGetter, kubelet *Kubelet) (*Storag
 	s := &podStrategy{Strategy: strategy.New[*corev1.Pod](scheme.Scheme, true)}
 	s.ValidateObject = core.ValidatePod
 	s.ValidateObjectUpdate = core.ValidatePodUpdate
-	s.Fields = selectableFields
+	s.Fields = core.PodFields
 	status := s.SplitStatus("v1", true)
 	status.ValidateObjectUpdate = core.ValidatePodStatusUpdate
 	// Old kubelets wrote owner references through pods/status in ways that
@@ -119,24 +118,6 @@ func (s *podStrategy) CheckGracefulDelete(ctx context.Context, obj runtime.Objec
 	}
 	options.GracePeriodSeconds = &period
 	return true
-}
-
-func selectableFields(pod *corev1.Pod) fields.Set {
-	podIPs := ""
-	if len(pod.Status.PodIPs) > 0 {
-		podIPs = pod.Status.PodIPs[0].IP
-	}
-	return fields.Set{
-		"spec.nodeName":            pod.Spec.NodeName,
-		"spec.restartPolicy":       string(pod.Spec.RestartPolicy),
-		"spec.schedulerName":       pod.Spec.SchedulerName,
-		"spec.serviceAccountName":  pod.Spec.ServiceAccountName,
-		"spec.hostNetwork":         fmt.Sprint(pod.Spec.HostNetwork),
-		"status.phase":             string(pod.Status.Phase),
-		"status.podIP":             pod.Status.PodIP,
-		"status.podIPs":            podIPs,
-		"status.nominatedNodeName": pod.Status.NominatedNodeName,
-	}
 }
 
 // BindingREST is pods/binding: the scheduler's way to put a pod on a node.

@@ -3,11 +3,8 @@
 package replicationcontroller
 
 import (
-	"fmt"
-
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/registry/generic"
@@ -41,9 +38,7 @@ func NewStorage(optsGetter generic.RESTOptionsGetter) (*Storage, error) {
 	s := strategy.New[*corev1.ReplicationController](scheme.Scheme, true)
 	s.ValidateObject = core.ValidateReplicationController
 	s.ValidateObjectUpdate = core.ValidateReplicationControllerUpdate
-	s.Fields = func(rc *corev1.ReplicationController) fields.Set {
-		return fields.Set{"status.replicas": fmt.Sprint(rc.Status.Replicas)}
-	}
+	s.Fields = core.ReplicationControllerFields
 	status := s.SplitStatus("v1", true)
 	status.ValidateObjectUpdate = core.ValidateReplicationControllerStatusUpdate
 	store, err := s.Store(optsGetter, strategy.Resource{

@@ -4,7 +4,6 @@ package secret
 import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/registry/generic"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
@@ -23,7 +22,7 @@ func NewREST(optsGetter generic.RESTOptionsGetter) (*REST, error) {
 	s := strategy.New[*corev1.Secret](scheme.Scheme, true)
 	s.ValidateObject = core.ValidateSecret
 	s.ValidateObjectUpdate = core.ValidateSecretUpdate
-	s.Fields = func(secret *corev1.Secret) fields.Set { return fields.Set{"type": string(secret.Type)} }
+	s.Fields = core.SecretFields
 	store, err := s.Store(optsGetter, strategy.Resource{
 		Plural:   corev1.Resource("secrets"),
 		Singular: corev1.Resource("secret"),

@@ -14,18 +14,25 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	utilnet "k8s.io/apimachinery/pkg/util/net"
 	"k8s.io/apimachinery/pkg/util/proxy"
 	"k8s.io/apiserver/pkg/registry/rest"
+
+	"github.com/kybernetes/kybernetes/registry/proxyaddr"
 )
 
 // EndpointsGetter reads a service's endpoints.
 type EndpointsGetter func(ctx context.Context, name string) (*corev1.Endpoints, error)
+
+// PodGetter reads a pod of the request's namespace.
+type PodGetter func(ctx context.Context, name string) (*corev1.Pod, error)
 
 // ProxyREST is services/proxy: a request for "[scheme:]name[:port]" goes to
 // one ready endpoint of the service, as upstream picks it.
 type ProxyREST struct {
 	Services  *REST
 	Endpoints EndpointsGetter
+	Pods      PodGetter
 	Transport http.RoundTripper
 }
 
@@ -52,14 +59,13 @@ func (r *ProxyREST) Connect(ctx context.Context, id string, opts runtime.Object,
 }
 
 // resolve turns "[scheme:]name[:port]" into the URL of a ready endpoint.
+// As upstream, only an endpoint that is a pod of this namespace with that
+// IP is a candidate, so hand-written endpoints cannot aim the API server at
+// arbitrary addresses; loopback and link-local ones are refused too.
 func (r *ProxyREST) resolve(ctx context.Context, id string) (*url.URL, error) {
-	scheme, name, portName := "", id, ""
-	parts := strings.Split(id, ":")
-	switch len(parts) {
-	case 2:
-		name, portName = parts[0], parts[1]
-	case 3:
-		scheme, name, portName = parts[0], parts[1], parts[2]
+	scheme, name, portName, valid := utilnet.SplitSchemeNamePort(id)
+	if !valid {
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("invalid service request %q", id))
 	}
 	if scheme == "" {
 		scheme = "http"
@@ -93,7 +99,9 @@ func (r *ProxyREST) resolve(ctx context.Context, id string) (*url.URL, error) {
 				continue
 			}
 			for _, addr := range subset.Addresses {
-				candidates = append(candidates, net.JoinHostPort(addr.IP, strconv.Itoa(int(port.Port))))
+				if r.proxyable(ctx, svc.Namespace, addr) {
+					candidates = append(candidates, net.JoinHostPort(addr.IP, strconv.Itoa(int(port.Port))))
+				}
 			}
 		}
 	}
@@ -101,4 +109,23 @@ func (r *ProxyREST) resolve(ctx context.Context, id string) (*url.URL, error) {
 		return nil, apierrors.NewServiceUnavailable(fmt.Sprintf("no endpoints available for service %q", name))
 	}
 	return &url.URL{Scheme: scheme, Host: candidates[rand.IntN(len(candidates))]}, nil
+}
+
+// proxyable says whether addr is a pod of namespace that has addr's IP, on
+// an address the proxy may reach.
+func (r *ProxyREST) proxyable(ctx context.Context, namespace string, addr corev1.EndpointAddress) bool {
+	ref := addr.TargetRef
+	if ref == nil || ref.Kind != "Pod" || ref.Namespace != namespace || proxyaddr.CheckIP(addr.IP) != nil {
+		return false
+	}
+	pod, err := r.Pods(ctx, ref.Name)
+	if err != nil {
+		return false
+	}
+	for _, ip := range pod.Status.PodIPs {
+		if ip.IP == addr.IP {
+			return true
+		}
+	}
+	return pod.Status.PodIP == addr.IP
 }

@@ -13,7 +13,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
@@ -46,9 +45,7 @@ func NewREST(optsGetter generic.RESTOptionsGetter, ips *allocator.IPRange, ports
 	s := strategy.New[*corev1.Service](scheme.Scheme, true)
 	s.ValidateObject = core.ValidateService
 	s.ValidateObjectUpdate = core.ValidateServiceUpdate
-	s.Fields = func(svc *corev1.Service) fields.Set {
-		return fields.Set{"spec.clusterIP": svc.Spec.ClusterIP, "spec.type": string(svc.Spec.Type)}
-	}
+	s.Fields = core.ServiceFields
 	status := s.SplitStatus("v1", false)
 	status.ValidateObjectUpdate = core.ValidateServiceStatusUpdate
 	store, err := s.Store(optsGetter, strategy.Resource{
