@@ -330,6 +330,15 @@ func nativeResource(name corev1.ResourceName) bool {
 	return !strings.Contains(string(name), "/") || strings.Contains(string(name), corev1.ResourceDefaultNamespacePrefix)
 }
 
+// IsExtendedResourceName: a resource outside the kubernetes.io domain, such
+// as example.com/gpu, that quotas count as requests.<name>.
+func IsExtendedResourceName(name corev1.ResourceName) bool {
+	if nativeResource(name) || strings.HasPrefix(string(name), corev1.DefaultResourceRequestsPrefix) {
+		return false
+	}
+	return len(validation.IsQualifiedName(corev1.DefaultResourceRequestsPrefix+string(name))) == 0
+}
+
 // overcommitAllowed: native resources other than hugepages may be
 // requested below their limit.
 func overcommitAllowed(name corev1.ResourceName) bool {

@@ -127,6 +127,11 @@ func (c *Collector) observe(gvr schema.GroupVersionResource, obj interface{}) {
 	if len(node.owners) > 0 && (old == nil || !slices.EqualFunc(old.owners, node.owners, sameOwner)) {
 		c.queue.Add(checkDependent + string(node.uid))
 	}
+	if old != nil && !slices.EqualFunc(old.owners, node.owners, sameBlocking) {
+		// A dependent that stopped blocking (or dropped an owner) may free
+		// an owner waiting for it in foreground deletion.
+		c.wakeDeletingOwners(append(slices.Clone(old.owners), node.owners...))
+	}
 	if node.deleting && (slices.Contains(node.finalizers, metav1.FinalizerOrphanDependents) ||
 		slices.Contains(node.finalizers, metav1.FinalizerDeleteDependents)) {
 		c.queue.Add(processOwner + string(node.uid))
@@ -135,17 +140,28 @@ func (c *Collector) observe(gvr schema.GroupVersionResource, obj interface{}) {
 
 func sameOwner(a, b metav1.OwnerReference) bool { return a.UID == b.UID }
 
+func sameBlocking(a, b metav1.OwnerReference) bool {
+	return a.UID == b.UID && blocks(a) == blocks(b)
+}
+
+func blocks(ref metav1.OwnerReference) bool { return ref.BlockOwnerDeletion != nil && *ref.BlockOwnerDeletion }
+
+// wakeDeletingOwners queues the owners among refs that are being deleted.
+func (c *Collector) wakeDeletingOwners(refs []metav1.OwnerReference) {
+	for _, ref := range refs {
+		if owner := c.graph.get(ref.UID); owner != nil && owner.deleting {
+			c.queue.Add(processOwner + string(ref.UID))
+		}
+	}
+}
+
 // forget removes a deleted object; its dependents may now be garbage, and
 // an owner waiting in foreground deletion may now be free to go.
 func (c *Collector) forget(m metav1.Object) {
 	for _, d := range c.graph.remove(m.GetUID()) {
 		c.queue.Add(checkDependent + string(d))
 	}
-	for _, ref := range m.GetOwnerReferences() {
-		if owner := c.graph.get(ref.UID); owner != nil && owner.deleting {
-			c.queue.Add(processOwner + string(ref.UID))
-		}
-	}
+	c.wakeDeletingOwners(m.GetOwnerReferences())
 }
 
 // Run collects until ctx ends.
@@ -266,9 +282,18 @@ func (c *Collector) checkDependent(ctx context.Context, uid types.UID) error {
 		return nil
 	}
 	policy := metav1.DeletePropagationBackground
-	if len(waiting) > 0 && len(c.graph.dependentsOf(uid)) > 0 {
+	if dependents := c.graph.dependentsOf(uid); len(waiting) > 0 && len(dependents) > 0 {
 		// Owners waiting on us in the foreground: our dependents go first too.
 		policy = metav1.DeletePropagationForeground
+		if c.anyDeletingForeground(dependents) {
+			// A dependent that itself waits for its dependents in the
+			// foreground may be one of our owners (a circle of owners):
+			// each would wait for the other for ever. As upstream, we stop
+			// blocking our owners, so that they can go first.
+			if err := c.patchOwners(ctx, obj, unblocked(obj.owners)); err != nil {
+				return err
+			}
+		}
 	}
 	klog.V(2).InfoS("garbage collecting", "resource", obj.resource.Resource, "namespace", obj.namespace, "name", obj.name, "propagation", policy)
 	err := client.Delete(ctx, obj.name, metav1.DeleteOptions{
@@ -277,6 +302,28 @@ func (c *Collector) checkDependent(ctx context.Context, uid types.UID) error {
 		return nil
 	}
 	return err
+}
+
+// anyDeletingForeground says whether one of uids waits for its own
+// dependents in foreground deletion.
+func (c *Collector) anyDeletingForeground(uids []types.UID) bool {
+	for _, uid := range uids {
+		if obj := c.graph.get(uid); obj != nil && obj.deleting && slices.Contains(obj.finalizers, metav1.FinalizerDeleteDependents) {
+			return true
+		}
+	}
+	return false
+}
+
+// unblocked is refs with blockOwnerDeletion cleared.
+func unblocked(refs []metav1.OwnerReference) []metav1.OwnerReference {
+	out := slices.Clone(refs)
+	for i := range out {
+		if blocks(out[i]) {
+			out[i].BlockOwnerDeletion = new(bool)
+		}
+	}
+	return out
 }
 
 // processOwner carries out the orphan or foreground deletion of an owner.

@@ -2,11 +2,14 @@ package integration
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 )
 
@@ -88,4 +91,37 @@ func TestDanglingOwnerReference(t *testing.T) {
 		_, err := shared.Client.CoreV1().ConfigMaps(ns).Get(ctx, cm.Name, metav1.GetOptions{})
 		return apierrors.IsNotFound(err)
 	})
+}
+
+// TestOwnerCircleIsCollected: three pods owning each other in a circle, all
+// blocking their owner's deletion; a foreground delete of one removes all
+// three, as upstream's "should not be blocked by dependency circle".
+func TestOwnerCircleIsCollected(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	pods := shared.Client.CoreV1().Pods(ns)
+	var created []*corev1.Pod
+	for _, name := range []string{"pod1", "pod2", "pod3"} {
+		p := simplePod(name)
+		p.Labels = map[string]string{"app": "circle"}
+		pod, err := pods.Create(ctx, p, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		created = append(created, pod)
+	}
+	// pod1 is owned by pod3, pod2 by pod1, pod3 by pod2.
+	for i, pod := range created {
+		owner := created[(i+2)%3]
+		patch := fmt.Sprintf(`{"metadata":{"ownerReferences":[{"apiVersion":"v1","kind":"Pod","name":%q,"uid":%q,"controller":true,"blockOwnerDeletion":true}]}}`, owner.Name, owner.UID)
+		if _, err := pods.Patch(ctx, pod.Name, types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := pods.Delete(ctx, "pod1", metav1.DeleteOptions{PropagationPolicy: ptr.To(metav1.DeletePropagationForeground),
+		Preconditions: metav1.NewUIDPreconditions(string(created[0].UID))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "every pod of the circle collected", func(ctx context.Context) bool { return podsWithLabel(ctx, ns, "circle") == 0 })
 }

@@ -130,3 +130,40 @@ func TestReplicaSetUnderQuota(t *testing.T) {
 		return err == nil && rs.Status.Replicas == 3 && len(rs.Status.Conditions) == 0
 	})
 }
+
+// A quota on an extended resource (requests.example.com/gpu) shows usage and
+// refuses a pod beyond it.
+func TestResourceQuotaOnExtendedResources(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	quotas := shared.Client.CoreV1().ResourceQuotas(ns)
+	if _, err := quotas.Create(ctx, &corev1.ResourceQuota{ObjectMeta: metav1.ObjectMeta{Name: "gpus"},
+		Spec: corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{"requests.example.com/gpu": resource.MustParse("2")}}},
+		metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	gpuPod := func(name string, n string) *corev1.Pod {
+		p := simplePod(name)
+		p.Spec.Containers = p.Spec.Containers[:1]
+		gpus := corev1.ResourceList{"example.com/gpu": resource.MustParse(n)}
+		p.Spec.Containers[0].Resources = corev1.ResourceRequirements{Requests: gpus, Limits: gpus}
+		return p
+	}
+	waitFor(t, "the quota's status", func(ctx context.Context) bool {
+		q, err := quotas.Get(ctx, "gpus", metav1.GetOptions{})
+		return err == nil && len(q.Status.Used) == 1
+	})
+	pods := shared.Client.CoreV1().Pods(ns)
+	if _, err := pods.Create(ctx, gpuPod("one", "2"), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "gpu usage in the quota's status", func(ctx context.Context) bool {
+		q, err := quotas.Get(ctx, "gpus", metav1.GetOptions{})
+		used := q.Status.Used["requests.example.com/gpu"]
+		return err == nil && used.Cmp(resource.MustParse("2")) == 0
+	})
+	_, err := pods.Create(ctx, gpuPod("two", "1"), metav1.CreateOptions{})
+	if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "exceeded quota: gpus, requested: requests.example.com/gpu=1, used: requests.example.com/gpu=2, limited: requests.example.com/gpu=2") {
+		t.Fatalf("a pod beyond the gpu quota: %v", err)
+	}
+}

@@ -14,6 +14,8 @@ import (
 	quota "k8s.io/apiserver/pkg/quota/v1"
 	"k8s.io/apiserver/pkg/quota/v1/generic"
 	resourcehelper "k8s.io/component-helpers/resource"
+
+	"github.com/kybernetes/kybernetes/apis/core"
 )
 
 // podResources are what a pod is charged for.
@@ -82,8 +84,26 @@ func (p *podEvaluator) Matches(q *corev1.ResourceQuota, item runtime.Object) (bo
 	return generic.Matches(q, item, p.MatchingResources, podMatchesScope)
 }
 
+// MatchingResources are the fixed pod resources, hugepages
+// (hugepages-<size>, requests.hugepages-<size>) and extended resources,
+// which a quota names requests.<name> only (requests.example.com/gpu).
 func (p *podEvaluator) MatchingResources(input []corev1.ResourceName) []corev1.ResourceName {
-	return quota.Intersection(input, podResources)
+	result := quota.Intersection(input, podResources)
+	for _, name := range input {
+		if hugePages(name) || extendedRequest(name) {
+			result = append(result, name)
+		}
+	}
+	return result
+}
+
+func hugePages(name corev1.ResourceName) bool {
+	return strings.HasPrefix(strings.TrimPrefix(string(name), corev1.DefaultResourceRequestsPrefix), corev1.ResourceHugePagesPrefix)
+}
+
+func extendedRequest(name corev1.ResourceName) bool {
+	base, found := strings.CutPrefix(string(name), corev1.DefaultResourceRequestsPrefix)
+	return found && core.IsExtendedResourceName(corev1.ResourceName(base))
 }
 
 func (p *podEvaluator) MatchingScopes(item runtime.Object, scopes []corev1.ScopedResourceSelectorRequirement) ([]corev1.ScopedResourceSelectorRequirement, error) {
@@ -128,6 +148,15 @@ func (p *podEvaluator) Usage(item runtime.Object) (corev1.ResourceList, error) {
 		}
 		if q, ok := limits[name]; ok {
 			usage[corev1.ResourceName("limits."+string(name))] = q
+		}
+	}
+	for name, q := range requests {
+		requested := corev1.ResourceName(corev1.DefaultResourceRequestsPrefix + string(name))
+		switch {
+		case strings.HasPrefix(string(name), corev1.ResourceHugePagesPrefix):
+			usage[name], usage[requested] = q, q
+		case core.IsExtendedResourceName(name):
+			usage[requested] = q
 		}
 	}
 	return usage, nil

@@ -53,3 +53,35 @@ func TestPodUsageAndConstraints(t *testing.T) {
 		}
 	}
 }
+
+func TestPodExtendedResourcesAndHugePages(t *testing.T) {
+	gpus := corev1.ResourceList{"example.com/gpu": resource.MustParse("2"), "hugepages-2Mi": resource.MustParse("4Mi")}
+	pod := &corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "a",
+		Resources: corev1.ResourceRequirements{Requests: gpus, Limits: gpus}}}}}
+	e := &podEvaluator{}
+	usage, err := e.Usage(pod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[corev1.ResourceName]string{
+		"requests.example.com/gpu": "2", "hugepages-2Mi": "4Mi", "requests.hugepages-2Mi": "4Mi",
+	} {
+		if got := usage[name]; got.Cmp(resource.MustParse(want)) != 0 {
+			t.Errorf("%s = %s, want %s", name, got.String(), want)
+		}
+	}
+	if _, ok := usage["example.com/gpu"]; ok {
+		t.Error("an extended resource is charged without the requests. prefix, which quotas cannot name")
+	}
+	got := e.MatchingResources([]corev1.ResourceName{"requests.example.com/gpu", "example.com/gpu", "hugepages-2Mi",
+		"requests.hugepages-1Gi", "requests.kubernetes.io/thing", "pods", "services"})
+	want := []corev1.ResourceName{"pods", "requests.example.com/gpu", "hugepages-2Mi", "requests.hugepages-1Gi"}
+	if len(got) != len(want) {
+		t.Fatalf("matching %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("matching %v, want %v", got, want)
+		}
+	}
+}
