@@ -144,7 +144,9 @@ func sameBlocking(a, b metav1.OwnerReference) bool {
 	return a.UID == b.UID && blocks(a) == blocks(b)
 }
 
-func blocks(ref metav1.OwnerReference) bool { return ref.BlockOwnerDeletion != nil && *ref.BlockOwnerDeletion }
+func blocks(ref metav1.OwnerReference) bool {
+	return ref.BlockOwnerDeletion != nil && *ref.BlockOwnerDeletion
+}
 
 // wakeDeletingOwners queues the owners among refs that are being deleted.
 func (c *Collector) wakeDeletingOwners(refs []metav1.OwnerReference) {

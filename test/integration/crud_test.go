@@ -161,7 +161,10 @@ func TestCreateOnUpdate(t *testing.T) {
 	}
 	for _, get := range []func() error{
 		func() error { _, err := core.Endpoints(ns).Get(ctx, "ep", metav1.GetOptions{}); return err },
-		func() error { _, err := shared.Client.CoordinationV1().Leases(ns).Get(ctx, "lock", metav1.GetOptions{}); return err },
+		func() error {
+			_, err := shared.Client.CoordinationV1().Leases(ns).Get(ctx, "lock", metav1.GetOptions{})
+			return err
+		},
 		func() error { _, err := core.Events(ns).Get(ctx, "ev", metav1.GetOptions{}); return err },
 	} {
 		if err := get(); err != nil {
