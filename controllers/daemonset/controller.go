@@ -17,6 +17,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	appsinformers "k8s.io/client-go/informers/apps/v1"
@@ -409,7 +410,11 @@ func planSurge(ds *appsv1.DaemonSet, states []*nodeState, hash string, maxSurge 
 
 // apply creates and deletes in parallel, recording what it expects to see.
 func (c *Controller) apply(ctx context.Context, ds *appsv1.DaemonSet, key, hash string, create []string, remove []*corev1.Pod) error {
-	c.expectations.Expect(key, len(create), len(remove))
+	uids := make([]types.UID, len(remove))
+	for i, pod := range remove {
+		uids[i] = pod.UID
+	}
+	c.expectations.Expect(key, len(create), uids)
 	var wg sync.WaitGroup
 	errs := make(chan error, len(create)+len(remove))
 	for _, node := range create {
@@ -432,7 +437,7 @@ func (c *Controller) apply(ctx context.Context, ds *appsv1.DaemonSet, key, hash 
 			defer wg.Done()
 			err := c.client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &pod.UID}})
 			if err != nil {
-				c.expectations.ObservedDelete(key)
+				c.expectations.ObservedDelete(key, pod.UID)
 				if !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
 					errs <- err
 				}

@@ -23,7 +23,7 @@ func PodEventHandler(e *Expectations, ownerKey func(*corev1.Pod) string, enqueue
 			oldPod, pod := old.(*corev1.Pod), obj.(*corev1.Pod)
 			if oldPod.DeletionTimestamp == nil && pod.DeletionTimestamp != nil {
 				if key := ownerKey(pod); key != "" {
-					e.ObservedDelete(key)
+					e.ObservedDelete(key, pod.UID)
 				}
 			}
 			enqueue(oldPod)
@@ -35,7 +35,7 @@ func PodEventHandler(e *Expectations, ownerKey func(*corev1.Pod) string, enqueue
 			}
 			if pod, ok := obj.(*corev1.Pod); ok {
 				if key := ownerKey(pod); key != "" {
-					e.ObservedDelete(key)
+					e.ObservedDelete(key, pod.UID)
 				}
 				enqueue(pod)
 			}

@@ -302,7 +302,7 @@ func (c *Controller) manage(ctx context.Context, key string, job *batchv1.Job, p
 		return nil
 	}
 	missing := want - len(p.active)
-	c.expectations.Expect(key, max(missing, 0), 0)
+	c.expectations.Expect(key, max(missing, 0), nil)
 	var wg sync.WaitGroup
 	errs := make(chan error, max(missing, 0))
 	for n := range max(missing, 0) {

@@ -16,6 +16,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	appsinformers "k8s.io/client-go/informers/apps/v1"
@@ -189,12 +190,12 @@ func (c *Controller) manage(ctx context.Context, rs *appsv1.ReplicaSet, key stri
 	switch {
 	case diff < 0:
 		n := min(-diff, burstReplicas)
-		c.expectations.Expect(key, n, 0)
+		c.expectations.Expect(key, n, nil)
 		return c.createPods(ctx, rs, key, n)
 	case diff > 0:
 		n := min(diff, burstReplicas)
 		victims := podsToDelete(active, n)
-		c.expectations.Expect(key, 0, n)
+		c.expectations.Expect(key, 0, podUIDs(victims))
 		var wg sync.WaitGroup
 		errs := make(chan error, n)
 		for _, pod := range victims {
@@ -207,7 +208,7 @@ func (c *Controller) manage(ctx context.Context, rs *appsv1.ReplicaSet, key stri
 				}
 				if err != nil {
 					// A failed delete will never be observed.
-					c.expectations.ObservedDelete(key)
+					c.expectations.ObservedDelete(key, pod.UID)
 					if !apierrors.IsNotFound(err) {
 						errs <- err
 					}
@@ -219,6 +220,14 @@ func (c *Controller) manage(ctx context.Context, rs *appsv1.ReplicaSet, key stri
 		return <-errs
 	}
 	return nil
+}
+
+func podUIDs(pods []*corev1.Pod) []types.UID {
+	uids := make([]types.UID, len(pods))
+	for i, pod := range pods {
+		uids[i] = pod.UID
+	}
+	return uids
 }
 
 // createPods creates n pods in slow-start batches (1, 2, 4, ...), stopping at
