@@ -22,8 +22,10 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	appsinformers "k8s.io/client-go/informers/apps/v1"
+	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
 	appslisters "k8s.io/client-go/listers/apps/v1"
+	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/ptr"
@@ -40,18 +42,21 @@ type Controller struct {
 	client      kubernetes.Interface
 	deployments appslisters.DeploymentLister
 	replicaSets appslisters.ReplicaSetLister
+	pods        corelisters.PodLister
 	synced      []cache.InformerSynced
 	queue       workqueue.TypedRateLimitingInterface[string]
 	recorder    *events.Recorder
 }
 
-// New returns a controller fed by the deployment and replica set informers.
-func New(client kubernetes.Interface, deployments appsinformers.DeploymentInformer, replicaSets appsinformers.ReplicaSetInformer) *Controller {
+// New returns a controller fed by the deployment, replica set and pod
+// informers; pods tell a Recreate rollout when the old pods are gone.
+func New(client kubernetes.Interface, deployments appsinformers.DeploymentInformer, replicaSets appsinformers.ReplicaSetInformer, pods coreinformers.PodInformer) *Controller {
 	c := &Controller{
 		client:      client,
 		deployments: deployments.Lister(),
 		replicaSets: replicaSets.Lister(),
-		synced:      []cache.InformerSynced{deployments.Informer().HasSynced, replicaSets.Informer().HasSynced},
+		pods:        pods.Lister(),
+		synced:      []cache.InformerSynced{deployments.Informer().HasSynced, replicaSets.Informer().HasSynced, pods.Informer().HasSynced},
 		queue:       runner.NewQueue("deployment"),
 		recorder:    events.NewRecorder(client, "deployment-controller"),
 	}
@@ -68,7 +73,43 @@ func New(client kubernetes.Interface, deployments appsinformers.DeploymentInform
 		UpdateFunc: func(old, obj interface{}) { c.enqueueOwner(old); c.enqueueOwner(obj) },
 		DeleteFunc: c.enqueueOwner,
 	})
+	_, _ = pods.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		UpdateFunc: func(_, obj interface{}) {
+			if pod := obj.(*corev1.Pod); pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
+				c.enqueueRecreateOf(pod)
+			}
+		},
+		DeleteFunc: func(obj interface{}) {
+			if tombstone, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+				obj = tombstone.Obj
+			}
+			if pod, ok := obj.(*corev1.Pod); ok {
+				c.enqueueRecreateOf(pod)
+			}
+		},
+	})
 	return c
+}
+
+// enqueueRecreateOf queues the Recreate deployment whose replica set owned
+// pod: a finished or deleted old pod may be the one its rollout waits for.
+func (c *Controller) enqueueRecreateOf(pod *corev1.Pod) {
+	ref := metav1.GetControllerOf(pod)
+	if ref == nil || ref.Kind != "ReplicaSet" {
+		return
+	}
+	rs, err := c.replicaSets.ReplicaSets(pod.Namespace).Get(ref.Name)
+	if err != nil || rs.UID != ref.UID {
+		return
+	}
+	owner := metav1.GetControllerOf(rs)
+	if owner == nil || owner.Kind != controllerKind.Kind {
+		return
+	}
+	d, err := c.deployments.Deployments(rs.Namespace).Get(owner.Name)
+	if err == nil && d.UID == owner.UID && d.Spec.Strategy.Type == appsv1.RecreateDeploymentStrategyType {
+		c.queue.Add(d.Namespace + "/" + d.Name)
+	}
 }
 
 // enqueueOwner queues the replica set's deployment, or for an orphan every
@@ -126,7 +167,14 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	}
 	newRS, old := splitNewAndOld(d, owned)
 	if d.Spec.Paused {
-		// A paused deployment starts no rollout: no new replica set.
+		// A paused deployment starts no rollout (no new replica set) but
+		// still follows its replica count, as upstream.
+		if err := c.apply(ctx, d, pausedScalePlan(d, newRS, old), owned); err != nil {
+			return 0, err
+		}
+		if err := c.cleanup(ctx, d, old); err != nil {
+			return 0, err
+		}
 		return c.updateStatus(ctx, d, stored, newRS, owned)
 	}
 	if newRS, err = c.ensureNewReplicaSet(ctx, d, newRS, old); err != nil {
@@ -192,7 +240,7 @@ func (c *Controller) ensureNewReplicaSet(ctx context.Context, d *appsv1.Deployme
 		updated.Annotations[RevisionAnnotation] = next
 		return c.client.AppsV1().ReplicaSets(d.Namespace).Update(ctx, updated, metav1.UpdateOptions{})
 	}
-	hash := templateHash(&d.Spec.Template)
+	hash := templateHash(&d.Spec.Template, d.Status.CollisionCount)
 	template := d.Spec.Template.DeepCopy()
 	template.Labels = maps.Clone(template.Labels)
 	if template.Labels == nil {
@@ -222,8 +270,7 @@ func (c *Controller) ensureNewReplicaSet(ctx context.Context, d *appsv1.Deployme
 	}
 	created, err := c.client.AppsV1().ReplicaSets(d.Namespace).Create(ctx, rs, metav1.CreateOptions{})
 	if apierrors.IsAlreadyExists(err) {
-		// Ours, not yet in the cache: the next sync finds it.
-		return nil, fmt.Errorf("replica set %s exists but is not in the cache yet", rs.Name)
+		return nil, c.nameTaken(ctx, d, rs.Name)
 	}
 	if err != nil {
 		return nil, err
@@ -234,25 +281,89 @@ func (c *Controller) ensureNewReplicaSet(ctx context.Context, d *appsv1.Deployme
 	return created, nil
 }
 
+// nameTaken handles a new replica set's name already in use. If the set is
+// this deployment's own with the current template, the cache is behind and
+// the next sync finds it. Otherwise the pod-template hash collides with
+// another set's name: as upstream, status.collisionCount goes up, which
+// changes the hash, and the next sync tries the new name.
+func (c *Controller) nameTaken(ctx context.Context, d *appsv1.Deployment, name string) error {
+	existing, err := c.client.AppsV1().ReplicaSets(d.Namespace).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return err
+	}
+	if metav1.IsControlledBy(existing, d) && sameTemplate(&existing.Spec.Template, &d.Spec.Template) {
+		return fmt.Errorf("replica set %s exists but is not in the cache yet", name)
+	}
+	updated := d.DeepCopy()
+	updated.Status.CollisionCount = ptr.To(ptr.Deref(d.Status.CollisionCount, 0) + 1)
+	if _, err := c.client.AppsV1().Deployments(d.Namespace).UpdateStatus(ctx, updated, metav1.UpdateOptions{}); err != nil {
+		return err
+	}
+	return fmt.Errorf("replica set name %s is taken by another set: collision count now %d", name, *updated.Status.CollisionCount)
+}
+
 // scale takes one step of the strategy.
 func (c *Controller) scale(ctx context.Context, d *appsv1.Deployment, newRS *appsv1.ReplicaSet, old []*appsv1.ReplicaSet) error {
 	desired := ptr.Deref(d.Spec.Replicas, 1)
 	plan := map[string]int32{}
 	if d.Spec.Strategy.Type == appsv1.RecreateDeploymentStrategyType {
-		running := false
 		for _, rs := range old {
 			plan[rs.Name] = 0
-			running = running || rs.Status.Replicas > 0
 		}
 		plan[newRS.Name] = replicas(newRS)
+		running, err := c.oldPodsRunning(d, newRS, old)
+		if err != nil {
+			return err
+		}
 		if !running {
 			plan[newRS.Name] = desired
 		}
 	} else {
 		plan = rollingUpdatePlan(d, newRS, old)
 	}
+	return c.apply(ctx, d, plan, append([]*appsv1.ReplicaSet{newRS}, old...))
+}
+
+// oldPodsRunning says whether a Recreate rollout must still wait: an old
+// set reports replicas, or a pod of an old set is in the pod list and not
+// finished (terminating pods count: they may still be running).
+func (c *Controller) oldPodsRunning(d *appsv1.Deployment, newRS *appsv1.ReplicaSet, old []*appsv1.ReplicaSet) (bool, error) {
+	oldUIDs := map[types.UID]bool{}
+	for _, rs := range old {
+		if rs.Status.Replicas > 0 {
+			return true, nil
+		}
+		oldUIDs[rs.UID] = true
+	}
+	selector, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
+	if err != nil {
+		return false, err
+	}
+	pods, err := c.pods.Pods(d.Namespace).List(selector)
+	if err != nil {
+		return false, err
+	}
+	for _, pod := range pods {
+		ref := metav1.GetControllerOf(pod)
+		if ref == nil || !oldUIDs[ref.UID] || ref.UID == newRS.UID {
+			continue
+		}
+		if pod.Status.Phase != corev1.PodSucceeded && pod.Status.Phase != corev1.PodFailed {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// apply sets each replica set in plan to its planned size, with the
+// deployment's desired and maximum sizes annotated, as upstream.
+func (c *Controller) apply(ctx context.Context, d *appsv1.Deployment, plan map[string]int32, sets []*appsv1.ReplicaSet) error {
+	desired := ptr.Deref(d.Spec.Replicas, 1)
 	surge, _ := surgeAndUnavailable(d)
-	for _, rs := range append([]*appsv1.ReplicaSet{newRS}, old...) {
+	for _, rs := range sets {
+		if rs == nil {
+			continue
+		}
 		want, ok := plan[rs.Name]
 		if !ok || (want == replicas(rs) && rs.Annotations[DesiredReplicasAnnotation] == strconv.Itoa(int(desired))) {
 			continue

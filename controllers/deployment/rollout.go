@@ -24,10 +24,10 @@ const (
 
 // templateHash is the pod-template-hash of a template: a stable hash of it
 // without the hash label, encoded as upstream encodes it.
-func templateHash(t *corev1.PodTemplateSpec) string {
+func templateHash(t *corev1.PodTemplateSpec, collisionCount *int32) string {
 	t = t.DeepCopy()
 	delete(t.Labels, appsv1.DefaultDeploymentUniqueLabelKey)
-	return podtemplate.Hash(t, nil)
+	return podtemplate.Hash(t, collisionCount)
 }
 
 // sameTemplate compares templates ignoring the hash label.
@@ -117,5 +117,77 @@ func rollingUpdatePlan(d *appsv1.Deployment, newRS *appsv1.ReplicaSet, old []*ap
 		plan[rs.Name] -= down
 		scaleDown -= down
 	}
+	return plan
+}
+
+// pausedScalePlan follows a paused deployment's replica count without
+// rolling out: the one active set (or, with none active, the newest) takes
+// the new size; several active sets share the change in proportion to
+// their sizes within maxSurge, the remainder going to the largest, as
+// upstream's proportional scaling.
+func pausedScalePlan(d *appsv1.Deployment, newRS *appsv1.ReplicaSet, old []*appsv1.ReplicaSet) map[string]int32 {
+	desired := ptr.Deref(d.Spec.Replicas, 1)
+	plan := map[string]int32{}
+	var active []*appsv1.ReplicaSet
+	for _, rs := range append([]*appsv1.ReplicaSet{newRS}, old...) {
+		if rs != nil && replicas(rs) > 0 {
+			active = append(active, rs)
+		}
+	}
+	switch len(active) {
+	case 0:
+		latest := newRS
+		for _, rs := range old {
+			if latest == nil || revision(rs) > revision(latest) {
+				latest = rs
+			}
+		}
+		if latest != nil {
+			plan[latest.Name] = desired
+		}
+		return plan
+	case 1:
+		plan[active[0].Name] = desired
+		return plan
+	}
+	// Several active sets (a rollout paused half way): they change only
+	// when the deployment's size did, which the sets' desired-replicas
+	// annotation tells.
+	resized := false
+	for _, rs := range active {
+		if n, err := strconv.Atoi(rs.Annotations[DesiredReplicasAnnotation]); err == nil && int32(n) != desired {
+			resized = true
+		}
+	}
+	if !resized {
+		return plan
+	}
+	allowed := int32(0)
+	if desired > 0 {
+		surge, _ := surgeAndUnavailable(d)
+		allowed = desired + surge
+	}
+	current := int32(0)
+	for _, rs := range active {
+		current += replicas(rs)
+	}
+	change := allowed - current
+	if change == 0 {
+		return plan
+	}
+	// Largest first (newest on a tie): it takes what rounding leaves.
+	sort.SliceStable(active, func(i, j int) bool {
+		if replicas(active[i]) != replicas(active[j]) {
+			return replicas(active[i]) > replicas(active[j])
+		}
+		return revision(active[i]) > revision(active[j])
+	})
+	given := int32(0)
+	for _, rs := range active {
+		share := int32(int64(change) * int64(replicas(rs)) / int64(current))
+		plan[rs.Name] = replicas(rs) + share
+		given += share
+	}
+	plan[active[0].Name] = max(plan[active[0].Name]+change-given, 0)
 	return plan
 }

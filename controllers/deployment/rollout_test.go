@@ -75,11 +75,44 @@ func TestTemplateHashIgnoresItsLabel(t *testing.T) {
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "nginx:1.27"}}}}
 	b := *a.DeepCopy()
 	b.Labels[appsv1.DefaultDeploymentUniqueLabelKey] = "abc"
-	if templateHash(&a) != templateHash(&b) || !sameTemplate(&a, &b) {
+	if templateHash(&a, nil) != templateHash(&b, nil) || !sameTemplate(&a, &b) {
 		t.Fatal("the hash label changed the template's identity")
 	}
 	b.Spec.Containers[0].Image = "nginx:1.28"
-	if templateHash(&a) == templateHash(&b) || sameTemplate(&a, &b) {
+	if templateHash(&a, nil) == templateHash(&b, nil) || sameTemplate(&a, &b) {
 		t.Fatal("a new image kept the template's identity")
+	}
+}
+
+func TestPausedScalePlan(t *testing.T) {
+	annotated := func(r *appsv1.ReplicaSet, desired string) *appsv1.ReplicaSet {
+		r.Annotations[DesiredReplicasAnnotation] = desired
+		return r
+	}
+	// One active set takes the new size.
+	d := deploymentOf(5, intstr.FromInt32(1), intstr.FromInt32(0))
+	if plan := pausedScalePlan(d, nil, []*appsv1.ReplicaSet{rs("a", "1", 3, 3), rs("b", "2", 0, 0)}); plan["a"] != 5 || len(plan) != 1 {
+		t.Errorf("one active set: %v", plan)
+	}
+	// None active: the newest.
+	if plan := pausedScalePlan(d, nil, []*appsv1.ReplicaSet{rs("a", "1", 0, 0), rs("b", "2", 0, 0)}); plan["b"] != 5 || len(plan) != 1 {
+		t.Errorf("no active set: %v", plan)
+	}
+	// A rollout paused half way at 4 (+1 surge): 3 old, 2 new. Scaling to
+	// 8 allows 9: the 4 more are shared 3:2, rounding left to the largest.
+	d = deploymentOf(8, intstr.FromInt32(1), intstr.FromInt32(0))
+	plan := pausedScalePlan(d, annotated(rs("new", "2", 2, 2), "4"), []*appsv1.ReplicaSet{annotated(rs("old", "1", 3, 3), "4")})
+	if plan["old"]+plan["new"] != 9 || plan["old"] != 6 || plan["new"] != 3 {
+		t.Errorf("proportional scale-up: %v", plan)
+	}
+	// Not resized (the annotations say 8 already): nothing changes.
+	if plan := pausedScalePlan(d, annotated(rs("new", "2", 4, 4), "8"), []*appsv1.ReplicaSet{annotated(rs("old", "1", 5, 5), "8")}); len(plan) != 0 {
+		t.Errorf("no scaling event, yet a plan: %v", plan)
+	}
+	// Down to 0.
+	d = deploymentOf(0, intstr.FromInt32(1), intstr.FromInt32(0))
+	plan = pausedScalePlan(d, annotated(rs("new", "2", 2, 2), "4"), []*appsv1.ReplicaSet{annotated(rs("old", "1", 3, 3), "4")})
+	if plan["old"] != 0 || plan["new"] != 0 {
+		t.Errorf("scale to zero: %v", plan)
 	}
 }

@@ -153,7 +153,7 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 	endpointsController := endpoints.New(clientFor("endpoint-controller"), factory.Core().V1().Services(), factory.Core().V1().Pods())
 	daemonSets := daemonset.New(clientFor("daemon-set-controller"), factory.Apps().V1().DaemonSets(), factory.Core().V1().Pods(),
 		factory.Core().V1().Nodes(), factory.Apps().V1().ControllerRevisions())
-	deployments := deployment.New(clientFor("deployment-controller"), factory.Apps().V1().Deployments(), factory.Apps().V1().ReplicaSets())
+	deployments := deployment.New(clientFor("deployment-controller"), factory.Apps().V1().Deployments(), factory.Apps().V1().ReplicaSets(), factory.Core().V1().Pods())
 	jobs := job.New(clientFor("job-controller"), factory.Batch().V1().Jobs(), factory.Core().V1().Pods())
 	cronJobs := cronjob.New(clientFor("cronjob-controller"), factory.Batch().V1().CronJobs(), factory.Batch().V1().Jobs(), clock.RealClock{})
 	nodeLifecycle, err := nodelifecycle.New(clientFor("node-controller"), factory.Core().V1().Nodes(), factory.Coordination().V1().Leases(),

@@ -146,6 +146,21 @@ func TestDeploymentRollingUpdateAndRollback(t *testing.T) {
 	}
 }
 
+// deploymentSettled: the controller has seen the deployment's last change
+// (observedGeneration) and its Progressing condition has reason.
+func deploymentSettled(ctx context.Context, ns, name, reason string) bool {
+	got, err := shared.Client.AppsV1().Deployments(ns).Get(ctx, name, metav1.GetOptions{})
+	if err != nil || got.Status.ObservedGeneration != got.Generation {
+		return false
+	}
+	for _, c := range got.Status.Conditions {
+		if c.Type == appsv1.DeploymentProgressing {
+			return c.Reason == reason
+		}
+	}
+	return false
+}
+
 func TestDeploymentRecreateAndPause(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
@@ -165,16 +180,141 @@ func TestDeploymentRecreateAndPause(t *testing.T) {
 	if _, err := deployments.Patch(ctx, "db", types.StrategicMergePatchType, pause, metav1.PatchOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(500 * time.Millisecond)
+	waitFor(t, "the controller to see the pause", func(ctx context.Context) bool { return deploymentSettled(ctx, ns, "db", "DeploymentPaused") })
 	if sets := deploymentReplicaSets(ctx, ns, d); len(sets) != 1 {
 		t.Fatalf("a paused deployment rolled out: %d replica sets", len(sets))
 	}
+
+	// Paused, it still follows its replica count.
+	if _, err := deployments.Patch(ctx, "db", types.MergePatchType, []byte(`{"spec":{"replicas":3}}`), metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the paused deployment scaled to 3", func(ctx context.Context) bool {
+		sets := deploymentReplicaSets(ctx, ns, d)
+		return len(sets) == 1 && sets["1"] != nil && *sets["1"].Spec.Replicas == 3 && sets["1"].Status.AvailableReplicas == 3
+	})
+
 	if _, err := deployments.Patch(ctx, "db", types.MergePatchType, []byte(`{"spec":{"paused":false}}`), metav1.PatchOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the recreate rollout", func(ctx context.Context) bool {
 		sets := deploymentReplicaSets(ctx, ns, d)
-		return len(sets) == 2 && sets["2"] != nil && sets["2"].Status.AvailableReplicas == 2 && *sets["1"].Spec.Replicas == 0
+		return len(sets) == 2 && sets["2"] != nil && sets["2"].Status.AvailableReplicas == 3 && *sets["1"].Spec.Replicas == 0
+	})
+}
+
+// TestDeploymentRecreateWaitsForOldPods: old pods that are terminating on
+// their node (graceful deletion, no kubelet to finish it) no longer count
+// in their replica set's status, yet a Recreate rollout must not start new
+// pods until they are gone from the pod list.
+func TestDeploymentRecreateWaitsForOldPods(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	fakeKubelet(t, ns)
+	// A node no scheduler uses (tainted); the pods name it themselves, so
+	// their deletion is graceful and waits, as on a real node.
+	node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "recreate-node"},
+		Spec: corev1.NodeSpec{Taints: []corev1.Taint{{Key: "example.com/test-only", Effect: corev1.TaintEffectNoSchedule}}}}
+	if _, err := shared.Client.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = shared.Client.CoreV1().Nodes().Delete(context.Background(), node.Name, metav1.DeleteOptions{}) })
+	template := podTemplate(map[string]string{"app": "db"})
+	template.Spec.NodeName = node.Name
+	deployments := shared.Client.AppsV1().Deployments(ns)
+	d, err := deployments.Create(ctx, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "db"},
+		Spec: appsv1.DeploymentSpec{Replicas: ptr.To[int32](2), Selector: selector("db"), Template: *template,
+			Strategy: appsv1.DeploymentStrategy{Type: appsv1.RecreateDeploymentStrategyType}}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "2 available", func(ctx context.Context) bool {
+		got, err := deployments.Get(ctx, "db", metav1.GetOptions{})
+		return err == nil && got.Status.AvailableReplicas == 2
+	})
+	update := []byte(`{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"nginx:1.28"}]}}}}`)
+	if _, err := deployments.Patch(ctx, "db", types.StrategicMergePatchType, update, metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// The controller has seen the old set's status drop to 0 (the
+	// deployment's status sums the sets' statuses) while its pods still
+	// terminate: the new set must still be at 0.
+	waitFor(t, "the old set's status at 0, seen by the controller", func(ctx context.Context) bool {
+		got, err := deployments.Get(ctx, "db", metav1.GetOptions{})
+		return err == nil && got.Status.ObservedGeneration == got.Generation && got.Status.Replicas == 0
+	})
+	sets := deploymentReplicaSets(ctx, ns, d)
+	if sets["2"] == nil || *sets["2"].Spec.Replicas != 0 {
+		t.Fatalf("the new set was scaled up while old pods terminate: %v", sets["2"])
+	}
+	pods, err := shared.Client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	terminating := 0
+	for _, pod := range pods.Items {
+		if pod.DeletionTimestamp == nil {
+			t.Fatalf("pod %s is not terminating", pod.Name)
+		}
+		terminating++
+	}
+	if terminating != 2 {
+		t.Fatalf("%d terminating pods, want 2", terminating)
+	}
+	// The node finishes them; now the new pods come.
+	for _, pod := range pods.Items {
+		if err := shared.Client.CoreV1().Pods(ns).Delete(ctx, pod.Name, metav1.DeleteOptions{GracePeriodSeconds: ptr.To[int64](0)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "the new set at 2 once the old pods are gone", func(ctx context.Context) bool {
+		sets := deploymentReplicaSets(ctx, ns, d)
+		return sets["2"] != nil && *sets["2"].Spec.Replicas == 2 && sets["2"].Status.AvailableReplicas == 2
+	})
+}
+
+// TestDeploymentHashCollision: the name of the new replica set is taken by
+// a set that is not the deployment's; the controller bumps
+// status.collisionCount and uses the new hash, as upstream.
+func TestDeploymentHashCollision(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	deployments := shared.Client.AppsV1().Deployments(ns)
+	spec := appsv1.DeploymentSpec{Replicas: ptr.To[int32](1), Selector: selector("web"), Template: *podTemplate(map[string]string{"app": "web"})}
+	first, err := deployments.Create(ctx, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "web"}, Spec: spec}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var taken string
+	waitFor(t, "the first replica set", func(ctx context.Context) bool {
+		for _, rs := range deploymentReplicaSets(ctx, ns, first) {
+			taken = rs.Name
+		}
+		return taken != ""
+	})
+	// Orphan the set, and relabel it so that no deployment adopts it.
+	if err := deployments.Delete(ctx, "web", metav1.DeleteOptions{PropagationPolicy: ptr.To(metav1.DeletePropagationOrphan)}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the set orphaned", func(ctx context.Context) bool {
+		rs, err := shared.Client.AppsV1().ReplicaSets(ns).Get(ctx, taken, metav1.GetOptions{})
+		return err == nil && len(rs.OwnerReferences) == 0
+	})
+	relabel := []byte(`{"metadata":{"labels":{"app":"someone-else"}}}`)
+	if _, err := shared.Client.AppsV1().ReplicaSets(ns).Patch(ctx, taken, types.MergePatchType, relabel, metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	second, err := deployments.Create(ctx, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "web"}, Spec: spec}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "collisionCount 1 and a set under a new name", func(ctx context.Context) bool {
+		d, err := deployments.Get(ctx, "web", metav1.GetOptions{})
+		if err != nil || d.Status.CollisionCount == nil || *d.Status.CollisionCount != 1 {
+			return false
+		}
+		sets := deploymentReplicaSets(ctx, ns, second)
+		return len(sets) == 1 && sets["1"] != nil && sets["1"].Name != taken && sets["1"].Name != ""
 	})
 }
 
