@@ -218,7 +218,9 @@ func TestDeploymentRecreateWaitsForOldPods(t *testing.T) {
 	if _, err := shared.Client.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = shared.Client.CoreV1().Nodes().Delete(context.Background(), node.Name, metav1.DeleteOptions{}) })
+	t.Cleanup(func() {
+		_ = shared.Client.CoreV1().Nodes().Delete(context.Background(), node.Name, metav1.DeleteOptions{})
+	})
 	template := podTemplate(map[string]string{"app": "db"})
 	template.Spec.NodeName = node.Name
 	deployments := shared.Client.AppsV1().Deployments(ns)
