@@ -9,6 +9,8 @@ package job
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"fmt"
 	"strconv"
 	"sync"
@@ -20,7 +22,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	batchinformers "k8s.io/client-go/informers/batch/v1"
 	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
@@ -75,6 +76,14 @@ func New(client kubernetes.Interface, jobs batchinformers.JobInformer, pods core
 	}
 	_, _ = jobs.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: enqueue, UpdateFunc: func(_, obj interface{}) { enqueue(obj) },
+		// A deleted job's expectations can never be met; its sync then
+		// releases the pods it still tracks.
+		DeleteFunc: func(obj interface{}) {
+			if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
+				c.expectations.Forget(key)
+				c.queue.Add(key)
+			}
+		},
 	})
 	ownerKey := func(pod *corev1.Pod) string {
 		if ref := metav1.GetControllerOf(pod); ref != nil && ref.Kind == controllerKind.Kind {
@@ -83,8 +92,13 @@ func New(client kubernetes.Interface, jobs batchinformers.JobInformer, pods core
 		return ""
 	}
 	_, _ = pods.Informer().AddEventHandler(expectations.PodEventHandler(c.expectations, ownerKey, func(pod *corev1.Pod) {
-		if key := ownerKey(pod); key != "" {
+		switch key := ownerKey(pod); {
+		case key != "":
 			c.queue.Add(key)
+		case tracked(pod) && metav1.GetControllerOf(pod) == nil:
+			// Orphaned (its job deleted with the orphan policy) while
+			// still tracked: only we can release it.
+			c.queue.Add(orphanPrefix + pod.Namespace + "/" + pod.Name)
 		}
 	}))
 	return c
@@ -135,62 +149,87 @@ func classify(pods []*corev1.Pod) podsOf {
 // sync takes one step towards the job's end; it returns how long to wait
 // before looking again when time itself will change something.
 func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error) {
+	if podKey, ok := strings.CutPrefix(key, orphanPrefix); ok {
+		return 0, c.releaseOrphan(ctx, podKey)
+	}
 	namespace, name, err := cache.SplitMetaNamespaceKey(key)
 	if err != nil {
 		return 0, err
 	}
 	job, err := c.jobs.Jobs(namespace).Get(name)
-	if apierrors.IsNotFound(err) {
-		return 0, nil
-	}
-	if err != nil {
+	if err != nil && !apierrors.IsNotFound(err) {
 		return 0, err
-	}
-	original := job
-	job = job.DeepCopy()
-	if finished, at := finishedAt(job); finished {
-		return c.expire(ctx, job, at)
 	}
 	all, err := c.pods.Pods(namespace).List(labels.Everything())
 	if err != nil {
 		return 0, err
 	}
-	var owned []*corev1.Pod
+	// Pods of a job of this name that is not this job (deleted, or deleted
+	// and created again) are orphans: nobody else would ever release them.
+	var owned, orphans []*corev1.Pod
 	for _, pod := range all {
-		if ref := metav1.GetControllerOf(pod); ref != nil && ref.UID == job.UID {
+		ref := metav1.GetControllerOf(pod)
+		switch {
+		case ref == nil || ref.Kind != controllerKind.Kind || ref.Name != name:
+		case job != nil && ref.UID == job.UID:
 			owned = append(owned, pod)
+		default:
+			orphans = append(orphans, pod)
 		}
+	}
+	if err := c.releaseAll(ctx, orphans); err != nil || job == nil {
+		return 0, err
+	}
+	if finished, at := finishedAt(job); finished || job.DeletionTimestamp != nil {
+		if err := c.releaseAll(ctx, owned); err != nil {
+			return 0, err
+		}
+		if !finished {
+			return 0, nil
+		}
+		return c.expire(ctx, job, at)
+	}
+	original := job
+	job = job.DeepCopy()
+	if err := c.track(ctx, job, owned); err != nil {
+		return 0, err
 	}
 	p := classify(owned)
 	status := &job.Status
 	now := metav1.Now()
-	status.Succeeded = max(status.Succeeded, int32(len(p.succeeded)))
-	status.Failed = max(status.Failed, int32(len(p.failed)))
 	status.Ready = ptr.To(p.ready)
 
 	suspended := ptr.Deref(job.Spec.Suspend, false)
 	var requeue time.Duration
 	switch {
 	case suspended:
-		c.deletePods(ctx, p.active)
+		if err := c.deletePods(ctx, p.active); err != nil {
+			return 0, err
+		}
 		p.active = nil
 		setCondition(status, batchv1.JobSuspended, corev1.ConditionTrue, "JobSuspended", "Job suspended", now)
 	case c.done(job, p):
-		c.deletePods(ctx, p.active)
+		if err := c.deletePods(ctx, p.active); err != nil {
+			return 0, err
+		}
 		p.active = nil
 		status.CompletionTime = &now
 		setCondition(status, batchv1.JobSuccessCriteriaMet, corev1.ConditionTrue, "CompletionsReached", "Reached expected number of succeeded pods", now)
 		setCondition(status, batchv1.JobComplete, corev1.ConditionTrue, "CompletionsReached", "Reached expected number of succeeded pods", now)
 		c.recorder.Event(job, corev1.EventTypeNormal, "Completed", "Job completed")
-	case status.Failed > ptr.Deref(job.Spec.BackoffLimit, 6):
-		c.deletePods(ctx, p.active)
+	case failedTotal(job) > ptr.Deref(job.Spec.BackoffLimit, 6):
+		if err := c.deletePods(ctx, p.active); err != nil {
+			return 0, err
+		}
 		p.active = nil
 		setCondition(status, batchv1.JobFailureTarget, corev1.ConditionTrue, "BackoffLimitExceeded", "Job has reached the specified backoff limit", now)
 		setCondition(status, batchv1.JobFailed, corev1.ConditionTrue, "BackoffLimitExceeded", "Job has reached the specified backoff limit", now)
 		c.recorder.Event(job, corev1.EventTypeWarning, "BackoffLimitExceeded", "Job has reached the specified backoff limit")
 	case job.Spec.ActiveDeadlineSeconds != nil && status.StartTime != nil &&
 		now.Sub(status.StartTime.Time) >= time.Duration(*job.Spec.ActiveDeadlineSeconds)*time.Second:
-		c.deletePods(ctx, p.active)
+		if err := c.deletePods(ctx, p.active); err != nil {
+			return 0, err
+		}
 		p.active = nil
 		setCondition(status, batchv1.JobFailureTarget, corev1.ConditionTrue, "DeadlineExceeded", "Job was active longer than specified deadline", now)
 		setCondition(status, batchv1.JobFailed, corev1.ConditionTrue, "DeadlineExceeded", "Job was active longer than specified deadline", now)
@@ -202,7 +241,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 		if cond := condition(status, batchv1.JobSuspended); cond != nil && cond.Status == corev1.ConditionTrue {
 			setCondition(status, batchv1.JobSuspended, corev1.ConditionFalse, "JobResumed", "Job resumed", now)
 		}
-		wait := c.backoff(status.Failed, p.lastFailure)
+		wait := c.backoff(failedTotal(job), p.lastFailure)
 		if wait > 0 && len(p.active) == 0 {
 			requeue = wait
 		} else if !c.expectations.Satisfied(key) {
@@ -243,12 +282,12 @@ func (c *Controller) backoff(failures int32, last time.Time) time.Duration {
 // with nothing still running.
 func (c *Controller) done(job *batchv1.Job, p podsOf) bool {
 	if job.Spec.Completions == nil {
-		return len(p.succeeded) > 0 && len(p.active) == 0
+		return succeededTotal(job) > 0 && len(p.active) == 0
 	}
 	if isIndexed(job) {
-		return len(succeededIndexes(p)) >= int(*job.Spec.Completions)
+		return len(completedIndexes(job)) >= int(*job.Spec.Completions)
 	}
-	return int32(len(p.succeeded)) >= *job.Spec.Completions
+	return succeededTotal(job) >= *job.Spec.Completions
 }
 
 func isIndexed(job *batchv1.Job) bool {
@@ -260,14 +299,10 @@ func indexOf(pod *corev1.Pod) (int, bool) {
 	return n, err == nil
 }
 
-func succeededIndexes(p podsOf) map[int]bool {
-	out := map[int]bool{}
-	for _, pod := range p.succeeded {
-		if i, ok := indexOf(pod); ok {
-			out[i] = true
-		}
-	}
-	return out
+// completedIndexes are the indexes that have succeeded, as recorded in
+// status.completedIndexes (the pods themselves may be gone).
+func completedIndexes(job *batchv1.Job) indexSet {
+	return parseIndexes(job.Status.CompletedIndexes, int(ptr.Deref(job.Spec.Completions, 0)))
 }
 
 // manage creates the pods that parallelism and the remaining completions
@@ -278,11 +313,11 @@ func (c *Controller) manage(ctx context.Context, key string, job *batchv1.Job, p
 	var indexes []int
 	switch {
 	case job.Spec.Completions == nil:
-		if len(p.succeeded) > 0 {
+		if succeededTotal(job) > 0 {
 			want = 0
 		}
 	case isIndexed(job):
-		busy := succeededIndexes(p)
+		busy := completedIndexes(job)
 		for _, pod := range p.active {
 			if i, ok := indexOf(pod); ok {
 				busy[i] = true
@@ -295,11 +330,10 @@ func (c *Controller) manage(ctx context.Context, key string, job *batchv1.Job, p
 		}
 		want = min(parallelism, len(p.active)+len(indexes))
 	default:
-		want = min(parallelism, int(*job.Spec.Completions-job.Status.Succeeded))
+		want = min(parallelism, int(*job.Spec.Completions-succeededTotal(job)))
 	}
 	if extra := len(p.active) - want; extra > 0 {
-		c.deletePods(ctx, p.active[:extra])
-		return nil
+		return c.deletePods(ctx, p.active[:extra])
 	}
 	missing := want - len(p.active)
 	c.expectations.Expect(key, max(missing, 0), nil)
@@ -339,6 +373,7 @@ func newPod(job *batchv1.Job, index int) *corev1.Pod {
 			Labels:          t.Labels,
 			Annotations:     t.Annotations,
 			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(job, controllerKind)},
+			Finalizers:      []string{batchv1.JobTrackingFinalizer},
 		},
 		Spec: t.Spec,
 	}
@@ -355,13 +390,21 @@ func newPod(job *batchv1.Job, index int) *corev1.Pod {
 	return pod
 }
 
-func (c *Controller) deletePods(ctx context.Context, pods []*corev1.Pod) {
+// deletePods deletes pods the job no longer wants. Their finalizer goes
+// first: a pod the job removes itself is not a failure to count.
+func (c *Controller) deletePods(ctx context.Context, pods []*corev1.Pod) error {
+	var errs []error
 	for _, pod := range pods {
-		err := c.client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{})
-		if err != nil && !apierrors.IsNotFound(err) {
-			utilruntime.HandleError(err)
+		if err := c.release(ctx, pod); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		err := c.client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &pod.UID}})
+		if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+			errs = append(errs, err)
 		}
 	}
+	return errors.Join(errs...)
 }
 
 // finishedAt reports whether the job ended (Complete or Failed) and when.
