@@ -10,9 +10,9 @@ package job
 import (
 	"context"
 	"errors"
-	"strings"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 

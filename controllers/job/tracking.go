@@ -23,7 +23,9 @@ import (
 // into status.uncountedTerminatedPods first; then its finalizer is removed;
 // then it moves from there into status.succeeded or status.failed.
 
-func tracked(pod *corev1.Pod) bool { return slices.Contains(pod.Finalizers, batchv1.JobTrackingFinalizer) }
+func tracked(pod *corev1.Pod) bool {
+	return slices.Contains(pod.Finalizers, batchv1.JobTrackingFinalizer)
+}
 
 // outcome is how a tracked pod ended: succeeded, failed, or not yet. A pod
 // deleted before it finished counts as failed (upstream's default pod
