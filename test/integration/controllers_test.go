@@ -11,10 +11,12 @@ import (
 	"testing"
 	"time"
 
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/utils/ptr"
 
 	"github.com/kybernetes/kybernetes/controllers/manager"
 	"github.com/kybernetes/kybernetes/test/integration/framework"
@@ -124,5 +126,49 @@ func TestControllerManagerHealthz(t *testing.T) {
 	})
 	if !strings.Contains(body, "[+]leaderElection ok") || !strings.Contains(body, "healthz check passed") {
 		t.Fatalf("/healthz?verbose:\n%s", body)
+	}
+}
+
+// TestStandbyControllerManagerDoesNothing: while another process holds the
+// lease, a controller manager runs no controller; it acts only once it has
+// the lease. The namespace exists from the start, so a standby that ran its
+// controllers would have made the namespace's default service account
+// before it acquired the lease.
+func TestStandbyControllerManagerDoesNothing(t *testing.T) {
+	ctx := context.Background()
+	server := framework.Start(t, framework.Setup{WithoutControllers: true})
+	leases := server.Client.CoordinationV1().Leases(metav1.NamespaceSystem)
+	now := metav1.NowMicro()
+	if _, err := leases.Create(ctx, &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Name: "kube-controller-manager"},
+		Spec: coordinationv1.LeaseSpec{HolderIdentity: ptr.To("someone-else"), LeaseDurationSeconds: ptr.To[int32](3),
+			AcquireTime: &now, RenewTime: &now}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := server.Client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "waiting"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	opts := manager.DefaultOptions()
+	opts.Identity = "standby"
+	opts.LeaseDuration, opts.RenewDeadline, opts.RetryPeriod = 3*time.Second, 2*time.Second, 100*time.Millisecond
+	runControllers(t, server, opts)
+
+	var acquired time.Time
+	waitFor(t, "the standby to take the expired lease", func(ctx context.Context) bool {
+		lease, err := leases.Get(ctx, "kube-controller-manager", metav1.GetOptions{})
+		if err != nil || lease.Spec.HolderIdentity == nil || *lease.Spec.HolderIdentity != "standby" || lease.Spec.AcquireTime == nil {
+			return false
+		}
+		acquired = lease.Spec.AcquireTime.Time
+		return true
+	})
+	var sa *corev1.ServiceAccount
+	waitFor(t, "the new leader's default service account", func(ctx context.Context) bool {
+		var err error
+		sa, err = server.Client.CoreV1().ServiceAccounts("waiting").Get(ctx, "default", metav1.GetOptions{})
+		return err == nil
+	})
+	// creationTimestamp has whole seconds.
+	if sa.CreationTimestamp.Time.Before(acquired.Truncate(time.Second)) {
+		t.Fatalf("the service account was made at %s, before the manager took the lease at %s", sa.CreationTimestamp.Time, acquired)
 	}
 }

@@ -15,13 +15,7 @@ import (
 // runControllers starts a controller manager against server until the
 // test ends.
 func runControllers(t *testing.T, server *framework.Server, opts manager.Options) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = manager.Run(ctx, server.Config, opts)
-	}()
-	t.Cleanup(func() { cancel(); <-done })
+	framework.RunComponent(t, "the controller manager", func(ctx context.Context) error { return manager.Run(ctx, server.Config, opts) })
 }
 
 // simpleConfigMapOwnedBy is a configmap naming a replica set as its owner.

@@ -113,6 +113,9 @@ func TestLabelAndFieldSelectors(t *testing.T) {
 func TestWatchResumesFromResourceVersion(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
+	// The root CA publisher's configmap would otherwise land among the
+	// events watched.
+	waitForRootCA(t, ns)
 	cms := shared.Client.CoreV1().ConfigMaps(ns)
 	first, err := cms.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "a"}}, metav1.CreateOptions{})
 	if err != nil {

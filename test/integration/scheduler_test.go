@@ -25,13 +25,7 @@ import (
 func startScheduler(t *testing.T, server *framework.Server, name string) {
 	opts := scheduler.DefaultOptions()
 	opts.LeaderElect, opts.SchedulerName, opts.QPS, opts.Burst = false, name, 1000, 1000
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = scheduler.Run(ctx, server.Config, opts)
-	}()
-	t.Cleanup(func() { cancel(); <-done })
+	framework.RunComponent(t, "the scheduler", func(ctx context.Context) error { return scheduler.Run(ctx, server.Config, opts) })
 }
 
 // schedulingCluster is an API server without controllers, with a scheduler.

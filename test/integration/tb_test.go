@@ -24,6 +24,10 @@ func (m *mainTB) Fatal(args ...any) {
 
 func (m *mainTB) Fatalf(format string, args ...any) { m.Fatal(fmt.Sprintf(format, args...)) }
 
+// Errorf ends the process too: the shared server failing (its controller
+// manager stopping) makes every test after it meaningless.
+func (m *mainTB) Errorf(format string, args ...any) { m.Fatal(fmt.Sprintf(format, args...)) }
+
 func (m *mainTB) Cleanup(f func()) { m.cleanups = append(m.cleanups, f) }
 
 func (m *mainTB) TempDir() string {

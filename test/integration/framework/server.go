@@ -90,7 +90,7 @@ func Start(t testing.TB, setup Setup) *Server {
 		if setup.Controllers != nil {
 			controllers = *setup.Controllers
 		}
-		go func() { _ = manager.Run(ctx, s.Config, controllers) }()
+		RunComponent(t, "the controller manager", func(ctx context.Context) error { return manager.Run(ctx, s.Config, controllers) })
 	}
 	return s
 }
@@ -120,4 +120,22 @@ func RunError(t testing.TB, opts *registry.Options) error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	return server.Run(ctx)
+}
+
+// RunComponent runs a component (a controller manager, a scheduler) until
+// the test ends. A component that stops before then, with an error or not,
+// fails the test at once, with what it said: a test must not go on against
+// a control plane that silently lost its controllers.
+func RunComponent(t testing.TB, name string, run func(ctx context.Context) error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		err := run(ctx)
+		if ctx.Err() == nil {
+			t.Errorf("%s stopped before the test ended: %v", name, err)
+		}
+	}()
+	t.Cleanup(func() { cancel(); <-done })
 }
