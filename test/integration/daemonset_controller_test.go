@@ -17,26 +17,6 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 )
 
-// createNodes creates Ready nodes with the given labels, deleted when the
-// test ends.
-func createNodes(t *testing.T, labels ...map[string]string) []string {
-	t.Helper()
-	var names []string
-	for i, l := range labels {
-		name := fmt.Sprintf("%s-%d", strings.ToLower(t.Name()), i)
-		names = append(names, name)
-		_, err := shared.Client.CoreV1().Nodes().Create(context.Background(), &corev1.Node{
-			ObjectMeta: metav1.ObjectMeta{Name: name, Labels: l},
-			Status:     corev1.NodeStatus{Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue}}},
-		}, metav1.CreateOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = shared.Client.CoreV1().Nodes().Delete(context.Background(), name, metav1.DeleteOptions{}) })
-	}
-	return names
-}
-
 // daemonPodNodes maps node name to the images of the live daemon pods
 // pinned to it.
 func daemonPodNodes(ctx context.Context, ns string) map[string][]string {
@@ -64,11 +44,11 @@ func TestDaemonSetController(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
 	edge := map[string]string{"role": "edge"}
-	nodes := createNodes(t, edge, edge, map[string]string{"role": "core"})
-	fakeKubelet(t, ns)
+	cluster := newStandIn(t, runAll, edge, edge, map[string]string{"role": "core"})
+	nodes := cluster.Nodes
 
 	sets := shared.Client.AppsV1().DaemonSets(ns)
-	template := podTemplate(map[string]string{"app": "agent"})
+	template := cluster.template(map[string]string{"app": "agent"})
 	template.Spec.NodeSelector = edge
 	_, err := sets.Create(ctx, &appsv1.DaemonSet{ObjectMeta: metav1.ObjectMeta{Name: "agent"},
 		Spec: appsv1.DaemonSetSpec{Selector: selector("agent"), Template: *template}}, metav1.CreateOptions{})
@@ -205,9 +185,9 @@ func isPodReady(pod *corev1.Pod) bool {
 func TestDaemonSetSurgeUpdate(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
-	nodes := createNodes(t, map[string]string{"surge": "yes"}, map[string]string{"surge": "yes"})
-	fakeKubelet(t, ns)
-	template := podTemplate(map[string]string{"app": "surge"})
+	cluster := newStandIn(t, runAll, map[string]string{"surge": "yes"}, map[string]string{"surge": "yes"})
+	nodes := cluster.Nodes
+	template := cluster.template(map[string]string{"app": "surge"})
 	template.Spec.NodeSelector = map[string]string{"surge": "yes"}
 	zero, one := intstr.FromInt32(0), intstr.FromInt32(1)
 	sets := shared.Client.AppsV1().DaemonSets(ns)

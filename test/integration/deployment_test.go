@@ -2,9 +2,9 @@ package integration
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,35 +13,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
-)
 
-// fakeKubelet stands in for kubelets: it marks every pod of the namespace
-// Running and Ready (with an IP) as soon as it sees it, until the test ends.
-func fakeKubelet(t *testing.T, ns string) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		next := 1
-		for ctx.Err() == nil {
-			pods, err := shared.Client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
-			if err == nil {
-				for _, pod := range pods.Items {
-					if pod.DeletionTimestamp != nil || pod.Status.Phase == corev1.PodRunning {
-						continue
-					}
-					pod.Status.Phase = corev1.PodRunning
-					pod.Status.PodIP = fmt.Sprintf("10.244.9.%d", next%250+1)
-					next++
-					pod.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: metav1.Now()}}
-					_, _ = shared.Client.CoreV1().Pods(ns).UpdateStatus(ctx, &pod, metav1.UpdateOptions{})
-				}
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-}
+	"github.com/kybernetes/kybernetes/test/integration/framework"
+)
 
 func deploymentReplicaSets(ctx context.Context, ns string, d *appsv1.Deployment) map[string]*appsv1.ReplicaSet {
 	list, err := shared.Client.AppsV1().ReplicaSets(ns).List(ctx, metav1.ListOptions{})
@@ -60,10 +34,10 @@ func deploymentReplicaSets(ctx context.Context, ns string, d *appsv1.Deployment)
 func TestDeploymentRollingUpdateAndRollback(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
-	fakeKubelet(t, ns)
+	cluster := newStandIn(t, runAll, nil)
 	deployments := shared.Client.AppsV1().Deployments(ns)
 	d, err := deployments.Create(ctx, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "web"},
-		Spec: appsv1.DeploymentSpec{Replicas: ptr.To[int32](4), Selector: selector("web"), Template: *podTemplate(map[string]string{"app": "web"})}},
+		Spec: appsv1.DeploymentSpec{Replicas: ptr.To[int32](4), Selector: selector("web"), Template: *cluster.template(map[string]string{"app": "web"})}},
 		metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -164,10 +138,10 @@ func deploymentSettled(ctx context.Context, ns, name, reason string) bool {
 func TestDeploymentRecreateAndPause(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
-	fakeKubelet(t, ns)
+	cluster := newStandIn(t, runAll, nil)
 	deployments := shared.Client.AppsV1().Deployments(ns)
 	d, err := deployments.Create(ctx, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "db"},
-		Spec: appsv1.DeploymentSpec{Replicas: ptr.To[int32](2), Selector: selector("db"), Template: *podTemplate(map[string]string{"app": "db"}),
+		Spec: appsv1.DeploymentSpec{Replicas: ptr.To[int32](2), Selector: selector("db"), Template: *cluster.template(map[string]string{"app": "db"}),
 			Strategy: appsv1.DeploymentStrategy{Type: appsv1.RecreateDeploymentStrategyType}}}, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -204,25 +178,16 @@ func TestDeploymentRecreateAndPause(t *testing.T) {
 }
 
 // TestDeploymentRecreateWaitsForOldPods: old pods that are terminating on
-// their node (graceful deletion, no kubelet to finish it) no longer count
-// in their replica set's status, yet a Recreate rollout must not start new
-// pods until they are gone from the pod list.
+// their node (graceful deletion: the stand-in kubelet removes them when
+// their grace period ends) no longer count in their replica set's status,
+// yet a Recreate rollout must not start new pods until they are gone from
+// the pod list: old and new pods never overlap.
 func TestDeploymentRecreateWaitsForOldPods(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
-	fakeKubelet(t, ns)
-	// A node no scheduler uses (tainted); the pods name it themselves, so
-	// their deletion is graceful and waits, as on a real node.
-	node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "recreate-node"},
-		Spec: corev1.NodeSpec{Taints: []corev1.Taint{{Key: "example.com/test-only", Effect: corev1.TaintEffectNoSchedule}}}}
-	if _, err := shared.Client.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = shared.Client.CoreV1().Nodes().Delete(context.Background(), node.Name, metav1.DeleteOptions{})
-	})
-	template := podTemplate(map[string]string{"app": "db"})
-	template.Spec.NodeName = node.Name
+	cluster := newStandIn(t, runAll, nil)
+	template := cluster.template(map[string]string{"app": "db"})
+	template.Spec.TerminationGracePeriodSeconds = ptr.To[int64](3)
 	deployments := shared.Client.AppsV1().Deployments(ns)
 	d, err := deployments.Create(ctx, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "db"},
 		Spec: appsv1.DeploymentSpec{Replicas: ptr.To[int32](2), Selector: selector("db"), Template: *template,
@@ -234,6 +199,7 @@ func TestDeploymentRecreateWaitsForOldPods(t *testing.T) {
 		got, err := deployments.Get(ctx, "db", metav1.GetOptions{})
 		return err == nil && got.Status.AvailableReplicas == 2
 	})
+	old := deploymentReplicaSets(ctx, ns, d)["1"]
 	update := []byte(`{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"nginx:1.28"}]}}}}`)
 	if _, err := deployments.Patch(ctx, "db", types.StrategicMergePatchType, update, metav1.PatchOptions{}); err != nil {
 		t.Fatal(err)
@@ -245,33 +211,36 @@ func TestDeploymentRecreateWaitsForOldPods(t *testing.T) {
 		got, err := deployments.Get(ctx, "db", metav1.GetOptions{})
 		return err == nil && got.Status.ObservedGeneration == got.Generation && got.Status.Replicas == 0
 	})
-	sets := deploymentReplicaSets(ctx, ns, d)
-	if sets["2"] == nil || *sets["2"].Spec.Replicas != 0 {
-		t.Fatalf("the new set was scaled up while old pods terminate: %v", sets["2"])
-	}
 	pods, err := shared.Client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	terminating := 0
-	for _, pod := range pods.Items {
-		if pod.DeletionTimestamp == nil {
-			t.Fatalf("pod %s is not terminating", pod.Name)
+	if sets := deploymentReplicaSets(ctx, ns, d); sets["2"] == nil || *sets["2"].Spec.Replicas != 0 {
+		t.Fatalf("the new set was scaled up while old pods terminate: %v", sets["2"])
+	}
+	if len(pods.Items) != 2 || pods.Items[0].DeletionTimestamp == nil || pods.Items[1].DeletionTimestamp == nil {
+		t.Fatalf("want the 2 old pods terminating, have %d pods", len(pods.Items))
+	}
+	// Once the kubelet has removed them, the new pods come; never beside
+	// an old one.
+	waitFor(t, "the new set's 2 pods available, alone", func(ctx context.Context) bool {
+		list, err := shared.Client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return false
 		}
-		terminating++
-	}
-	if terminating != 2 {
-		t.Fatalf("%d terminating pods, want 2", terminating)
-	}
-	// The node finishes them; now the new pods come.
-	for _, pod := range pods.Items {
-		if err := shared.Client.CoreV1().Pods(ns).Delete(ctx, pod.Name, metav1.DeleteOptions{GracePeriodSeconds: ptr.To[int64](0)}); err != nil {
-			t.Fatal(err)
+		oldPods, newPods := 0, 0
+		for _, pod := range list.Items {
+			if metav1.IsControlledBy(&pod, old) {
+				oldPods++
+			} else {
+				newPods++
+			}
 		}
-	}
-	waitFor(t, "the new set at 2 once the old pods are gone", func(ctx context.Context) bool {
+		if oldPods > 0 && newPods > 0 {
+			t.Fatalf("old and new pods at once: %d old, %d new", oldPods, newPods)
+		}
 		sets := deploymentReplicaSets(ctx, ns, d)
-		return sets["2"] != nil && *sets["2"].Spec.Replicas == 2 && sets["2"].Status.AvailableReplicas == 2
+		return sets["2"] != nil && sets["2"].Status.AvailableReplicas == 2
 	})
 }
 
@@ -326,9 +295,18 @@ func TestDeploymentHashCollision(t *testing.T) {
 func TestDeploymentProgressDeadline(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
+	// The pods stay Pending (an image that takes long to pull) until the
+	// test lets them run.
+	var started atomic.Bool
+	cluster := newStandIn(t, func(*corev1.Pod) framework.Fate {
+		if started.Load() {
+			return framework.Run
+		}
+		return framework.Hold
+	}, nil)
 	deployments := shared.Client.AppsV1().Deployments(ns)
 	_, err := deployments.Create(ctx, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "stuck"},
-		Spec: appsv1.DeploymentSpec{Replicas: ptr.To[int32](2), Selector: selector("stuck"), Template: *podTemplate(map[string]string{"app": "stuck"}),
+		Spec: appsv1.DeploymentSpec{Replicas: ptr.To[int32](2), Selector: selector("stuck"), Template: *cluster.template(map[string]string{"app": "stuck"}),
 			ProgressDeadlineSeconds: ptr.To[int32](2)}}, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -364,7 +342,8 @@ func TestDeploymentProgressDeadline(t *testing.T) {
 	})
 
 	// Pods turning ready is progress: the condition is True again.
-	fakeKubelet(t, ns)
+	started.Store(true)
+	cluster.Resync()
 	waitFor(t, "the rollout complete", func(ctx context.Context) bool {
 		got, err := deployments.Get(ctx, "stuck", metav1.GetOptions{})
 		if err != nil {

@@ -10,29 +10,21 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+
+	"github.com/kybernetes/kybernetes/test/integration/framework"
 )
 
-// finishPods stands in for kubelets: every new pod of the namespace ends
-// with the given phase.
-func finishPods(t *testing.T, ns string, phase corev1.PodPhase) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for ctx.Err() == nil {
-			pods, err := shared.Client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
-			if err == nil {
-				for _, pod := range pods.Items {
-					if pod.Status.Phase == corev1.PodPending && pod.DeletionTimestamp == nil {
-						pod.Status.Phase = phase
-						_, _ = shared.Client.CoreV1().Pods(ns).UpdateStatus(ctx, &pod, metav1.UpdateOptions{})
-					}
-				}
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}()
-	t.Cleanup(func() { cancel(); <-done })
+// finishingCluster is a stand-in node whose pods all end with phase, and
+// the job template its scheduler places.
+func finishingCluster(t *testing.T, phase corev1.PodPhase) corev1.PodTemplateSpec {
+	fate := framework.Succeed
+	if phase == corev1.PodFailed {
+		fate = framework.Fail
+	}
+	cluster := newStandIn(t, func(*corev1.Pod) framework.Fate { return fate }, nil)
+	template := jobTemplate()
+	template.Spec.SchedulerName = cluster.Scheduler
+	return template
 }
 
 func jobCondition(job *batchv1.Job, t batchv1.JobConditionType) *batchv1.JobCondition {
@@ -47,10 +39,10 @@ func jobCondition(job *batchv1.Job, t batchv1.JobConditionType) *batchv1.JobCond
 func TestJobRunsToCompletion(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
-	finishPods(t, ns, corev1.PodSucceeded)
+	template := finishingCluster(t, corev1.PodSucceeded)
 	jobs := shared.Client.BatchV1().Jobs(ns)
 	if _, err := jobs.Create(ctx, &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "batch"},
-		Spec: batchv1.JobSpec{Completions: ptr.To[int32](3), Parallelism: ptr.To[int32](2), Template: jobTemplate()}}, metav1.CreateOptions{}); err != nil {
+		Spec: batchv1.JobSpec{Completions: ptr.To[int32](3), Parallelism: ptr.To[int32](2), Template: template}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "3 completions and the Complete condition", func(ctx context.Context) bool {
@@ -80,9 +72,13 @@ func TestJobRunsToCompletion(t *testing.T) {
 	indexed := batchv1.IndexedCompletion
 	if _, err := jobs.Create(ctx, &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "indexed"},
 		Spec: batchv1.JobSpec{Completions: ptr.To[int32](2), Parallelism: ptr.To[int32](2), CompletionMode: &indexed,
-			TTLSecondsAfterFinished: ptr.To[int32](0), Template: jobTemplate()}}, metav1.CreateOptions{}); err != nil {
+			TTLSecondsAfterFinished: ptr.To[int32](2), Template: template}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	waitFor(t, "completed indexes 0-1", func(ctx context.Context) bool {
+		job, err := jobs.Get(ctx, "indexed", metav1.GetOptions{})
+		return err == nil && job.Status.CompletedIndexes == "0-1" && jobCondition(job, batchv1.JobComplete) != nil
+	})
 	waitFor(t, "indexed pods 0 and 1", func(ctx context.Context) bool {
 		pods, err := shared.Client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: batchv1.JobNameLabel + "=indexed"})
 		if err != nil || len(pods.Items) != 2 {
@@ -94,7 +90,7 @@ func TestJobRunsToCompletion(t *testing.T) {
 		}
 		return seen["0"] && seen["1"]
 	})
-	// ttlSecondsAfterFinished: 0 deletes the finished job.
+	// ttlSecondsAfterFinished deletes the finished job.
 	waitFor(t, "the finished indexed job deleted by its TTL", func(ctx context.Context) bool {
 		_, err := jobs.Get(ctx, "indexed", metav1.GetOptions{})
 		return apierrors.IsNotFound(err)
@@ -104,10 +100,10 @@ func TestJobRunsToCompletion(t *testing.T) {
 func TestJobFailsAtItsBackoffLimit(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
-	finishPods(t, ns, corev1.PodFailed)
+	template := finishingCluster(t, corev1.PodFailed)
 	jobs := shared.Client.BatchV1().Jobs(ns)
 	if _, err := jobs.Create(ctx, &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "flaky"},
-		Spec: batchv1.JobSpec{BackoffLimit: ptr.To[int32](0), Template: jobTemplate()}}, metav1.CreateOptions{}); err != nil {
+		Spec: batchv1.JobSpec{BackoffLimit: ptr.To[int32](0), Template: template}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the Failed condition", func(ctx context.Context) bool {
@@ -148,7 +144,7 @@ func createdPods(ctx context.Context, ns, job string) int32 {
 func TestJobCountsPodsDeletedWhenFinished(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
-	finishPods(t, ns, corev1.PodSucceeded)
+	template := finishingCluster(t, corev1.PodSucceeded)
 	pods := shared.Client.CoreV1().Pods(ns)
 	reaper, stop := context.WithCancel(ctx)
 	reaped := make(chan struct{})
@@ -170,7 +166,7 @@ func TestJobCountsPodsDeletedWhenFinished(t *testing.T) {
 
 	jobs := shared.Client.BatchV1().Jobs(ns)
 	_, err := jobs.Create(ctx, &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "counted"},
-		Spec: batchv1.JobSpec{Completions: ptr.To[int32](3), Parallelism: ptr.To[int32](1), Template: jobTemplate()}}, metav1.CreateOptions{})
+		Spec: batchv1.JobSpec{Completions: ptr.To[int32](3), Parallelism: ptr.To[int32](1), Template: template}}, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
