@@ -10,8 +10,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kybernetes/kybernetes/test/netns"
 )
 
 // The control plane as separate processes: `kybernetes apiserver`, then
@@ -118,4 +121,70 @@ func TestComponentStatuses(t *testing.T) {
 	if !healthy["etcd-0"] || !healthy["scheduler"] || !healthy["controller-manager"] {
 		t.Fatalf("get cs:\n%v", rows)
 	}
+}
+
+// TestComponentStatusesFollowTheComponents: `kubectl get cs` probes the
+// scheduler and the controller manager on upstream's fixed ports (10259,
+// 10257), which the shared server holds on this machine's loopback. So the
+// control plane runs as separate processes in a network namespace of the
+// test's own, where those ports are free: all Healthy, and once the
+// scheduler is stopped, the scheduler Unhealthy.
+func TestComponentStatusesFollowTheComponents(t *testing.T) {
+	ns := netns.New(t)
+	in := []string{"ip", "netns", "exec", ns.Name}
+	dir := t.TempDir()
+	api, err := startAPIServingIn(in, "apiserver", filepath.Join(dir, "data"), filepath.Join(dir, "apiserver.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = api.stop() })
+	start := func(name string, port int) *exec.Cmd {
+		t.Helper()
+		log, err := os.Create(filepath.Join(dir, name+".log"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := prefixed(in, kybernetesBin, name, "--kubeconfig", api.kubeconfig, "--secure-port", fmt.Sprint(port), "--bind-address", "127.0.0.1")
+		cmd.Stdout, cmd.Stderr = log, log
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); log.Close() })
+		return cmd
+	}
+	start("controller-manager", 10257)
+	scheduler := start("scheduler", 10259)
+
+	statuses := func() map[string]string {
+		out, err := prefixed(in, kubectlBin, "--kubeconfig", api.kubeconfig, "get", "componentstatuses", "--no-headers").Output()
+		got := map[string]string{}
+		if err != nil {
+			return got
+		}
+		for _, row := range fields(string(out)) {
+			if len(row) >= 2 {
+				got[row[0]] = row[1]
+			}
+		}
+		return got
+	}
+	waitUntil := func(what string, ok func(map[string]string) bool) {
+		t.Helper()
+		var got map[string]string
+		for deadline := time.Now().Add(45 * time.Second); time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
+			if got = statuses(); ok(got) {
+				return
+			}
+		}
+		t.Fatalf("timed out waiting for %s; get cs: %v", what, got)
+	}
+	waitUntil("every component Healthy", func(s map[string]string) bool {
+		return s["etcd-0"] == "Healthy" && s["scheduler"] == "Healthy" && s["controller-manager"] == "Healthy"
+	})
+	if err := scheduler.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil("the stopped scheduler Unhealthy", func(s map[string]string) bool {
+		return s["scheduler"] == "Unhealthy" && s["controller-manager"] == "Healthy" && s["etcd-0"] == "Healthy"
+	})
 }

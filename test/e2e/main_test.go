@@ -168,6 +168,13 @@ func startServer(dataDir, logPath string) (*serverProcess, error) {
 // startAPIServing runs `kybernetes <command>` (server or apiserver) on a
 // free port and waits until kubectl gets "ok" from /readyz.
 func startAPIServing(command, dataDir, logPath string) (*serverProcess, error) {
+	return startAPIServingIn(nil, command, dataDir, logPath)
+}
+
+// startAPIServingIn is startAPIServing with every command (the server and
+// the kubectl that checks it) run through prefix, such as
+// "ip netns exec <name>" to run in a network namespace.
+func startAPIServingIn(prefix []string, command, dataDir, logPath string) (*serverProcess, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -176,7 +183,7 @@ func startAPIServing(command, dataDir, logPath string) (*serverProcess, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(kybernetesBin, command, "--data-dir", dataDir, "--secure-port", fmt.Sprint(port))
+	cmd := prefixed(prefix, kybernetesBin, command, "--data-dir", dataDir, "--secure-port", fmt.Sprint(port))
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -188,7 +195,7 @@ func startAPIServing(command, dataDir, logPath string) (*serverProcess, error) {
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		if _, err := os.Stat(s.kubeconfig); err == nil {
-			out, err := exec.Command(kubectlBin, "--kubeconfig", s.kubeconfig, "--server", s.url, "get", "--raw", "/readyz").Output()
+			out, err := prefixed(prefix, kubectlBin, "--kubeconfig", s.kubeconfig, "--server", s.url, "get", "--raw", "/readyz").Output()
 			if err == nil && strings.TrimSpace(string(out)) == "ok" {
 				return s, nil
 			}
@@ -204,6 +211,14 @@ func startAPIServing(command, dataDir, logPath string) (*serverProcess, error) {
 			return nil, fmt.Errorf("kybernetes server not ready within 2 minutes")
 		}
 	}
+}
+
+// prefixed is exec.Command(name, args...) run through prefix.
+func prefixed(prefix []string, name string, args ...string) *exec.Cmd {
+	if len(prefix) == 0 {
+		return exec.Command(name, args...)
+	}
+	return exec.Command(prefix[0], append(append(prefix[1:len(prefix):len(prefix)], name), args...)...)
 }
 
 // stop sends SIGTERM and returns the process's exit error.
