@@ -21,15 +21,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/metadata/metadatainformer"
@@ -37,6 +34,8 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
+
+	"github.com/kybernetes/kybernetes/controllers/runner"
 )
 
 // Work items: check whether a dependent has lost its owners, or carry out
@@ -168,39 +167,22 @@ func (c *Collector) forget(m metav1.Object) {
 
 // Run collects until ctx ends.
 func (c *Collector) Run(ctx context.Context, workers int) {
-	defer utilruntime.HandleCrash()
-	defer c.queue.ShutDown()
 	c.factory.Start(ctx.Done())
 	defer c.factory.Shutdown()
-	if !cache.WaitForNamedCacheSync("garbagecollector", ctx.Done(), c.synced...) {
-		return
-	}
-	for range workers {
-		go wait.UntilWithContext(ctx, c.worker, time.Second)
-	}
-	<-ctx.Done()
+	runner.Run(ctx, "garbagecollector", c.queue, c.synced, workers, runner.Always(c.process))
 }
 
-func (c *Collector) worker(ctx context.Context) {
-	for {
-		item, quit := c.queue.Get()
-		if quit {
-			return
-		}
-		var err error
-		if uid, ok := strings.CutPrefix(item, checkDependent); ok {
-			err = c.checkDependent(ctx, types.UID(uid))
-		} else if uid, ok := strings.CutPrefix(item, processOwner); ok {
-			err = c.processOwner(ctx, types.UID(uid))
-		}
-		if err != nil {
-			klog.V(2).InfoS("garbage collection will retry", "item", item, "err", err)
-			c.queue.AddRateLimited(item)
-		} else {
-			c.queue.Forget(item)
-		}
-		c.queue.Done(item)
+// process carries out one work item.
+func (c *Collector) process(ctx context.Context, item string) error {
+	var err error
+	if uid, ok := strings.CutPrefix(item, checkDependent); ok {
+		err = c.checkDependent(ctx, types.UID(uid))
+	} else if uid, ok := strings.CutPrefix(item, processOwner); ok {
+		err = c.processOwner(ctx, types.UID(uid))
 	}
+	// Owners and dependents change under us all the time: retries are
+	// routine, not errors to shout about.
+	return runner.Quiet(err)
 }
 
 // ownerState is what a live read says about one owner reference.

@@ -14,8 +14,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	coreinformers "k8s.io/client-go/informers/core/v1"
@@ -23,7 +21,8 @@ import (
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
-	"k8s.io/klog/v2"
+
+	"github.com/kybernetes/kybernetes/controllers/runner"
 )
 
 // Controller is the namespace deletion controller.
@@ -70,40 +69,7 @@ func New(client kubernetes.Interface, dyn dynamic.Interface, namespaces coreinfo
 
 // Run processes namespaces with the given number of workers until ctx ends.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer utilruntime.HandleCrash()
-	defer c.queue.ShutDown()
-	if !cache.WaitForNamedCacheSync("namespace", ctx.Done(), c.synced) {
-		return
-	}
-	for range workers {
-		go wait.UntilWithContext(ctx, c.worker, time.Second)
-	}
-	<-ctx.Done()
-}
-
-func (c *Controller) worker(ctx context.Context) {
-	for c.processNext(ctx) {
-	}
-}
-
-func (c *Controller) processNext(ctx context.Context) bool {
-	name, quit := c.queue.Get()
-	if quit {
-		return false
-	}
-	defer c.queue.Done(name)
-	err := c.sync(ctx, name)
-	if err == nil {
-		c.queue.Forget(name)
-		return true
-	}
-	if _, remaining := err.(*errContentRemaining); remaining {
-		klog.V(2).InfoS("namespace not empty yet", "namespace", name, "err", err)
-	} else {
-		utilruntime.HandleError(fmt.Errorf("deleting namespace %q: %w", name, err))
-	}
-	c.queue.AddRateLimited(name)
-	return true
+	runner.Run(ctx, "namespace", c.queue, []cache.InformerSynced{c.synced}, workers, runner.Always(c.sync))
 }
 
 // sync empties one terminating namespace and finalizes it.
@@ -159,7 +125,8 @@ func (c *Controller) deleteContent(ctx context.Context, namespace string) error 
 		}
 	}
 	if len(remaining) > 0 {
-		return &errContentRemaining{remaining: remaining}
+		// Expected while the deletes take effect: retried quietly.
+		return runner.Quiet(&errContentRemaining{remaining: remaining})
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -51,7 +52,11 @@ func processNext(ctx context.Context, name string, queue workqueue.TypedRateLimi
 	}
 	defer queue.Done(key)
 	requeueAfter, err := sync(ctx, key)
+	var expected quietError
 	switch {
+	case errors.As(err, &expected):
+		klog.V(2).InfoS("sync will retry", "controller", name, "key", key, "reason", expected.err)
+		queue.AddRateLimited(key)
 	case err != nil && apierrors.IsConflict(err):
 		// A write raced another (optimistic concurrency): expected, and
 		// the retry reads the newer object. Not worth an error line.
@@ -68,6 +73,21 @@ func processNext(ctx context.Context, name string, queue workqueue.TypedRateLimi
 	}
 	return true
 }
+
+// Quiet marks an error a sync expects to meet now and then (a namespace
+// whose content is still going, an owner not yet confirmed gone): the key
+// is retried with back-off, and the error is logged only at verbosity 2.
+func Quiet(err error) error {
+	if err == nil {
+		return nil
+	}
+	return quietError{err}
+}
+
+type quietError struct{ err error }
+
+func (q quietError) Error() string { return q.err.Error() }
+func (q quietError) Unwrap() error { return q.err }
 
 // Always turns a sync without delays into a SyncFunc.
 func Always(sync func(ctx context.Context, key string) error) SyncFunc {
