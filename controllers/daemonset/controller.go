@@ -28,11 +28,11 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 
-	"github.com/kybernetes/kybernetes/controllers/events"
-	"github.com/kybernetes/kybernetes/controllers/expectations"
-	"github.com/kybernetes/kybernetes/controllers/ownership"
-	"github.com/kybernetes/kybernetes/controllers/podstatus"
-	"github.com/kybernetes/kybernetes/controllers/runner"
+	"github.com/kybernetes/kybernetes/controllers/lib/events"
+	"github.com/kybernetes/kybernetes/controllers/lib/expectations"
+	"github.com/kybernetes/kybernetes/controllers/lib/ownership"
+	"github.com/kybernetes/kybernetes/controllers/lib/podstatus"
+	"github.com/kybernetes/kybernetes/controllers/lib/runner"
 )
 
 // Controller is the DaemonSet controller.

@@ -15,7 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/ptr"
 
-	"github.com/kybernetes/kybernetes/controllers/podtemplate"
+	"github.com/kybernetes/kybernetes/controllers/lib/podtemplate"
 )
 
 // revisionData is what a ControllerRevision of a DaemonSet holds, in

@@ -30,9 +30,9 @@ import (
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/ptr"
 
-	"github.com/kybernetes/kybernetes/controllers/events"
-	"github.com/kybernetes/kybernetes/controllers/ownership"
-	"github.com/kybernetes/kybernetes/controllers/runner"
+	"github.com/kybernetes/kybernetes/controllers/lib/events"
+	"github.com/kybernetes/kybernetes/controllers/lib/ownership"
+	"github.com/kybernetes/kybernetes/controllers/lib/runner"
 )
 
 var controllerKind = appsv1.SchemeGroupVersion.WithKind("Deployment")

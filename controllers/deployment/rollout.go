@@ -11,7 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
-	"github.com/kybernetes/kybernetes/controllers/podtemplate"
+	"github.com/kybernetes/kybernetes/controllers/lib/podtemplate"
 )
 
 // Annotations upstream's deployment controller keeps on replica sets, which

@@ -4,7 +4,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
-	"github.com/kybernetes/kybernetes/controllers/podstatus"
+	"github.com/kybernetes/kybernetes/controllers/lib/podstatus"
 )
 
 // Backend is one pod behind one service port: the pod's IP and the port

@@ -24,7 +24,7 @@ import (
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/ptr"
 
-	"github.com/kybernetes/kybernetes/controllers/runner"
+	"github.com/kybernetes/kybernetes/controllers/lib/runner"
 )
 
 // ManagedBy marks the EndpointSlices this controller owns, upstream's value.

@@ -22,7 +22,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 
-	"github.com/kybernetes/kybernetes/controllers/runner"
+	"github.com/kybernetes/kybernetes/controllers/lib/runner"
 )
 
 // Controller is the namespace deletion controller.

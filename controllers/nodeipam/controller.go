@@ -24,8 +24,8 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 
-	"github.com/kybernetes/kybernetes/controllers/events"
-	"github.com/kybernetes/kybernetes/controllers/runner"
+	"github.com/kybernetes/kybernetes/controllers/lib/events"
+	"github.com/kybernetes/kybernetes/controllers/lib/runner"
 )
 
 // Controller is the node IPAM controller; its queue holds node names.

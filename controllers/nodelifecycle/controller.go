@@ -27,7 +27,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/utils/clock"
 
-	"github.com/kybernetes/kybernetes/controllers/events"
+	"github.com/kybernetes/kybernetes/controllers/lib/events"
 )
 
 // NodeLeaseNamespace holds the kubelets' heartbeat Leases, one per node.

@@ -27,11 +27,11 @@ import (
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/ptr"
 
-	"github.com/kybernetes/kybernetes/controllers/events"
-	"github.com/kybernetes/kybernetes/controllers/expectations"
-	"github.com/kybernetes/kybernetes/controllers/ownership"
-	"github.com/kybernetes/kybernetes/controllers/podstatus"
-	"github.com/kybernetes/kybernetes/controllers/runner"
+	"github.com/kybernetes/kybernetes/controllers/lib/events"
+	"github.com/kybernetes/kybernetes/controllers/lib/expectations"
+	"github.com/kybernetes/kybernetes/controllers/lib/ownership"
+	"github.com/kybernetes/kybernetes/controllers/lib/podstatus"
+	"github.com/kybernetes/kybernetes/controllers/lib/runner"
 )
 
 // burstReplicas caps the pods one sync creates or deletes, as upstream.

@@ -32,7 +32,7 @@ import (
 	"k8s.io/client-go/util/workqueue"
 
 	"github.com/kybernetes/kybernetes/apis/core/quota"
-	"github.com/kybernetes/kybernetes/controllers/runner"
+	"github.com/kybernetes/kybernetes/controllers/lib/runner"
 )
 
 // watched are the resources whose changes can change a quota's usage.

@@ -11,9 +11,9 @@ import (
 	"k8s.io/client-go/tools/leaderelection"
 	"k8s.io/klog/v2"
 
-	"github.com/kybernetes/kybernetes/controllers/clientconfig"
-	"github.com/kybernetes/kybernetes/controllers/health"
-	"github.com/kybernetes/kybernetes/controllers/leader"
+	"github.com/kybernetes/kybernetes/controllers/lib/clientconfig"
+	"github.com/kybernetes/kybernetes/controllers/lib/health"
+	"github.com/kybernetes/kybernetes/controllers/lib/leader"
 )
 
 // Options are the scheduler's settings, with upstream's names and defaults.

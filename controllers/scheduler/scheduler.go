@@ -39,8 +39,8 @@ import (
 	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
 	"k8s.io/klog/v2"
 
-	"github.com/kybernetes/kybernetes/controllers/events"
-	"github.com/kybernetes/kybernetes/controllers/runner"
+	"github.com/kybernetes/kybernetes/controllers/lib/events"
+	"github.com/kybernetes/kybernetes/controllers/lib/runner"
 )
 
 // DefaultSchedulerName is the spec.schedulerName pods get by default.

@@ -22,9 +22,9 @@ import (
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
-	"github.com/kybernetes/kybernetes/controllers/events"
+	"github.com/kybernetes/kybernetes/controllers/lib/events"
+	"github.com/kybernetes/kybernetes/controllers/lib/runner"
 	"github.com/kybernetes/kybernetes/controllers/nodelifecycle"
-	"github.com/kybernetes/kybernetes/controllers/runner"
 )
 
 // Controller is the taint eviction controller; its queue holds pod keys.

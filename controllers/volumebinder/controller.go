@@ -26,8 +26,8 @@ import (
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/ptr"
 
-	"github.com/kybernetes/kybernetes/controllers/events"
-	"github.com/kybernetes/kybernetes/controllers/runner"
+	"github.com/kybernetes/kybernetes/controllers/lib/events"
+	"github.com/kybernetes/kybernetes/controllers/lib/runner"
 )
 
 // The annotations upstream writes on a binding it makes.
