@@ -10,7 +10,6 @@ package daemonset
 import (
 	"context"
 	"sort"
-	"sync"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -18,7 +17,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	appsinformers "k8s.io/client-go/informers/apps/v1"
 	coreinformers "k8s.io/client-go/informers/core/v1"
@@ -31,6 +29,7 @@ import (
 	"github.com/kybernetes/kybernetes/controllers/lib/events"
 	"github.com/kybernetes/kybernetes/controllers/lib/expectations"
 	"github.com/kybernetes/kybernetes/controllers/lib/ownership"
+	"github.com/kybernetes/kybernetes/controllers/lib/podcontrol"
 	"github.com/kybernetes/kybernetes/controllers/lib/podstatus"
 	"github.com/kybernetes/kybernetes/controllers/lib/runner"
 )
@@ -46,6 +45,7 @@ type Controller struct {
 	queue        workqueue.TypedRateLimitingInterface[string]
 	expectations *expectations.Expectations
 	recorder     *events.Recorder
+	podControl   *podcontrol.Control
 }
 
 // New returns a controller fed by the daemon set, pod, node and controller
@@ -64,6 +64,7 @@ func New(client kubernetes.Interface, daemonSets appsinformers.DaemonSetInformer
 		expectations: expectations.New(),
 		recorder:     events.NewRecorder(client, "daemonset-controller"),
 	}
+	c.podControl = &podcontrol.Control{Client: client, Expectations: c.expectations, Recorder: c.recorder}
 	_, _ = daemonSets.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.enqueue,
 		UpdateFunc: func(_, obj interface{}) { c.enqueue(obj) },
@@ -408,47 +409,13 @@ func planSurge(ds *appsv1.DaemonSet, states []*nodeState, hash string, maxSurge 
 	return create, remove
 }
 
-// apply creates and deletes in parallel, recording what it expects to see.
+// apply creates a daemon pod on each node of create and deletes remove.
 func (c *Controller) apply(ctx context.Context, ds *appsv1.DaemonSet, key, hash string, create []string, remove []*corev1.Pod) error {
-	uids := make([]types.UID, len(remove))
-	for i, pod := range remove {
-		uids[i] = pod.UID
+	pods := make([]*corev1.Pod, len(create))
+	for i, node := range create {
+		pods[i] = newPod(ds, node, hash)
 	}
-	c.expectations.Expect(key, len(create), uids)
-	var wg sync.WaitGroup
-	errs := make(chan error, len(create)+len(remove))
-	for _, node := range create {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			pod, err := c.client.CoreV1().Pods(ds.Namespace).Create(ctx, newPod(ds, node, hash), metav1.CreateOptions{})
-			if err != nil {
-				c.expectations.ObservedAdd(key)
-				c.recorder.Eventf(ds, corev1.EventTypeWarning, "FailedCreate", "Error creating: %v", err)
-				errs <- err
-				return
-			}
-			c.recorder.Eventf(ds, corev1.EventTypeNormal, "SuccessfulCreate", "Created pod: %v", pod.Name)
-		}()
-	}
-	for _, pod := range remove {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			err := c.client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &pod.UID}})
-			if err != nil {
-				c.expectations.ObservedDelete(key, pod.UID)
-				if !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
-					errs <- err
-				}
-				return
-			}
-			c.recorder.Eventf(ds, corev1.EventTypeNormal, "SuccessfulDelete", "Deleted pod: %v", pod.Name)
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	return <-errs
+	return c.podControl.Apply(ctx, key, ds, pods, remove)
 }
 
 // computeStatus counts nodes, as upstream: each node's daemon pod (its

@@ -9,11 +9,9 @@ package job
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -33,6 +31,7 @@ import (
 
 	"github.com/kybernetes/kybernetes/controllers/lib/events"
 	"github.com/kybernetes/kybernetes/controllers/lib/expectations"
+	"github.com/kybernetes/kybernetes/controllers/lib/podcontrol"
 	"github.com/kybernetes/kybernetes/controllers/lib/runner"
 )
 
@@ -55,6 +54,7 @@ type Controller struct {
 	// informer shows the ones just created.
 	expectations *expectations.Expectations
 	recorder     *events.Recorder
+	podControl   *podcontrol.Control
 }
 
 // New returns a controller fed by the job and pod informers.
@@ -69,6 +69,7 @@ func New(client kubernetes.Interface, jobs batchinformers.JobInformer, pods core
 		expectations: expectations.New(),
 		recorder:     events.NewRecorder(client, "job-controller"),
 	}
+	c.podControl = &podcontrol.Control{Client: client, Expectations: c.expectations, Recorder: c.recorder, BeforeDelete: c.release}
 	enqueue := func(obj interface{}) {
 		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
 			c.queue.Add(key)
@@ -203,13 +204,13 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	var requeue time.Duration
 	switch {
 	case suspended:
-		if err := c.deletePods(ctx, p.active); err != nil {
+		if err := c.deletePods(ctx, key, job, p.active); err != nil {
 			return 0, err
 		}
 		p.active = nil
 		setCondition(status, batchv1.JobSuspended, corev1.ConditionTrue, "JobSuspended", "Job suspended", now)
 	case c.done(job, p):
-		if err := c.deletePods(ctx, p.active); err != nil {
+		if err := c.deletePods(ctx, key, job, p.active); err != nil {
 			return 0, err
 		}
 		p.active = nil
@@ -218,7 +219,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 		setCondition(status, batchv1.JobComplete, corev1.ConditionTrue, "CompletionsReached", "Reached expected number of succeeded pods", now)
 		c.recorder.Event(job, corev1.EventTypeNormal, "Completed", "Job completed")
 	case failedTotal(job) > ptr.Deref(job.Spec.BackoffLimit, 6):
-		if err := c.deletePods(ctx, p.active); err != nil {
+		if err := c.deletePods(ctx, key, job, p.active); err != nil {
 			return 0, err
 		}
 		p.active = nil
@@ -227,7 +228,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 		c.recorder.Event(job, corev1.EventTypeWarning, "BackoffLimitExceeded", "Job has reached the specified backoff limit")
 	case job.Spec.ActiveDeadlineSeconds != nil && status.StartTime != nil &&
 		now.Sub(status.StartTime.Time) >= time.Duration(*job.Spec.ActiveDeadlineSeconds)*time.Second:
-		if err := c.deletePods(ctx, p.active); err != nil {
+		if err := c.deletePods(ctx, key, job, p.active); err != nil {
 			return 0, err
 		}
 		p.active = nil
@@ -333,33 +334,17 @@ func (c *Controller) manage(ctx context.Context, key string, job *batchv1.Job, p
 		want = min(parallelism, int(*job.Spec.Completions-succeededTotal(job)))
 	}
 	if extra := len(p.active) - want; extra > 0 {
-		return c.deletePods(ctx, p.active[:extra])
+		return c.deletePods(ctx, key, job, p.active[:extra])
 	}
-	missing := want - len(p.active)
-	c.expectations.Expect(key, max(missing, 0), nil)
-	var wg sync.WaitGroup
-	errs := make(chan error, max(missing, 0))
-	for n := range max(missing, 0) {
+	create := make([]*corev1.Pod, max(want-len(p.active), 0))
+	for n := range create {
 		index := -1
 		if isIndexed(job) {
 			index = indexes[n]
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			pod, err := c.client.CoreV1().Pods(job.Namespace).Create(ctx, newPod(job, index), metav1.CreateOptions{})
-			if err != nil {
-				c.expectations.ObservedAdd(key)
-				c.recorder.Eventf(job, corev1.EventTypeWarning, "FailedCreate", "Error creating: %v", err)
-				errs <- err
-				return
-			}
-			c.recorder.Eventf(job, corev1.EventTypeNormal, "SuccessfulCreate", "Created pod: %v", pod.Name)
-		}()
+		create[n] = newPod(job, index)
 	}
-	wg.Wait()
-	close(errs)
-	return <-errs
+	return c.podControl.Apply(ctx, key, job, create, nil)
 }
 
 // newPod makes a pod of the job's template; an indexed pod carries its
@@ -391,20 +376,13 @@ func newPod(job *batchv1.Job, index int) *corev1.Pod {
 }
 
 // deletePods deletes pods the job no longer wants. Their finalizer goes
-// first: a pod the job removes itself is not a failure to count.
-func (c *Controller) deletePods(ctx context.Context, pods []*corev1.Pod) error {
-	var errs []error
-	for _, pod := range pods {
-		if err := c.release(ctx, pod); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		err := c.client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &pod.UID}})
-		if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
-			errs = append(errs, err)
-		}
+// first (podControl's BeforeDelete): a pod the job removes itself is not a
+// failure to count.
+func (c *Controller) deletePods(ctx context.Context, key string, job *batchv1.Job, pods []*corev1.Pod) error {
+	if len(pods) == 0 {
+		return nil
 	}
-	return errors.Join(errs...)
+	return c.podControl.Apply(ctx, key, job, nil, pods)
 }
 
 // finishedAt reports whether the job ended (Complete or Failed) and when.

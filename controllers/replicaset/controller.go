@@ -9,7 +9,6 @@ package replicaset
 import (
 	"context"
 	"sort"
-	"sync"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -18,7 +17,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/types"
 	appsinformers "k8s.io/client-go/informers/apps/v1"
 	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
@@ -30,6 +28,7 @@ import (
 	"github.com/kybernetes/kybernetes/controllers/lib/events"
 	"github.com/kybernetes/kybernetes/controllers/lib/expectations"
 	"github.com/kybernetes/kybernetes/controllers/lib/ownership"
+	"github.com/kybernetes/kybernetes/controllers/lib/podcontrol"
 	"github.com/kybernetes/kybernetes/controllers/lib/podstatus"
 	"github.com/kybernetes/kybernetes/controllers/lib/runner"
 )
@@ -48,6 +47,7 @@ type Controller struct {
 	queue        workqueue.TypedRateLimitingInterface[string]
 	expectations *expectations.Expectations
 	recorder     *events.Recorder
+	podControl   *podcontrol.Control
 }
 
 // New returns a ReplicaSet controller fed by the replica set and pod informers.
@@ -72,6 +72,7 @@ func newController(name, component string, client kubernetes.Interface, owners o
 		expectations: expectations.New(),
 		recorder:     events.NewRecorder(client, component),
 	}
+	c.podControl = &podcontrol.Control{Client: client, Expectations: c.expectations, Recorder: c.recorder}
 	_, _ = owners.informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.enqueue,
 		UpdateFunc: func(_, obj interface{}) { c.enqueue(obj) },
@@ -189,86 +190,19 @@ func (c *Controller) manage(ctx context.Context, rs *appsv1.ReplicaSet, key stri
 	diff := len(active) - int(ptr.Deref(rs.Spec.Replicas, 1))
 	switch {
 	case diff < 0:
-		n := min(-diff, burstReplicas)
-		c.expectations.Expect(key, n, nil)
-		return c.createPods(ctx, rs, key, n)
+		create := make([]*corev1.Pod, min(-diff, burstReplicas))
+		for i := range create {
+			create[i] = newPod(rs, c.kind)
+		}
+		return c.podControl.Apply(ctx, key, c.reference(rs), create, nil)
 	case diff > 0:
-		n := min(diff, burstReplicas)
-		victims := podsToDelete(active, n)
-		c.expectations.Expect(key, 0, podUIDs(victims))
-		var wg sync.WaitGroup
-		errs := make(chan error, n)
-		for _, pod := range victims {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				err := c.client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{})
-				if err == nil {
-					c.recorder.Eventf(c.reference(rs), corev1.EventTypeNormal, "SuccessfulDelete", "Deleted pod: %v", pod.Name)
-				}
-				if err != nil {
-					// A failed delete will never be observed.
-					c.expectations.ObservedDelete(key, pod.UID)
-					if !apierrors.IsNotFound(err) {
-						errs <- err
-					}
-				}
-			}()
-		}
-		wg.Wait()
-		close(errs)
-		return <-errs
-	}
-	return nil
-}
-
-func podUIDs(pods []*corev1.Pod) []types.UID {
-	uids := make([]types.UID, len(pods))
-	for i, pod := range pods {
-		uids[i] = pod.UID
-	}
-	return uids
-}
-
-// createPods creates n pods in slow-start batches (1, 2, 4, ...), stopping at
-// the first batch with a failure, as upstream: a quota or a broken template
-// fails once, not n times.
-func (c *Controller) createPods(ctx context.Context, rs *appsv1.ReplicaSet, key string, n int) error {
-	created := 0
-	for batch := 1; created < n; batch *= 2 {
-		batch = min(batch, n-created)
-		var wg sync.WaitGroup
-		errs := make(chan error, batch)
-		for range batch {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				pod, err := c.client.CoreV1().Pods(rs.Namespace).Create(ctx, newPod(rs, c.kind), metav1.CreateOptions{})
-				if err != nil {
-					c.expectations.ObservedAdd(key)
-					c.recorder.Eventf(c.reference(rs), corev1.EventTypeWarning, "FailedCreate", "Error creating: %v", err)
-					errs <- err
-					return
-				}
-				c.recorder.Eventf(c.reference(rs), corev1.EventTypeNormal, "SuccessfulCreate", "Created pod: %v", pod.Name)
-			}()
-		}
-		wg.Wait()
-		close(errs)
-		if err := <-errs; err != nil {
-			// The pods of the batches not attempted will never be seen.
-			for range n - created - batch {
-				c.expectations.ObservedAdd(key)
-			}
-			return err
-		}
-		created += batch
+		return c.podControl.Apply(ctx, key, c.reference(rs), nil, podsToDelete(active, min(diff, burstReplicas)))
 	}
 	return nil
 }
 
 // reference names the object events are about: rs is a converted
-// ReplicationController for that controller, so its own type cannot say.
+// ReplicationController when the controller runs for those.
 func (c *Controller) reference(rs *appsv1.ReplicaSet) *corev1.ObjectReference {
 	return &corev1.ObjectReference{Kind: c.kind.Kind, APIVersion: c.kind.GroupVersion().String(),
 		Namespace: rs.Namespace, Name: rs.Name, UID: rs.UID, ResourceVersion: rs.ResourceVersion}
