@@ -76,7 +76,8 @@ func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.R
 	if err != nil {
 		return err
 	}
-	etcdTLS := transport.TLSInfo{TrustedCAFile: o.EtcdCAFile, CertFile: o.EtcdCertFile, KeyFile: o.EtcdKeyFile}
+	t := o.Etcd.StorageConfig.Transport
+	etcdTLS := transport.TLSInfo{TrustedCAFile: t.TrustedCAFile, CertFile: t.CertFile, KeyFile: t.KeyFile}
 	core["componentstatuses"] = componentstatus.NewREST(componentstatus.DefaultProbes(etcdEndpoints, etcdTLS))
 	legacy := genericapiserver.NewDefaultAPIGroupInfo("", scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
 	legacy.VersionedResourcesStorageMap["v1"] = core

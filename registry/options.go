@@ -1,9 +1,17 @@
 // Package registry is the kybernetes API server: its options, the generic
 // apiserver configuration on embedded or external etcd, security, the served
 // API groups and the loops that bootstrap a fresh cluster.
+//
+// The shape is k8s.io/sample-apiserver's: Options (flags, with
+// k8s.io/apiserver's option structs so that upstream's flags exist with
+// upstream's meaning) → Complete (defaults filled in, everything checked,
+// no side effects) → New (a Server) → Run, whose steps are explicit: lock
+// the data directory, ensure the PKI, start embedded etcd, build the generic
+// apiserver, serve.
 package registry
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -11,24 +19,34 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/runtime"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/apiserver/pkg/admission"
+	genericoptions "k8s.io/apiserver/pkg/server/options"
+	"k8s.io/apiserver/pkg/storage/storagebackend"
+	utilfeature "k8s.io/apiserver/pkg/util/feature"
+	basecompatibility "k8s.io/component-base/compatibility"
+
+	"github.com/kybernetes/kybernetes/registry/pki"
 )
 
 // Options are the API server's flags.
 type Options struct {
-	DataDir          string
-	BindAddress      net.IP
-	AdvertiseAddress net.IP
-	SecurePort       int
+	DataDir string
 
-	EtcdServers  []string
-	EtcdCAFile   string
-	EtcdCertFile string
-	EtcdKeyFile  string
-
-	// EtcdCompactionInterval is how often the server compacts etcd's
-	// history; watches from before the last compaction get 410 Gone.
-	EtcdCompactionInterval time.Duration
+	// The apiserver library's own options, registered with their upstream
+	// flags: --advertise-address, --max-requests-inflight,
+	// --request-timeout, --shutdown-delay-duration, ... (ServerRun);
+	// --bind-address, --secure-port, --tls-cert-file,
+	// --tls-private-key-file, ... (SecureServing); --etcd-servers,
+	// --etcd-cafile, --etcd-compaction-interval, --watch-cache, ... (Etcd);
+	// --enable-admission-plugins, --disable-admission-plugins,
+	// --admission-control-config-file (Admission).
+	ServerRun     *genericoptions.ServerRunOptions
+	SecureServing *genericoptions.SecureServingOptionsWithLoopback
+	Etcd          *genericoptions.EtcdOptions
+	Admission     *genericoptions.AdmissionOptions
 
 	ServiceClusterIPRange string
 	ServiceNodePortRange  utilnet.PortRange
@@ -42,45 +60,102 @@ type Options struct {
 	// for the not-ready and unreachable NoExecute taints.
 	DefaultNotReadyTolerationSeconds    int64
 	DefaultUnreachableTolerationSeconds int64
+
+	// versions holds the effective version and feature gate ServerRun
+	// applies; /version reports kybernetes' own version over it.
+	versions         basecompatibility.ComponentGlobalsRegistry
+	effectiveVersion basecompatibility.MutableEffectiveVersion
 }
 
 // NewOptions returns the defaults: data in ~/.kybernetes, serving on
-// 127.0.0.1:6443, embedded etcd.
+// 127.0.0.1:6443, embedded etcd, upstream's admission plugins in upstream's
+// order.
 func NewOptions() *Options {
 	dataDir := ".kybernetes"
 	if home, err := os.UserHomeDir(); err == nil {
 		dataDir = filepath.Join(home, ".kybernetes")
 	}
-	return &Options{
-		DataDir:                dataDir,
-		BindAddress:            net.IPv4(127, 0, 0, 1),
-		SecurePort:             6443,
-		ServiceClusterIPRange:  "10.96.0.0/12",
-		ServiceNodePortRange:   utilnet.PortRange{Base: 30000, Size: 2768},
-		EtcdCompactionInterval: 5 * time.Minute,
-		ServiceRepairInterval:  3 * time.Minute,
+	o := &Options{
+		DataDir:               dataDir,
+		ServiceClusterIPRange: "10.96.0.0/12",
+		ServiceNodePortRange:  utilnet.PortRange{Base: 30000, Size: 2768},
+		ServiceRepairInterval: 3 * time.Minute,
 
 		DefaultNotReadyTolerationSeconds:    300,
 		DefaultUnreachableTolerationSeconds: 300,
 	}
+	// A registry of our own, not the process-wide default: the default
+	// one would take the binary's version from component-base, which only
+	// -ldflags fill in.
+	o.versions = basecompatibility.NewComponentGlobalsRegistry()
+	o.effectiveVersion = basecompatibility.NewEffectiveVersionFromString(KubeVersion, "", "")
+	if err := o.versions.Register(basecompatibility.DefaultKubeComponent, o.effectiveVersion, utilfeature.DefaultMutableFeatureGate); err != nil {
+		panic(err) // a fresh registry refuses nothing
+	}
+	o.ServerRun = genericoptions.NewServerRunOptionsForComponent(basecompatibility.DefaultKubeComponent, o.versions)
+
+	o.SecureServing = genericoptions.NewSecureServingOptions().WithLoopback()
+	o.SecureServing.BindAddress = net.IPv4(127, 0, 0, 1)
+	o.SecureServing.BindPort = 6443
+
+	o.Etcd = genericoptions.NewEtcdOptions(storagebackend.NewDefaultConfig("/registry", nil))
+	o.Etcd.StorageConfig.CompactionInterval = 5 * time.Minute
+	o.Etcd.DefaultStorageMediaType = runtime.ContentTypeProtobuf // as kube-apiserver
+
+	o.Admission = &genericoptions.AdmissionOptions{
+		Plugins:                admission.NewPlugins(),
+		RecommendedPluginOrder: admissionOrder,
+		DefaultOffPlugins:      sets.New[string](),
+	}
+	registerAdmissionPlugins(o.Admission.Plugins, o)
+	return o
 }
 
 // AddFlags registers the options on fs with upstream flag names.
 func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.DataDir, "data-dir", o.DataDir, "Directory for etcd data, certificates and the admin kubeconfig.")
-	fs.IPVar(&o.BindAddress, "bind-address", o.BindAddress, "The IP address on which to listen for the --secure-port port.")
-	fs.IPVar(&o.AdvertiseAddress, "advertise-address", o.AdvertiseAddress, "The IP address on which to advertise the apiserver to members of the cluster. Defaults to --bind-address, or 127.0.0.1 when that is unspecified.")
-	fs.IntVar(&o.SecurePort, "secure-port", o.SecurePort, "The port on which to serve HTTPS with authentication and authorization (0 picks a free port).")
-	fs.StringSliceVar(&o.EtcdServers, "etcd-servers", o.EtcdServers, "List of etcd servers to connect with (scheme://ip:port), comma separated. When set, no etcd is embedded.")
-	fs.StringVar(&o.EtcdCAFile, "etcd-cafile", o.EtcdCAFile, "SSL Certificate Authority file used to secure etcd communication.")
-	fs.StringVar(&o.EtcdCertFile, "etcd-certfile", o.EtcdCertFile, "SSL certification file used to secure etcd communication.")
-	fs.StringVar(&o.EtcdKeyFile, "etcd-keyfile", o.EtcdKeyFile, "SSL key file used to secure etcd communication.")
-	fs.DurationVar(&o.EtcdCompactionInterval, "etcd-compaction-interval", o.EtcdCompactionInterval, "The interval of compaction requests. If 0, the compaction request from apiserver is disabled.")
+	o.ServerRun.AddUniversalFlags(fs)
+	o.SecureServing.AddFlags(fs)
+	o.Etcd.AddFlags(fs)
+	o.Admission.AddFlags(fs)
 	fs.StringVar(&o.ServiceClusterIPRange, "service-cluster-ip-range", o.ServiceClusterIPRange, "A CIDR notation IP range from which to assign service cluster IPs.")
 	fs.Var(&o.ServiceNodePortRange, "service-node-port-range", "A port range to reserve for services with NodePort visibility. Example: '30000-32767'. Inclusive at both ends of the range.")
 	fs.Int64Var(&o.DefaultNotReadyTolerationSeconds, "default-not-ready-toleration-seconds", o.DefaultNotReadyTolerationSeconds, "Indicates the tolerationSeconds of the toleration for notReady:NoExecute that is added by default to every pod that does not already have such a toleration.")
 	fs.Int64Var(&o.DefaultUnreachableTolerationSeconds, "default-unreachable-toleration-seconds", o.DefaultUnreachableTolerationSeconds, "Indicates the tolerationSeconds of the toleration for unreachable:NoExecute that is added by default to every pod that does not already have such a toleration.")
 	fs.StringVar(&o.TokenAuthFile, "token-auth-file", o.TokenAuthFile, "If set, the file that will be used to secure the secure port of the API server via token authentication (CSV: token,user,uid,\"group1,group2\").")
+	// Differences from upstream, said where a user reads them.
+	if f := fs.Lookup("secure-port"); f != nil {
+		f.Usage = "The port on which to serve HTTPS with authentication and authorization (0 picks a free port)."
+	}
+	if f := fs.Lookup("etcd-servers"); f != nil {
+		f.Usage = "List of etcd servers to connect with (scheme://ip:port), comma separated. When empty, an etcd member is embedded, its data in --data-dir."
+	}
+	if f := fs.Lookup("tls-cert-file"); f != nil {
+		f.Usage = "File containing the default x509 certificate for HTTPS (CA cert, if any, concatenated after server cert). When empty, a certificate signed by the cluster CA in --data-dir is used."
+	}
+}
+
+// CompletedOptions are options with their defaults filled in and checked;
+// only Complete makes them.
+type CompletedOptions struct{ *Options }
+
+// Complete fills in what depends on other options and checks everything,
+// reporting every problem at once. It has no side effects.
+func (o *Options) Complete() (*CompletedOptions, error) {
+	if err := o.versions.Set(); err != nil {
+		return nil, err
+	}
+	if o.SecureServing.ServerCert.CertKey.CertFile == "" && o.SecureServing.ServerCert.CertKey.KeyFile == "" {
+		o.SecureServing.ServerCert.CertKey.CertFile = filepath.Join(o.pkiDir(), pki.ServingCert)
+		o.SecureServing.ServerCert.CertKey.KeyFile = filepath.Join(o.pkiDir(), pki.ServingKey)
+	}
+	if a := o.ServerRun.AdvertiseAddress; a == nil || a.IsUnspecified() {
+		o.ServerRun.AdvertiseAddress = o.defaultAdvertiseIP()
+	}
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	return &CompletedOptions{o}, nil
 }
 
 // Validate reports every invalid option at once.
@@ -89,13 +164,14 @@ func (o *Options) Validate() error {
 	if o.DataDir == "" {
 		errs = append(errs, fmt.Errorf("--data-dir must not be empty"))
 	}
-	if o.SecurePort < 0 || o.SecurePort > 65535 {
-		errs = append(errs, fmt.Errorf("--secure-port %d must be between 0 and 65535", o.SecurePort))
+	if p := o.SecureServing.BindPort; p < 0 || p > 65535 {
+		errs = append(errs, fmt.Errorf("--secure-port %d must be between 0 and 65535", p))
 	}
 	if _, _, err := net.ParseCIDR(o.ServiceClusterIPRange); err != nil {
 		errs = append(errs, fmt.Errorf("--service-cluster-ip-range: %w", err))
 	}
-	if len(o.EtcdServers) == 0 && (o.EtcdCAFile != "" || o.EtcdCertFile != "" || o.EtcdKeyFile != "") {
+	transport := o.Etcd.StorageConfig.Transport
+	if len(transport.ServerList) == 0 && (transport.TrustedCAFile != "" || transport.CertFile != "" || transport.KeyFile != "") {
 		errs = append(errs, fmt.Errorf("--etcd-cafile, --etcd-certfile and --etcd-keyfile need --etcd-servers"))
 	}
 	if o.TokenAuthFile != "" {
@@ -103,21 +179,36 @@ func (o *Options) Validate() error {
 			errs = append(errs, fmt.Errorf("--token-auth-file: %w", err))
 		}
 	}
+	errs = append(errs, o.ServerRun.Validate()...)
+	errs = append(errs, o.Admission.Validate()...)
+	// Without --etcd-servers the member is embedded: the library's "must be
+	// specified" does not apply, so check a copy that names a placeholder.
+	etcdOptions := *o.Etcd
+	if len(transport.ServerList) == 0 {
+		etcdOptions.StorageConfig.Transport.ServerList = []string{"https://embedded:2379"}
+	}
+	errs = append(errs, etcdOptions.Validate()...)
 	if len(errs) == 0 {
 		return nil
 	}
-	return fmt.Errorf("invalid options: %v", errs)
+	return fmt.Errorf("invalid options: %w", errors.Join(errs...))
+}
+
+// defaultAdvertiseIP is --bind-address, or 127.0.0.1 when that is
+// unspecified.
+func (o *Options) defaultAdvertiseIP() net.IP {
+	if b := o.SecureServing.BindAddress; b != nil && !b.IsUnspecified() {
+		return b
+	}
+	return net.IPv4(127, 0, 0, 1)
 }
 
 // advertiseIP is the address clients and certificates use for this server.
 func (o *Options) advertiseIP() net.IP {
-	switch {
-	case o.AdvertiseAddress != nil && !o.AdvertiseAddress.IsUnspecified():
-		return o.AdvertiseAddress
-	case o.BindAddress != nil && !o.BindAddress.IsUnspecified():
-		return o.BindAddress
+	if a := o.ServerRun.AdvertiseAddress; a != nil && !a.IsUnspecified() {
+		return a
 	}
-	return net.IPv4(127, 0, 0, 1)
+	return o.defaultAdvertiseIP()
 }
 
 // serviceCIDR is the parsed --service-cluster-ip-range.

@@ -12,40 +12,23 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/util/sets"
 	apimachineryversion "k8s.io/apimachinery/pkg/version"
-	"k8s.io/apiserver/pkg/admission"
-	"k8s.io/apiserver/pkg/admission/initializer"
-	"k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle"
-	"k8s.io/apiserver/pkg/admission/plugin/resourcequota"
-	resourcequotaapi "k8s.io/apiserver/pkg/admission/plugin/resourcequota/apis/resourcequota"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 	openapinamer "k8s.io/apiserver/pkg/endpoints/openapi"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/apiserver/pkg/server/dynamiccertificates"
 	genericoptions "k8s.io/apiserver/pkg/server/options"
 	serverstorage "k8s.io/apiserver/pkg/server/storage"
-	"k8s.io/apiserver/pkg/storage/storagebackend"
-	utilfeature "k8s.io/apiserver/pkg/util/feature"
-	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/restmapper"
-	"k8s.io/client-go/tools/cache"
 	"k8s.io/component-base/compatibility"
 	"k8s.io/klog/v2"
 
-	"github.com/kybernetes/kybernetes/apis/core/quota"
 	"github.com/kybernetes/kybernetes/apis/openapi"
 	"github.com/kybernetes/kybernetes/apis/scheme"
 	"github.com/kybernetes/kybernetes/apis/version"
-	"github.com/kybernetes/kybernetes/registry/admission/defaulttolerationseconds"
-	"github.com/kybernetes/kybernetes/registry/admission/limitranger"
 	"github.com/kybernetes/kybernetes/registry/etcd"
 	"github.com/kybernetes/kybernetes/registry/pki"
 )
@@ -70,7 +53,7 @@ func (v effectiveVersion) Info() *apimachineryversion.Info {
 
 // Server is one kybernetes API server process.
 type Server struct {
-	opts  *Options
+	opts  *CompletedOptions
 	ready chan struct{}
 	// URL is where the server listens and EtcdEndpoints where it stores
 	// its objects; both are known once the server is ready.
@@ -78,50 +61,44 @@ type Server struct {
 	EtcdEndpoints []string
 }
 
-// New checks the options; Run starts the server.
+// New completes and checks the options and returns a server that Run
+// starts. It has no side effects: nothing is locked, written or started.
 func New(opts *Options) (*Server, error) {
-	if err := opts.Validate(); err != nil {
+	completed, err := opts.Complete()
+	if err != nil {
 		return nil, err
 	}
-	return &Server{opts: opts, ready: make(chan struct{})}, nil
+	return NewServer(completed), nil
+}
+
+// NewServer returns a server for completed options.
+func NewServer(opts *CompletedOptions) *Server {
+	return &Server{opts: opts, ready: make(chan struct{})}
 }
 
 // Ready is closed once the server answers /readyz and its admin kubeconfig
 // is written.
 func (s *Server) Ready() <-chan struct{} { return s.ready }
 
-// Run serves until ctx is done, then drains requests and closes etcd.
+// Run serves until ctx is done, then drains requests and closes etcd. Its
+// steps, in order: lock the data directory, ensure the PKI, start the
+// embedded etcd member (unless --etcd-servers), build the generic apiserver
+// with the served APIs, write the admin kubeconfig, serve.
 func (s *Server) Run(ctx context.Context) error {
 	o := s.opts
-	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
-		return err
-	}
-	unlock, err := lockDataDir(o.lockFile())
+	unlock, err := lockDataDir(o)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-
 	serviceIP, err := o.firstServiceIP()
 	if err != nil {
 		return err
 	}
-	advertise := o.advertiseIP()
-	ips := []net.IP{net.IPv4(127, 0, 0, 1), advertise, serviceIP}
-	if o.BindAddress != nil && !o.BindAddress.IsUnspecified() {
-		ips = append(ips, o.BindAddress)
-	}
-	err = pki.Ensure(pki.Request{
-		Dir: o.pkiDir(),
-		DNSNames: []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
-			"kubernetes.default.svc.cluster.local"},
-		IPs: ips,
-	})
-	if err != nil {
+	if err := ensurePKI(o, serviceIP); err != nil {
 		return err
 	}
-
-	endpoints := o.EtcdServers
+	endpoints := o.Etcd.StorageConfig.Transport.ServerList
 	if len(endpoints) == 0 {
 		member, err := etcd.Start(o.etcdDir())
 		if err != nil {
@@ -132,7 +109,7 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	s.EtcdEndpoints = endpoints
 
-	config, err := s.newConfig(endpoints)
+	config, err := newGenericConfig(o, endpoints)
 	if err != nil {
 		return err
 	}
@@ -140,13 +117,14 @@ func (s *Server) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := installAPIs(server, config.RESTOptionsGetter, o, endpoints); err != nil {
+	if err := installAPIs(server, config.RESTOptionsGetter, o.Options, endpoints); err != nil {
 		return err
 	}
 	_, port, err := config.SecureServing.HostPort()
 	if err != nil {
 		return err
 	}
+	advertise := o.advertiseIP()
 	boot := &bootstrap{serviceIP: serviceIP, advertiseIP: advertise, port: port}
 	if err := server.AddPostStartHook("kybernetes-bootstrap", boot.hook); err != nil {
 		return err
@@ -154,7 +132,7 @@ func (s *Server) Run(ctx context.Context) error {
 	s.URL = fmt.Sprintf("https://%s", net.JoinHostPort(advertise.String(), fmt.Sprint(port)))
 	// Written before serving, so that a failure stops the start with its
 	// reason instead of leaving a server that never says it is ready.
-	if err := writeAdminKubeconfig(o, s.URL); err != nil {
+	if err := writeAdminKubeconfig(o.Options, s.URL); err != nil {
 		return fmt.Errorf("writing the admin kubeconfig: %w", err)
 	}
 
@@ -162,31 +140,45 @@ func (s *Server) Run(ctx context.Context) error {
 	return server.PrepareRun().RunWithContext(ctx)
 }
 
-// newConfig builds the generic apiserver configuration: TLS serving,
-// authentication, authorization, admission, OpenAPI and etcd storage.
-func (s *Server) newConfig(etcdEndpoints []string) (*genericapiserver.RecommendedConfig, error) {
-	o := s.opts
-	config := genericapiserver.NewRecommendedConfig(scheme.Codecs)
-	config.EffectiveVersion = effectiveVersion{compatibility.NewEffectiveVersionFromString(KubeVersion, "", "")}
-	config.FeatureGate = utilfeature.DefaultFeatureGate
-	config.PublicAddress = o.advertiseIP()
+// ensurePKI makes the cluster CA and the certificates signed by it, once:
+// the serving certificate names every address clients use.
+func ensurePKI(o *CompletedOptions, serviceIP net.IP) error {
+	ips := []net.IP{net.IPv4(127, 0, 0, 1), o.advertiseIP(), serviceIP}
+	if b := o.SecureServing.BindAddress; b != nil && !b.IsUnspecified() {
+		ips = append(ips, b)
+	}
+	return pki.Ensure(pki.Request{
+		Dir: o.pkiDir(),
+		DNSNames: []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
+			"kubernetes.default.svc.cluster.local"},
+		IPs: ips,
+	})
+}
 
-	serving := genericoptions.NewSecureServingOptions()
-	serving.BindAddress = o.BindAddress
-	serving.BindPort = o.SecurePort
-	serving.ServerCert.CertKey.CertFile = filepath.Join(o.pkiDir(), pki.ServingCert)
-	serving.ServerCert.CertKey.KeyFile = filepath.Join(o.pkiDir(), pki.ServingKey)
-	if o.SecurePort == 0 {
+// newGenericConfig builds the generic apiserver configuration from the
+// options: run options, TLS serving, authentication, authorization,
+// OpenAPI, etcd storage and admission.
+func newGenericConfig(o *CompletedOptions, etcdEndpoints []string) (*genericapiserver.RecommendedConfig, error) {
+	config := genericapiserver.NewRecommendedConfig(scheme.Codecs)
+	if err := o.ServerRun.ApplyTo(&config.Config); err != nil {
+		return nil, err
+	}
+	// /version is kybernetes' own; the library's feature defaults follow
+	// the Kubernetes release it serves.
+	config.EffectiveVersion = effectiveVersion{o.effectiveVersion}
+
+	serving := *o.SecureServing
+	if serving.BindPort == 0 {
 		// Port 0 disables serving in the apiserver library; here it means
 		// "any free port", so open the listener ourselves.
-		addr := net.JoinHostPort(o.BindAddress.String(), "0")
+		addr := net.JoinHostPort(serving.BindAddress.String(), "0")
 		var err error
 		if serving.Listener, serving.BindPort, err = genericoptions.CreateListener("tcp", addr, net.ListenConfig{}); err != nil {
 			return nil, err
 		}
 	}
-	if err := serving.WithLoopback().ApplyTo(&config.SecureServing, &config.LoopbackClientConfig); err != nil {
-		return nil, fmt.Errorf("serving on %s:%d: %w", o.BindAddress, o.SecurePort, err)
+	if err := serving.ApplyTo(&config.SecureServing, &config.LoopbackClientConfig); err != nil {
+		return nil, fmt.Errorf("serving on %s:%d: %w", serving.BindAddress, serving.BindPort, err)
 	}
 
 	clientCA, err := dynamiccertificates.NewDynamicCAContentFromFile("client-ca", filepath.Join(o.pkiDir(), pki.CACert))
@@ -217,21 +209,19 @@ func (s *Server) newConfig(etcdEndpoints []string) (*genericapiserver.Recommende
 	return config, nil
 }
 
-// applyStorage stores every resource in etcd as protobuf under /registry,
-// the way kube-apiserver lays out its keys, with the watch cache on.
-func applyStorage(config *genericapiserver.Config, endpoints []string, o *Options) error {
-	etcdOptions := genericoptions.NewEtcdOptions(storagebackend.NewDefaultConfig("/registry", nil))
-	etcdOptions.StorageConfig.Transport.ServerList = endpoints
-	etcdOptions.StorageConfig.Transport.TrustedCAFile = o.EtcdCAFile
-	etcdOptions.StorageConfig.Transport.CertFile = o.EtcdCertFile
-	etcdOptions.StorageConfig.Transport.KeyFile = o.EtcdKeyFile
-	etcdOptions.StorageConfig.CompactionInterval = o.EtcdCompactionInterval
-	etcdOptions.StorageConfig.StorageObjectCountTracker = config.StorageObjectCountTracker
+// applyStorage stores every resource in etcd (protobuf by default) under
+// --etcd-prefix, /registry, the way kube-apiserver lays out its keys.
+func applyStorage(config *genericapiserver.Config, endpoints []string, o *CompletedOptions) error {
+	etcdOptions := *o.Etcd
+	storageConfig := etcdOptions.StorageConfig
+	storageConfig.Transport.ServerList = endpoints
+	storageConfig.StorageObjectCountTracker = config.StorageObjectCountTracker
+	etcdOptions.StorageConfig = storageConfig
 	enabled := serverstorage.NewResourceConfig()
 	enabled.EnableVersions(servedGroupVersions...)
 	factory := serverstorage.NewDefaultStorageFactory(
 		etcdOptions.StorageConfig,
-		runtime.ContentTypeProtobuf,
+		etcdOptions.DefaultStorageMediaType,
 		scheme.Codecs,
 		serverstorage.NewDefaultResourceEncodingConfig(scheme.Scheme),
 		enabled,
@@ -242,14 +232,10 @@ func applyStorage(config *genericapiserver.Config, endpoints []string, o *Option
 	return etcdOptions.ApplyWithStorageFactoryTo(factory, config)
 }
 
-// applyAdmission runs, in upstream's order, NamespaceLifecycle from
-// k8s.io/apiserver (no object is created in a namespace that is missing or
-// terminating; default, kube-system and kube-public cannot be deleted),
-// DefaultTolerationSeconds, and ResourceQuota from k8s.io/apiserver (a
-// create or update that would exceed a quota is refused with 403; usage is
-// charged to quota status as objects are admitted, and recomputed by the
-// resource quota controller).
-func applyAdmission(config *genericapiserver.RecommendedConfig, o *Options) error {
+// applyAdmission builds the admission chain from --enable-admission-plugins
+// and --disable-admission-plugins over the registered plugins (see
+// admissionOrder), through the library's loopback clients and informers.
+func applyAdmission(config *genericapiserver.RecommendedConfig, o *CompletedOptions) error {
 	loopback := config.LoopbackClientConfig
 	client, err := kubernetes.NewForConfig(loopback)
 	if err != nil {
@@ -260,38 +246,8 @@ func applyAdmission(config *genericapiserver.RecommendedConfig, o *Options) erro
 		return err
 	}
 	config.SharedInformerFactory = informers.NewSharedInformerFactory(client, 10*time.Minute)
-	restMapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(client.Discovery()))
-	namespaceLifecycle, err := lifecycle.NewLifecycle(sets.New(metav1.NamespaceDefault, metav1.NamespaceSystem, metav1.NamespacePublic))
-	if err != nil {
-		return err
-	}
-	resourceQuota, err := resourcequota.NewResourceQuota(&resourcequotaapi.Configuration{}, 5)
-	if err != nil {
-		return err
-	}
-	plugins := []admission.Interface{
-		namespaceLifecycle,
-		limitranger.New(),
-		defaulttolerationseconds.New(o.DefaultNotReadyTolerationSeconds, o.DefaultUnreachableTolerationSeconds),
-		resourceQuota,
-	}
-	pluginInitializer := initializer.New(client, dynamicClient, config.SharedInformerFactory, config.Authorization.Authorizer,
-		config.FeatureGate, config.EffectiveVersion, config.DrainedNotify(), restMapper)
-	for _, plugin := range plugins {
-		pluginInitializer.Initialize(plugin)
-	}
-	// Admission charges each object's own usage against quota status; it
-	// never lists objects (the controller sums usage), so no listers here.
-	resourceQuota.SetQuotaConfiguration(quota.Configuration(func(gvr schema.GroupVersionResource) (cache.GenericLister, error) {
-		return nil, fmt.Errorf("the API server does not list %s for quota; the resource quota controller does", gvr.Resource)
-	}))
-	for _, plugin := range plugins {
-		if err := admission.ValidateInitialization(plugin); err != nil {
-			return err
-		}
-	}
-	config.AdmissionControl = admission.NewChainHandler(plugins...)
-	return nil
+	return o.Admission.ApplyTo(&config.Config, config.SharedInformerFactory, client, dynamicClient,
+		config.FeatureGate, config.EffectiveVersion, newQuotaInitializer())
 }
 
 // announceWhenReady closes Ready once the server reports ready.
@@ -318,7 +274,11 @@ func (s *Server) announceWhenReady(ctx context.Context, loopback *rest.Config) {
 // lockDataDir takes an exclusive lock on the data directory, so that a
 // second server on the same directory fails at once with a clear message
 // instead of waiting on etcd's own file locks.
-func lockDataDir(path string) (func(), error) {
+func lockDataDir(o *CompletedOptions) (func(), error) {
+	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	path := o.lockFile()
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, err

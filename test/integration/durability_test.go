@@ -37,7 +37,7 @@ func TestObjectsSurviveRestart(t *testing.T) {
 
 	// A second server on a data directory in use is refused at once.
 	opts := registry.NewOptions()
-	opts.DataDir, opts.SecurePort = dataDir, 0
+	opts.DataDir, opts.SecureServing.BindPort = dataDir, 0
 	if err := framework.RunError(t, opts); err == nil || !strings.Contains(err.Error(), "in use by another kybernetes server") {
 		t.Fatalf("second server on the same data dir: %v", err)
 	}

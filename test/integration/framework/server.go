@@ -52,12 +52,12 @@ func Start(t testing.TB, setup Setup) *Server {
 	if opts.DataDir == "" {
 		opts.DataDir = t.TempDir()
 	}
-	opts.BindAddress = net.IPv4(127, 0, 0, 1)
-	opts.SecurePort = 0
+	opts.SecureServing.BindAddress = net.IPv4(127, 0, 0, 1)
+	opts.SecureServing.BindPort = 0
 	opts.TokenAuthFile = setup.TokenAuthFile
 	opts.ServiceRepairInterval = 300 * time.Millisecond
 	if setup.CompactionInterval > 0 {
-		opts.EtcdCompactionInterval = setup.CompactionInterval
+		opts.Etcd.StorageConfig.CompactionInterval = setup.CompactionInterval
 	}
 
 	server, err := registry.New(opts)
