@@ -16,6 +16,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -235,3 +236,18 @@ func (o *Options) pkiDir() string         { return filepath.Join(o.DataDir, "pki
 func (o *Options) etcdDir() string        { return filepath.Join(o.DataDir, "etcd") }
 func (o *Options) lockFile() string       { return filepath.Join(o.DataDir, "kybernetes.lock") }
 func (o *Options) KubeconfigPath() string { return filepath.Join(o.DataDir, "admin.kubeconfig") }
+
+// KubeletKubeconfigPath is the kubeconfig of this machine's kubelet.
+func (o *Options) KubeletKubeconfigPath() string {
+	return filepath.Join(o.DataDir, "kubelet.kubeconfig")
+}
+
+// NodeName is this machine's node name, as the kubelet names its Node
+// unless --hostname-override says otherwise: the lower-cased host name.
+func NodeName() string {
+	name, err := os.Hostname()
+	if err != nil {
+		return "localhost"
+	}
+	return strings.ToLower(name)
+}

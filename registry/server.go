@@ -135,6 +135,9 @@ func (s *Server) Run(ctx context.Context) error {
 	if err := writeAdminKubeconfig(o.Options, s.URL); err != nil {
 		return fmt.Errorf("writing the admin kubeconfig: %w", err)
 	}
+	if err := writeKubeletKubeconfig(o.Options, s.URL); err != nil {
+		return fmt.Errorf("writing the kubelet kubeconfig: %w", err)
+	}
 
 	go s.announceWhenReady(ctx, config.LoopbackClientConfig)
 	return server.PrepareRun().RunWithContext(ctx)
@@ -151,7 +154,8 @@ func ensurePKI(o *CompletedOptions, serviceIP net.IP) error {
 		Dir: o.pkiDir(),
 		DNSNames: []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
 			"kubernetes.default.svc.cluster.local"},
-		IPs: ips,
+		IPs:      ips,
+		NodeName: NodeName(),
 	})
 }
 

@@ -16,6 +16,7 @@ func main() {
 			"Start with `kybernetes server`: it prints where its admin kubeconfig is.",
 		SilenceUsage: true,
 	}
-	root.AddCommand(newServerCommand(), newAPIServerCommand(), newControllerManagerCommand(), newSchedulerCommand(), newVersionCommand())
+	root.AddCommand(newServerCommand(), newAPIServerCommand(), newControllerManagerCommand(), newSchedulerCommand(),
+		newKubeletCommand(), newImageCommand(), newShimCommand(), newVersionCommand())
 	os.Exit(cli.Run(root))
 }

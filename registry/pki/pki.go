@@ -35,6 +35,9 @@ const (
 	// The API server's client certificate towards kubelets (logs, exec, ...).
 	KubeletClientCert = "apiserver-kubelet-client.crt"
 	KubeletClientKey  = "apiserver-kubelet-client.key"
+	// The kubelet's client certificate: system:node:<name> in system:nodes.
+	NodeCert = "kubelet-node.crt"
+	NodeKey  = "kubelet-node.key"
 )
 
 const validity = 10 * 365 * 24 * time.Hour
@@ -47,6 +50,9 @@ type Request struct {
 	// names; a certificate that lacks one of them is re-issued.
 	DNSNames []string
 	IPs      []net.IP
+	// NodeName is the node whose kubelet credentials are made; a
+	// certificate for another name is re-issued.
+	NodeName string
 }
 
 // Ensure makes sure the CA, serving and admin certificates exist in r.Dir,
@@ -87,6 +93,18 @@ func Ensure(r Request) error {
 		})
 		if err != nil {
 			return fmt.Errorf("%s certificate: %w", client.commonName, err)
+		}
+	}
+	if r.NodeName != "" {
+		commonName := "system:node:" + r.NodeName
+		if cert, err := loadCert(filepath.Join(r.Dir, NodeCert)); err != nil || cert.Subject.CommonName != commonName {
+			err := issue(ca, caKey, r.Dir, NodeCert, NodeKey, &x509.Certificate{
+				Subject:     pkix.Name{CommonName: commonName, Organization: []string{"system:nodes"}},
+				ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+			})
+			if err != nil {
+				return fmt.Errorf("%s certificate: %w", commonName, err)
+			}
 		}
 	}
 	return nil

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/api/resource"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+
+	"github.com/kybernetes/kybernetes/kubelet"
+	"github.com/kybernetes/kybernetes/kubelet/images"
+	"github.com/kybernetes/kybernetes/kubelet/runtime"
+)
+
+func newKubeletCommand() *cobra.Command {
+	opts := kubelet.DefaultOptions()
+	cmd := &cobra.Command{
+		Use:   "kubelet",
+		Short: "Run a node: register it and run the pods bound to it with runc and CNI",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return kubelet.Run(genericapiserver.SetupSignalContext(), opts)
+		},
+	}
+	opts.AddFlags(cmd.Flags())
+	return cmd
+}
+
+// newShimCommand is the per-container shim the kubelet starts; not for
+// people to run.
+func newShimCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:                "container-shim",
+		Hidden:             true,
+		DisableFlagParsing: true,
+		RunE:               func(cmd *cobra.Command, args []string) error { return runtime.ShimMain(args) },
+	}
+}
+
+func newImageCommand() *cobra.Command {
+	rootDir := kubelet.DefaultOptions().RootDir
+	open := func() (*images.Store, error) { return images.Open(rootDir) }
+	cmd := &cobra.Command{Use: "image", Short: "Manage the images of this node's kubelet"}
+	cmd.PersistentFlags().StringVar(&rootDir, "root-dir", rootDir, "The kubelet's --root-dir, whose image store to use.")
+	importCmd := &cobra.Command{
+		Use:   "import FILE...",
+		Short: "Import images from `docker save` tarballs",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			store, err := open()
+			if err != nil {
+				return err
+			}
+			for _, file := range args {
+				imported, err := store.ImportTarball(file)
+				if err != nil {
+					return err
+				}
+				for _, img := range imported {
+					fmt.Fprintf(cmd.OutOrStdout(), "imported %s (%s)\n", img.Names[0], img.ID)
+				}
+			}
+			return nil
+		},
+	}
+	ls := &cobra.Command{
+		Use:   "ls",
+		Short: "List the images",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			store, err := open()
+			if err != nil {
+				return err
+			}
+			list, err := store.List()
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 8, 3, ' ', 0)
+			fmt.Fprintln(w, "IMAGE\tIMAGE ID\tSIZE")
+			for _, img := range list {
+				for _, n := range img.Names {
+					fmt.Fprintf(w, "%s\t%s\t%s\n", n, img.ID[len("sha256:"):len("sha256:")+13], resource.NewQuantity(img.Size, resource.BinarySI))
+				}
+			}
+			return w.Flush()
+		},
+	}
+	rm := &cobra.Command{
+		Use:   "rm IMAGE...",
+		Short: "Remove images",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			store, err := open()
+			if err != nil {
+				return err
+			}
+			for _, ref := range args {
+				if err := store.Remove(ref); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "removed %s\n", ref)
+			}
+			return nil
+		},
+	}
+	cmd.AddCommand(importCmd, ls, rm)
+	return cmd
+}

@@ -1,0 +1,356 @@
+package pods
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/ptr"
+
+	"github.com/kybernetes/kybernetes/kubelet/images"
+	"github.com/kybernetes/kybernetes/kubelet/runtime"
+)
+
+// Upstream's crash-loop back-off: 10 s, doubling, at most 5 minutes.
+const (
+	backoffStart = 10 * time.Second
+	backoffMax   = 5 * time.Minute
+)
+
+// ensure starts the container if it should be running and is not: never
+// started, or ended and due a restart by the pod's restartPolicy once its
+// back-off has passed. init marks an init container, which runs to
+// completion and restarts only on failure (unless restartPolicy Never).
+func (m *Manager) ensure(ctx context.Context, pod *corev1.Pod, st *podState, c *corev1.Container, init bool) *containerState {
+	cs := st.containers[c.Name]
+	if cs == nil {
+		cs = &containerState{}
+		st.containers[c.Name] = cs
+	}
+	if cs.id != "" {
+		state, err := m.Runtime.State(ctx, cs.id, cs.bundle)
+		if err != nil || !state.Exited {
+			return cs // running, or starting
+		}
+		m.recordExit(ctx, pod, c, cs, state)
+	}
+	if cs.last != nil && !shouldRestart(pod, cs.last, init) {
+		return cs
+	}
+	if cs.last != nil && time.Now().Before(cs.backoffUntil) {
+		cs.waiting = &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff",
+			Message: fmt.Sprintf("back-off %s restarting failed container=%s pod=%s_%s(%s)", cs.backoff, c.Name, pod.Name, pod.Namespace, pod.UID)}
+		return cs
+	}
+	m.start(ctx, pod, st, c, cs)
+	return cs
+}
+
+func shouldRestart(pod *corev1.Pod, last *corev1.ContainerStateTerminated, init bool) bool {
+	switch pod.Spec.RestartPolicy {
+	case corev1.RestartPolicyNever:
+		return false
+	case corev1.RestartPolicyOnFailure:
+		return last.ExitCode != 0
+	}
+	if init {
+		return last.ExitCode != 0 // an init container that succeeded is done
+	}
+	return true
+}
+
+// recordExit notes how the container's run ended, removes what is left of
+// it and sets the back-off before its next start.
+func (m *Manager) recordExit(ctx context.Context, pod *corev1.Pod, c *corev1.Container, cs *containerState, state runtime.State) {
+	reason := "Completed"
+	if state.ExitCode != 0 {
+		reason = "Error"
+	}
+	if state.Error != "" {
+		reason = "StartError"
+	}
+	message := state.Error
+	if message == "" && c.TerminationMessagePath != "" {
+		if data, err := os.ReadFile(filepath.Join(cs.bundle, "termination-log")); err == nil {
+			message = strings.TrimSpace(string(data))
+		}
+	}
+	cs.last = &corev1.ContainerStateTerminated{ExitCode: int32(state.ExitCode), Reason: reason, Message: message,
+		StartedAt: metav1.NewTime(state.StartedAt), FinishedAt: metav1.NewTime(state.FinishedAt), ContainerID: "runc://" + cs.id}
+	if err := m.Runtime.Remove(ctx, cs.id, cs.bundle); err != nil {
+		klog.ErrorS(err, "removing an ended container", "pod", klog.KObj(pod), "container", c.Name)
+	}
+	cs.id = ""
+	if cs.backoff == 0 {
+		cs.backoff = backoffStart
+	} else if time.Since(state.FinishedAt) < backoffMax {
+		cs.backoff = min(cs.backoff*2, backoffMax)
+	}
+	// A container that ran for a long while starts over from 10 s.
+	if state.FinishedAt.Sub(state.StartedAt) > 2*backoffMax {
+		cs.backoff = backoffStart
+	}
+	cs.backoffUntil = state.FinishedAt.Add(cs.backoff)
+	if state.ExitCode != 0 && shouldRestart(pod, cs.last, false) {
+		m.Recorder.Eventf(pod, corev1.EventTypeWarning, "BackOff", "Back-off restarting failed container %s in pod %s_%s(%s)", c.Name, pod.Name, pod.Namespace, pod.UID)
+	}
+}
+
+// start runs one attempt of the container; on failure the container waits
+// with upstream's reason.
+func (m *Manager) start(ctx context.Context, pod *corev1.Pod, st *podState, c *corev1.Container, cs *containerState) {
+	img, err := m.image(pod, c)
+	if err != nil {
+		cs.waiting = err.(*waitError).state
+		return
+	}
+	cs.image = img
+	spec, err := m.spec(ctx, pod, st, c, img)
+	var cfg *configError
+	if errors.As(err, &cfg) {
+		cs.waiting = &corev1.ContainerStateWaiting{Reason: "CreateContainerConfigError", Message: cfg.msg}
+		m.Recorder.Eventf(pod, corev1.EventTypeWarning, "Failed", "Error: %s", cfg.msg)
+		return
+	}
+	if err != nil {
+		cs.waiting = &corev1.ContainerStateWaiting{Reason: "CreateContainerError", Message: err.Error()}
+		m.Recorder.Eventf(pod, corev1.EventTypeWarning, "Failed", "Error: %v", err)
+		return
+	}
+	attempt := cs.starts
+	id := fmt.Sprintf("kyb-%s-%s-%d", string(pod.UID)[:8], c.Name, attempt)
+	bundle := filepath.Join(m.podDir(pod.UID), "containers", fmt.Sprintf("%s-%d", c.Name, attempt))
+	if err := os.MkdirAll(bundle, 0o750); err != nil {
+		cs.waiting = &corev1.ContainerStateWaiting{Reason: "CreateContainerError", Message: err.Error()}
+		return
+	}
+	if c.TerminationMessagePath != "" {
+		termLog := filepath.Join(bundle, "termination-log")
+		if err := os.WriteFile(termLog, nil, 0o666); err == nil {
+			spec.Mounts = append(spec.Mounts, specs.Mount{Destination: c.TerminationMessagePath, Type: "bind", Source: termLog, Options: []string{"rbind", "rw"}})
+		}
+	}
+	m.Recorder.Eventf(pod, corev1.EventTypeNormal, "Created", "Created container: %s", c.Name)
+	err = m.Runtime.Start(ctx, runtime.Container{ID: id, Bundle: bundle, Image: img.RootFS, Spec: spec, Log: m.logPath(pod, c.Name, attempt)})
+	cs.starts++
+	cs.restarts = int32(cs.starts - 1)
+	cs.id, cs.bundle, cs.waiting = id, bundle, nil
+	if err != nil {
+		// The shim's exit record carries runc's reason; the next look at
+		// the container turns it into a StartError termination.
+		m.Recorder.Eventf(pod, corev1.EventTypeWarning, "Failed", "Error: %v", err)
+		return
+	}
+	m.Recorder.Eventf(pod, corev1.EventTypeNormal, "Started", "Started container %s", c.Name)
+}
+
+// LogDir is where a pod's container logs go, as upstream's
+// /var/log/pods/<namespace>_<name>_<uid>.
+func LogDir(rootDir string, pod *corev1.Pod) string {
+	return filepath.Join(rootDir, "logs", fmt.Sprintf("%s_%s_%s", pod.Namespace, pod.Name, pod.UID))
+}
+
+func (m *Manager) logPath(pod *corev1.Pod, container string, attempt int) string {
+	return filepath.Join(LogDir(m.RootDir, pod), container, strconv.Itoa(attempt)+".log")
+}
+
+// waitError carries the waiting state a container is left in.
+type waitError struct{ state *corev1.ContainerStateWaiting }
+
+func (e *waitError) Error() string { return e.state.Message }
+
+// image finds the container's image in the store. Pulling from registries
+// is not there yet: an image not imported is an image pull error, as
+// upstream reports one it cannot pull.
+func (m *Manager) image(pod *corev1.Pod, c *corev1.Container) (images.Image, error) {
+	if _, err := images.Normalize(c.Image); err != nil {
+		msg := fmt.Sprintf("Failed to apply default image tag %q: %v", c.Image, err)
+		m.Recorder.Event(pod, corev1.EventTypeWarning, "InspectFailed", msg)
+		return images.Image{}, &waitError{&corev1.ContainerStateWaiting{Reason: "InvalidImageName", Message: msg}}
+	}
+	img, err := m.Images.Get(c.Image)
+	if err == nil {
+		m.Recorder.Eventf(pod, corev1.EventTypeNormal, "Pulled", "Container image %q already present on machine", c.Image)
+		return img, nil
+	}
+	if c.ImagePullPolicy == corev1.PullNever {
+		msg := fmt.Sprintf("Container image %q is not present with pull policy of Never", c.Image)
+		m.Recorder.Event(pod, corev1.EventTypeWarning, "ErrImageNeverPull", msg)
+		return images.Image{}, &waitError{&corev1.ContainerStateWaiting{Reason: "ErrImageNeverPull", Message: msg}}
+	}
+	msg := fmt.Sprintf("Failed to pull image %q: the image is not on this node and this kubelet does not pull from registries yet (import it: kybernetes image import FILE)", c.Image)
+	m.Recorder.Event(pod, corev1.EventTypeWarning, "Failed", msg)
+	return images.Image{}, &waitError{&corev1.ContainerStateWaiting{Reason: "ErrImagePull", Message: msg}}
+}
+
+// spec resolves the container against its image and pod into an OCI spec.
+func (m *Manager) spec(ctx context.Context, pod *corev1.Pod, st *podState, c *corev1.Container, img images.Image) (*specs.Spec, error) {
+	env := append([]string{}, img.Config.Env...)
+	if !hasEnv(env, "PATH") {
+		env = append(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+	}
+	hostname := pod.Name
+	if pod.Spec.Hostname != "" {
+		hostname = pod.Spec.Hostname
+	}
+	env = append(env, "HOSTNAME="+hostname)
+	own, err := environment(ctx, m.Client, pod, c, st.podIP, m.NodeIP)
+	if err != nil {
+		return nil, err
+	}
+	env = append(env, own...)
+	values := map[string]string{}
+	for _, kv := range own {
+		k, v, _ := strings.Cut(kv, "=")
+		values[k] = v
+	}
+	args := commandLine(c, img, values)
+	if len(args) == 0 {
+		return nil, &configError{"no command specified"}
+	}
+	uid, gid, err := user(pod, c, img)
+	if err != nil {
+		return nil, err
+	}
+	cwd := c.WorkingDir
+	if cwd == "" {
+		cwd = img.Config.WorkingDir
+	}
+	if cwd == "" {
+		cwd = "/"
+	}
+	in := runtime.SpecInput{
+		Args: args, Env: env, Cwd: cwd, UID: uid, GID: gid, Hostname: hostname,
+		CgroupsPath: runtime.PodCgroup(string(pod.UID), c.Name),
+	}
+	if !pod.Spec.HostNetwork {
+		in.NetNS = m.Network.NetNSPath(m.sandboxOf(pod))
+	}
+	if psc := pod.Spec.SecurityContext; psc != nil {
+		for _, g := range psc.SupplementalGroups {
+			in.AdditionalGIDs = append(in.AdditionalGIDs, uint32(g))
+		}
+		if psc.FSGroup != nil {
+			in.AdditionalGIDs = append(in.AdditionalGIDs, uint32(*psc.FSGroup))
+		}
+	}
+	if sc := c.SecurityContext; sc != nil {
+		in.Privileged = ptr.Deref(sc.Privileged, false)
+		in.ReadOnlyRoot = ptr.Deref(sc.ReadOnlyRootFilesystem, false)
+		in.NoNewPrivileges = sc.AllowPrivilegeEscalation != nil && !*sc.AllowPrivilegeEscalation
+		if sc.Capabilities != nil {
+			for _, cap := range sc.Capabilities.Add {
+				in.AddCapabilities = append(in.AddCapabilities, string(cap))
+			}
+			for _, cap := range sc.Capabilities.Drop {
+				in.DropCapabilities = append(in.DropCapabilities, string(cap))
+			}
+		}
+	}
+	if q, ok := c.Resources.Limits[corev1.ResourceMemory]; ok {
+		in.MemoryLimit = q.Value()
+	}
+	if q, ok := c.Resources.Requests[corev1.ResourceCPU]; ok {
+		in.CPUShares = uint64(max(q.MilliValue()*1024/1000, 2))
+	}
+	if q, ok := c.Resources.Limits[corev1.ResourceCPU]; ok {
+		in.CPUQuota = max(q.MilliValue()*100, 1000)
+	}
+	dir := m.podDir(pod.UID)
+	for _, f := range []struct{ src, dst string }{{"etc-hosts", "/etc/hosts"}, {"resolv.conf", "/etc/resolv.conf"}} {
+		in.Mounts = append(in.Mounts, specs.Mount{Destination: f.dst, Type: "bind", Source: filepath.Join(dir, f.src), Options: []string{"rbind", "rw"}})
+	}
+	mounts, err := m.volumeMounts(ctx, pod, c)
+	if err != nil {
+		return nil, err
+	}
+	in.Mounts = append(in.Mounts, mounts...)
+	return runtime.BuildSpec(in), nil
+}
+
+// commandLine is upstream's rule: command replaces the image's entrypoint
+// (and then the image's cmd is not used); args replace the image's cmd;
+// $(VAR) references are expanded.
+func commandLine(c *corev1.Container, img images.Image, env map[string]string) []string {
+	entrypoint, cmd := img.Config.Entrypoint, img.Config.Cmd
+	if len(c.Command) > 0 {
+		entrypoint, cmd = c.Command, nil
+	}
+	if len(c.Args) > 0 {
+		cmd = c.Args
+	}
+	var out []string
+	for _, a := range append(append([]string{}, entrypoint...), cmd...) {
+		out = append(out, expand(a, env))
+	}
+	return out
+}
+
+// user is the container's uid and gid: its securityContext's, the pod's,
+// else the image's numeric USER. runAsNonRoot refuses root with upstream's
+// message.
+func user(pod *corev1.Pod, c *corev1.Container, img images.Image) (uint32, uint32, error) {
+	var uid, gid *int64
+	nonRoot := false
+	if psc := pod.Spec.SecurityContext; psc != nil {
+		uid, gid, nonRoot = psc.RunAsUser, psc.RunAsGroup, ptr.Deref(psc.RunAsNonRoot, false)
+	}
+	if sc := c.SecurityContext; sc != nil {
+		if sc.RunAsUser != nil {
+			uid = sc.RunAsUser
+		}
+		if sc.RunAsGroup != nil {
+			gid = sc.RunAsGroup
+		}
+		if sc.RunAsNonRoot != nil {
+			nonRoot = *sc.RunAsNonRoot
+		}
+	}
+	if uid == nil && img.Config.User != "" {
+		u, g, _ := strings.Cut(img.Config.User, ":")
+		n, err := strconv.ParseInt(u, 10, 64)
+		if err != nil {
+			if nonRoot {
+				return 0, 0, &configError{fmt.Sprintf("container has runAsNonRoot and image has non-numeric user (%s), cannot verify user is non-root", u)}
+			}
+			return 0, 0, &configError{fmt.Sprintf("image user %q is not numeric; named users are not supported yet", u)}
+		}
+		uid = &n
+		if g != "" && gid == nil {
+			if gn, err := strconv.ParseInt(g, 10, 64); err == nil {
+				gid = &gn
+			}
+		}
+	}
+	if nonRoot && (uid == nil || *uid == 0) {
+		return 0, 0, &configError{"container has runAsNonRoot and image will run as root"}
+	}
+	return uint32(ptr.Deref(uid, 0)), uint32(ptr.Deref(gid, 0)), nil
+}
+
+func hasEnv(env []string, name string) bool {
+	for _, kv := range env {
+		if strings.HasPrefix(kv, name+"=") {
+			return true
+		}
+	}
+	return false
+}
+
+// running says whether the container's current attempt is running.
+func (m *Manager) running(ctx context.Context, cs *containerState) bool {
+	if cs.id == "" {
+		return false
+	}
+	state, err := m.Runtime.State(ctx, cs.id, cs.bundle)
+	return err == nil && !state.Exited
+}

@@ -1,0 +1,405 @@
+// Package pods makes the pods bound to one node real: for each, a sandbox
+// (its network namespace wired by CNI, its /etc/hosts and resolv.conf),
+// then its init containers in order and its containers, run by runc and
+// restarted as restartPolicy says with upstream's back-off; their status
+// written through pods/status; and, when the pod is deleted, its
+// containers stopped within the grace period, its network torn down, and
+// the pod removed with a UID precondition.
+package pods
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/types"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/ptr"
+
+	"github.com/kybernetes/kybernetes/kubelet/images"
+	"github.com/kybernetes/kybernetes/kubelet/network"
+	"github.com/kybernetes/kybernetes/kubelet/runtime"
+)
+
+// Manager runs the pods of one node.
+type Manager struct {
+	Client   kubernetes.Interface
+	NodeName string
+	NodeIP   string
+	RootDir  string
+	Images   *images.Store
+	Network  *network.CNI
+	Runtime  *runtime.Runc
+	Recorder record.EventRecorder
+	// PodCIDR returns the node's pod CIDR, empty until it has one.
+	PodCIDR func() string
+	// ClusterDNS and ClusterDomain make pods' resolv.conf (dnsPolicy
+	// ClusterFirst); without ClusterDNS pods get the node's.
+	ClusterDNS    []string
+	ClusterDomain string
+
+	pods  corelisters.PodLister
+	queue workqueue.TypedRateLimitingInterface[string]
+
+	mu    sync.Mutex
+	state map[string]*podState // by namespace/name
+}
+
+// podState is what the kubelet keeps of one pod it runs.
+type podState struct {
+	uid types.UID
+	// finished pods hold nothing on the node; final is their last status.
+	finished   bool
+	final      corev1.PodStatus
+	podIP      string
+	sandbox    bool
+	startTime  metav1.Time
+	containers map[string]*containerState
+}
+
+// containerState is one container of a pod, across its restarts.
+type containerState struct {
+	id, bundle   string
+	starts       int // attempts so far; the next one's number
+	restarts     int32
+	image        images.Image
+	last         *corev1.ContainerStateTerminated
+	backoff      time.Duration
+	backoffUntil time.Time
+	waiting      *corev1.ContainerStateWaiting
+}
+
+// Run watches the node's pods and works on them until ctx ends.
+func (m *Manager) Run(ctx context.Context) {
+	defer utilruntime.HandleCrash()
+	m.state = map[string]*podState{}
+	m.restore()
+	m.queue = workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]())
+	defer m.queue.ShutDown()
+	factory := informers.NewSharedInformerFactoryWithOptions(m.Client, 0, informers.WithTweakListOptions(func(o *metav1.ListOptions) {
+		o.FieldSelector = fields.OneTermEqualSelector("spec.nodeName", m.NodeName).String()
+	}))
+	informer := factory.Core().V1().Pods().Informer()
+	m.pods = factory.Core().V1().Pods().Lister()
+	enqueue := func(obj interface{}) {
+		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
+			m.queue.Add(key)
+		}
+	}
+	_, _ = informer.AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: enqueue, UpdateFunc: func(_, o interface{}) { enqueue(o) }, DeleteFunc: enqueue})
+	factory.Start(ctx.Done())
+	defer factory.Shutdown()
+	if !cache.WaitForCacheSync(ctx.Done(), informer.HasSynced) {
+		return
+	}
+	m.collectLeaks(ctx)
+	// Adopted pods are looked at first: those deleted while no kubelet ran
+	// are cleaned up.
+	m.mu.Lock()
+	for key := range m.state {
+		m.queue.Add(key)
+	}
+	m.mu.Unlock()
+	for range 4 {
+		go func() {
+			for m.work(ctx) {
+			}
+		}()
+	}
+	// Containers end on their own: look at every pod each second.
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			m.mu.Lock()
+			for key, st := range m.state {
+				if !st.finished {
+					m.queue.Add(key)
+				}
+			}
+			m.mu.Unlock()
+		}
+	}
+}
+
+func (m *Manager) work(ctx context.Context) bool {
+	key, quit := m.queue.Get()
+	if quit {
+		return false
+	}
+	defer m.queue.Done(key)
+	if err := m.sync(ctx, key); err != nil {
+		if ctx.Err() == nil {
+			klog.ErrorS(err, "syncing pod", "pod", key)
+		}
+		m.queue.AddRateLimited(key)
+		return true
+	}
+	m.queue.Forget(key)
+	return true
+}
+
+func (m *Manager) podDir(uid types.UID) string { return filepath.Join(m.RootDir, "pods", string(uid)) }
+
+func (m *Manager) sync(ctx context.Context, key string) error {
+	namespace, name, err := cache.SplitMetaNamespaceKey(key)
+	if err != nil {
+		return err
+	}
+	pod, err := m.pods.Pods(namespace).Get(name)
+	if err != nil && !apierrors.IsNotFound(err) {
+		return err
+	}
+	m.mu.Lock()
+	st := m.state[key]
+	m.mu.Unlock()
+	if st != nil && (pod == nil || pod.UID != st.uid) {
+		// Gone, or replaced by another pod of that name: the old one's
+		// containers go at once.
+		if err := m.kill(ctx, namespace, name, st, 0); err != nil {
+			return err
+		}
+		m.forget(key)
+		st = nil
+	}
+	if pod == nil {
+		return nil
+	}
+	if st == nil {
+		if pod.DeletionTimestamp == nil && (pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed) {
+			return nil // finished before we saw it: nothing to run
+		}
+		st = &podState{uid: pod.UID, containers: map[string]*containerState{}, startTime: metav1.Now()}
+		m.mu.Lock()
+		m.state[key] = st
+		m.mu.Unlock()
+	}
+	if pod.DeletionTimestamp != nil {
+		grace := time.Duration(ptr.Deref(pod.DeletionGracePeriodSeconds, 0)) * time.Second
+		if err := m.kill(ctx, namespace, name, st, grace); err != nil {
+			return err
+		}
+		err := m.Client.CoreV1().Pods(namespace).Delete(ctx, name, metav1.DeleteOptions{GracePeriodSeconds: ptr.To[int64](0), Preconditions: &metav1.Preconditions{UID: &pod.UID}})
+		if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+			return err
+		}
+		m.forget(key)
+		return nil
+	}
+	if st.finished {
+		return m.writeStatus(ctx, pod, st.final)
+	}
+	status := m.syncRunning(ctx, pod, st)
+	if err := m.save(namespace, name, st); err != nil {
+		return err
+	}
+	if status.Phase == corev1.PodSucceeded || status.Phase == corev1.PodFailed {
+		// A finished pod keeps its status but holds nothing on the node;
+		// it is never started again, whatever its status in the API says
+		// until our write lands.
+		if err := m.kill(ctx, namespace, name, st, 0); err != nil {
+			return err
+		}
+		st.finished, st.final = true, status
+		if err := m.save(namespace, name, st); err != nil {
+			return err
+		}
+	}
+	return m.writeStatus(ctx, pod, status)
+}
+
+// forget drops a pod the node no longer runs, with its directory and
+// checkpoint.
+func (m *Manager) forget(key string) {
+	m.mu.Lock()
+	st := m.state[key]
+	delete(m.state, key)
+	m.mu.Unlock()
+	if st != nil {
+		if err := os.RemoveAll(m.podDir(st.uid)); err != nil {
+			klog.ErrorS(err, "removing a pod's directory", "pod", key)
+		}
+	}
+}
+
+// syncRunning brings a live pod one step on: sandbox, init containers,
+// containers; it returns the status that results.
+func (m *Manager) syncRunning(ctx context.Context, pod *corev1.Pod, st *podState) corev1.PodStatus {
+	if !st.sandbox {
+		if err := m.setupSandbox(ctx, pod, st); err != nil {
+			m.Recorder.Eventf(pod, corev1.EventTypeWarning, "FailedCreatePodSandBox", "Failed to create pod sandbox: %v", err)
+			return m.status(pod, st)
+		}
+	}
+	initDone := true
+	for i := range pod.Spec.InitContainers {
+		c := &pod.Spec.InitContainers[i]
+		cs := m.ensure(ctx, pod, st, c, true)
+		if cs.last == nil || cs.last.ExitCode != 0 || cs.id != "" && m.running(ctx, cs) {
+			initDone = false
+			break
+		}
+	}
+	if initDone {
+		for i := range pod.Spec.Containers {
+			m.ensure(ctx, pod, st, &pod.Spec.Containers[i], false)
+		}
+	}
+	return m.status(pod, st)
+}
+
+// setupSandbox makes the pod's network and its files.
+func (m *Manager) setupSandbox(ctx context.Context, pod *corev1.Pod, st *podState) error {
+	dir := m.podDir(pod.UID)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return err
+	}
+	if pod.Spec.HostNetwork {
+		st.podIP = m.NodeIP
+	} else {
+		cidr := m.PodCIDR()
+		if cidr == "" {
+			return fmt.Errorf("the node has no pod CIDR yet")
+		}
+		ip, err := m.Network.Setup(ctx, m.sandboxOf(pod), cidr)
+		if err != nil {
+			return err
+		}
+		st.podIP = ip.String()
+	}
+	if err := writeHosts(filepath.Join(dir, "etc-hosts"), pod, st.podIP); err != nil {
+		return err
+	}
+	if err := m.writeResolvConf(filepath.Join(dir, "resolv.conf"), pod); err != nil {
+		return err
+	}
+	st.sandbox = true
+	return nil
+}
+
+func (m *Manager) sandboxOf(pod *corev1.Pod) network.Pod {
+	return network.Pod{ID: "kyb-" + string(pod.UID), Namespace: pod.Namespace, Name: pod.Name, UID: string(pod.UID)}
+}
+
+// kill stops every container of the pod within grace and tears its
+// sandbox down.
+func (m *Manager) kill(ctx context.Context, namespace, name string, st *podState, grace time.Duration) error {
+	var wg sync.WaitGroup
+	errs := make(chan error, len(st.containers))
+	for cname, cs := range st.containers {
+		if cs.id == "" {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if m.running(ctx, cs) {
+				m.Recorder.Eventf(&corev1.ObjectReference{Kind: "Pod", Namespace: namespace, Name: name, UID: st.uid},
+					corev1.EventTypeNormal, "Killing", "Stopping container %s", cname)
+			}
+			if err := m.Runtime.Stop(ctx, cs.id, cs.bundle, grace); err != nil {
+				errs <- err
+				return
+			}
+			if err := m.Runtime.Remove(ctx, cs.id, cs.bundle); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return err
+	}
+	if st.sandbox && st.podIP != m.NodeIP {
+		p := network.Pod{ID: "kyb-" + string(st.uid), Namespace: namespace, Name: name, UID: string(st.uid)}
+		if err := m.Network.Teardown(ctx, p, m.PodCIDR()); err != nil {
+			return err
+		}
+	}
+	st.sandbox = false
+	if err := runtime.RemovePodCgroups(string(st.uid)); err != nil {
+		klog.ErrorS(err, "removing the pod's cgroups", "pod", namespace+"/"+name)
+	}
+	return os.RemoveAll(m.podDir(st.uid))
+}
+
+// writeStatus writes status through pods/status when it changed: a merge
+// patch of the whole status, guarded by the pod's UID, as upstream's
+// kubelet patches, so that other writers (the scheduler's condition, a
+// controller's annotation) never make it conflict.
+func (m *Manager) writeStatus(ctx context.Context, pod *corev1.Pod, status corev1.PodStatus) error {
+	if apiequality.Semantic.DeepEqual(pod.Status, status) {
+		return nil
+	}
+	patch, err := json.Marshal(map[string]any{"metadata": map[string]any{"uid": pod.UID}, "status": status})
+	if err != nil {
+		return err
+	}
+	_, err = m.Client.CoreV1().Pods(pod.Namespace).Patch(ctx, pod.Name, types.MergePatchType, patch, metav1.PatchOptions{}, "status")
+	if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
+		return nil // gone, or another pod of that name now
+	}
+	return err
+}
+
+func writeHosts(path string, pod *corev1.Pod, ip string) error {
+	hostname := pod.Name
+	if pod.Spec.Hostname != "" {
+		hostname = pod.Spec.Hostname
+	}
+	content := "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" +
+		"fe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n"
+	if net.ParseIP(ip) != nil {
+		content += ip + "\t" + hostname + "\n"
+	}
+	for _, h := range pod.Spec.HostAliases {
+		for _, n := range h.Hostnames {
+			content += h.IP + "\t" + n + "\n"
+		}
+	}
+	return os.WriteFile(path, []byte(content), 0o644)
+}
+
+func (m *Manager) writeResolvConf(path string, pod *corev1.Pod) error {
+	policy := pod.Spec.DNSPolicy
+	if pod.Spec.HostNetwork && policy != corev1.DNSClusterFirstWithHostNet {
+		policy = corev1.DNSDefault
+	}
+	var content string
+	switch {
+	case (policy == corev1.DNSClusterFirst || policy == corev1.DNSClusterFirstWithHostNet) && len(m.ClusterDNS) > 0:
+		for _, ns := range m.ClusterDNS {
+			content += "nameserver " + ns + "\n"
+		}
+		d := m.ClusterDomain
+		content += fmt.Sprintf("search %s.svc.%s svc.%s %s\noptions ndots:5\n", pod.Namespace, d, d, d)
+	default:
+		host, err := os.ReadFile("/etc/resolv.conf")
+		if err != nil {
+			return err
+		}
+		content = string(host)
+	}
+	return os.WriteFile(path, []byte(content), 0o644)
+}

@@ -1,0 +1,225 @@
+// Package runtime runs containers with runc. Each container is an OCI
+// bundle — a config.json and a root filesystem, an overlay of the image's
+// unpacked layers under a writable layer of its own — run by a small shim
+// process (`kybernetes container-shim`) that the kubelet starts in a
+// session of its own: the shim runs `runc run` in the foreground, writes
+// the container's output to its log in the CRI format, and records the
+// exit code when it ends. The shim, not the kubelet, is the container's
+// parent, so a kubelet restart leaves running containers alone.
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// Runc is the runc runtime of one kubelet.
+type Runc struct {
+	// Binary is runc's path; Root is runc's state directory (--root).
+	Binary, Root string
+	// Shim is the command line that starts a shim: the kybernetes binary
+	// and "container-shim"; the shim's flags are appended.
+	Shim []string
+}
+
+// Container is what Start needs to run one container.
+type Container struct {
+	ID string
+	// Bundle is the container's own directory; its rootfs, writable layer
+	// and state files live there.
+	Bundle string
+	// Image is the image's unpacked root filesystem, the overlay's lower
+	// layer (never written to).
+	Image string
+	Spec  *specs.Spec
+	// Log is the file the container's stdout and stderr go to.
+	Log string
+}
+
+// State is what the runtime knows of a container.
+type State struct {
+	Running    bool
+	Exited     bool
+	ExitCode   int
+	StartedAt  time.Time
+	FinishedAt time.Time
+	// Error is runc's own complaint when the container could not start
+	// (an executable not found, say).
+	Error string
+}
+
+// exitRecord is the shim's exit file.
+type exitRecord struct {
+	ExitCode   int       `json:"exitCode"`
+	StartedAt  time.Time `json:"startedAt"`
+	FinishedAt time.Time `json:"finishedAt"`
+	Error      string    `json:"error,omitempty"`
+}
+
+// Check reports why containers cannot run (the RuntimeReady condition).
+func (r *Runc) Check() error {
+	if _, err := exec.LookPath(r.Binary); err != nil {
+		return fmt.Errorf("runc not found: %w", err)
+	}
+	return nil
+}
+
+// Start creates the container's root filesystem and bundle and starts its
+// shim; it returns once runc reports the container running, or with the
+// reason it could not start.
+func (r *Runc) Start(ctx context.Context, c Container) error {
+	rootfs := filepath.Join(c.Bundle, "rootfs")
+	for _, dir := range []string{rootfs, filepath.Join(c.Bundle, "upper"), filepath.Join(c.Bundle, "work")} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	overlay := fmt.Sprintf("lowerdir=%s,upperdir=%s,workdir=%s", c.Image, filepath.Join(c.Bundle, "upper"), filepath.Join(c.Bundle, "work"))
+	if err := unix.Mount("overlay", rootfs, "overlay", 0, overlay); err != nil {
+		return fmt.Errorf("mounting the container's root filesystem: %w", err)
+	}
+	spec := *c.Spec
+	spec.Root = &specs.Root{Path: rootfs, Readonly: c.Spec.Root != nil && c.Spec.Root.Readonly}
+	data, err := json.MarshalIndent(&spec, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(c.Bundle, "config.json"), data, 0o600); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(c.Log), 0o755); err != nil {
+		return err
+	}
+	args := append(append([]string{}, r.Shim[1:]...), "--runc", r.Binary, "--runc-root", r.Root,
+		"--bundle", c.Bundle, "--id", c.ID, "--log", c.Log, "--exit-file", exitFile(c.Bundle))
+	shim := exec.Command(r.Shim[0], args...)
+	// A session of its own: signals to the kubelet's process group (a
+	// Ctrl-C, a supervisor's stop) do not reach the containers.
+	shim.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := shim.Start(); err != nil {
+		return fmt.Errorf("starting the container shim: %w", err)
+	}
+	go func() { _ = shim.Wait() }() // reap it if it ends while we run
+	for {
+		state, err := r.State(ctx, c.ID, c.Bundle)
+		switch {
+		case err != nil:
+			return err
+		case state.Exited && state.Error != "":
+			return errors.New(state.Error)
+		case state.Running || state.Exited:
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func exitFile(bundle string) string { return filepath.Join(bundle, "exit.json") }
+
+// State reads the container's state: its exit record when it has ended,
+// else runc's view.
+func (r *Runc) State(ctx context.Context, id, bundle string) (State, error) {
+	if data, err := os.ReadFile(exitFile(bundle)); err == nil {
+		var rec exitRecord
+		if err := json.Unmarshal(data, &rec); err != nil {
+			return State{}, err
+		}
+		return State{Exited: true, ExitCode: rec.ExitCode, StartedAt: rec.StartedAt, FinishedAt: rec.FinishedAt, Error: rec.Error}, nil
+	}
+	out, err := exec.CommandContext(ctx, r.Binary, "--root", r.Root, "state", id).Output()
+	if err != nil {
+		return State{}, nil // not created yet (or gone without a record)
+	}
+	var st struct {
+		Status  string    `json:"status"`
+		Created time.Time `json:"created"`
+	}
+	if err := json.Unmarshal(out, &st); err != nil {
+		return State{}, err
+	}
+	return State{Running: st.Status == "running", StartedAt: st.Created}, nil
+}
+
+// Stop sends SIGTERM, waits up to grace for the container to end, then
+// sends SIGKILL and waits for the shim to record the exit.
+func (r *Runc) Stop(ctx context.Context, id, bundle string, grace time.Duration) error {
+	deadline := time.Now().Add(grace)
+	signal := "TERM"
+	for {
+		st, err := r.State(ctx, id, bundle)
+		if err != nil {
+			return err
+		}
+		if st.Exited || !st.Running && !r.exists(ctx, id) {
+			return nil
+		}
+		if signal == "TERM" || time.Now().After(deadline) {
+			if time.Now().After(deadline) {
+				signal = "KILL"
+			}
+			_ = exec.CommandContext(ctx, r.Binary, "--root", r.Root, "kill", id, signal).Run()
+			if signal == "TERM" {
+				signal = "sent"
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func (r *Runc) exists(ctx context.Context, id string) bool {
+	return exec.CommandContext(ctx, r.Binary, "--root", r.Root, "state", id).Run() == nil
+}
+
+// List returns the IDs of the containers runc knows.
+func (r *Runc) List(ctx context.Context) []string {
+	out, err := exec.CommandContext(ctx, r.Binary, "--root", r.Root, "list", "--format", "json").Output()
+	if err != nil {
+		return nil
+	}
+	var list []struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(out, &list)
+	ids := make([]string, 0, len(list))
+	for _, c := range list {
+		ids = append(ids, c.ID)
+	}
+	return ids
+}
+
+// Remove deletes what is left of the container: runc's state, the root
+// filesystem mount and the bundle.
+func (r *Runc) Remove(ctx context.Context, id, bundle string) error {
+	if r.exists(ctx, id) {
+		if out, err := exec.CommandContext(ctx, r.Binary, "--root", r.Root, "delete", "--force", id).CombinedOutput(); err != nil {
+			return fmt.Errorf("runc delete %s: %v: %s", id, err, strings.TrimSpace(string(out)))
+		}
+	}
+	if bundle == "" {
+		return nil
+	}
+	rootfs := filepath.Join(bundle, "rootfs")
+	if err := unix.Unmount(rootfs, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
+		return fmt.Errorf("unmounting %s: %w", rootfs, err)
+	}
+	return os.RemoveAll(bundle)
+}

@@ -1,0 +1,140 @@
+package runtime
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// ShimMain is `kybernetes container-shim`: it runs one container with
+// `runc run` in the foreground, writes its output to the log in the CRI
+// format ("<RFC3339Nano time> <stream> <F|P> <text>"), and when runc ends
+// writes the exit record the kubelet reads.
+func ShimMain(args []string) error {
+	fs := flag.NewFlagSet("container-shim", flag.ContinueOnError)
+	runc := fs.String("runc", "runc", "runc binary")
+	root := fs.String("runc-root", "", "runc state directory")
+	bundle := fs.String("bundle", "", "OCI bundle")
+	id := fs.String("id", "", "container ID")
+	logPath := fs.String("log", "", "container log file")
+	exitPath := fs.String("exit-file", "", "where the exit record goes")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	logFile, err := os.OpenFile(*logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	runcLog := filepath.Join(*bundle, "runc.log")
+	cmd := exec.Command(*runc, "--root", *root, "--log", runcLog, "--log-format", "json", "run", "--bundle", *bundle, *id)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return err
+	}
+	started := time.Now()
+	rec := exitRecord{StartedAt: started}
+	if err := cmd.Start(); err != nil {
+		rec.ExitCode, rec.Error, rec.FinishedAt = 128, err.Error(), time.Now()
+		return writeExit(*exitPath, rec)
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for stream, r := range map[string]io.Reader{"stdout": stdout, "stderr": stderr} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			copyLog(r, stream, logFile, &mu)
+		}()
+	}
+	wg.Wait()
+	err = cmd.Wait()
+	rec.FinishedAt = time.Now()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exit):
+		// runc exits with the container's status (128+signal when a
+		// signal ended it); runc itself killed by a signal says so too.
+		rec.ExitCode = exit.ExitCode()
+		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			rec.ExitCode = 128 + int(ws.Signal())
+		}
+	default:
+		rec.ExitCode = 128
+	}
+	if msg := runcError(runcLog); msg != "" {
+		// runc itself failed: the container never ran its process.
+		rec.Error, rec.ExitCode = msg, 128
+	}
+	return writeExit(*exitPath, rec)
+}
+
+// copyLog writes each line of r to w in the CRI log format; a line cut by
+// the end of the stream is written as partial (P).
+func copyLog(r io.Reader, stream string, w io.Writer, mu *sync.Mutex) {
+	br := bufio.NewReaderSize(r, 16*1024)
+	for {
+		line, err := br.ReadString('\n')
+		if line != "" {
+			tag := "F"
+			if !strings.HasSuffix(line, "\n") {
+				tag, line = "P", line+"\n"
+			}
+			mu.Lock()
+			fmt.Fprintf(w, "%s %s %s %s", time.Now().UTC().Format(time.RFC3339Nano), stream, tag, line)
+			mu.Unlock()
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// runcError is the last error runc logged, if any.
+func runcError(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	msg := ""
+	scanner := bufio.NewScanner(f)
+	for scanner.Scan() {
+		var entry struct {
+			Level string `json:"level"`
+			Msg   string `json:"msg"`
+		}
+		if json.Unmarshal(scanner.Bytes(), &entry) == nil && entry.Level == "error" {
+			msg = entry.Msg
+		}
+	}
+	return msg
+}
+
+// writeExit writes the record atomically: the kubelet never reads half.
+func writeExit(path string, rec exitRecord) error {
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

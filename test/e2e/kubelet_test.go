@@ -1,0 +1,270 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kybernetes/kybernetes/test/images"
+)
+
+// nodeCluster is a control plane of the test's own with `kybernetes
+// kubelet` running this machine as a node: real containers (runc), real
+// pod networks (CNI bridge + host-local), images imported from a tarball
+// the test builds from busybox-static.
+type nodeCluster struct {
+	t          *testing.T
+	api        *serverProcess
+	rootDir    string
+	node       string
+	kubelet    *exec.Cmd
+	kubeletLog string
+	args       []string
+}
+
+func requireNodeTools(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: runs containers with runc and pod networks with CNI (runs in CI as root)")
+	}
+	// Root but without the node packages is a broken setup, not a skip:
+	// .ci/run installs them.
+	for _, tool := range []string{"runc", "iptables"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s not installed (apt-get install runc iptables containernetworking-plugins busybox-static)", tool)
+		}
+	}
+	if _, err := os.Stat("/usr/lib/cni/bridge"); err != nil {
+		t.Fatalf("CNI plugins not installed in /usr/lib/cni (apt-get install containernetworking-plugins): %v", err)
+	}
+}
+
+func startNodeCluster(t *testing.T) *nodeCluster {
+	requireNodeTools(t)
+	dir := t.TempDir()
+	api, err := startServer(filepath.Join(dir, "data"), filepath.Join(dir, "server.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &nodeCluster{t: t, api: api, rootDir: filepath.Join(dir, "kubelet"), node: "kyb-e2e-node", kubeletLog: filepath.Join(dir, "kubelet.log")}
+	t.Cleanup(func() {
+		// Pods first, so that the kubelet tears their networks down.
+		_, _ = c.kubectl("delete", "pods", "--all", "--all-namespaces", "--grace-period=1", "--timeout=60s")
+		c.stopKubelet()
+		_ = api.stop()
+		_ = exec.Command("ip", "link", "del", "kyb0").Run()
+		if left, _ := os.ReadDir(filepath.Join(c.rootDir, "network", "netns")); len(left) > 0 {
+			t.Errorf("pod network namespaces left behind: %v", left)
+		}
+		if left, _ := filepath.Glob("/sys/fs/cgroup/*/kybernetes/pod*"); len(left) > 0 {
+			t.Errorf("pod cgroups left behind: %v", left)
+		}
+		if out, _ := exec.Command("iptables", "-t", "nat", "-S").Output(); strings.Contains(string(out), "kybernetes") {
+			t.Errorf("CNI masquerade rules left behind:\n%s", out)
+		}
+		if t.Failed() {
+			log, _ := os.ReadFile(c.kubeletLog)
+			t.Logf("kubelet log:\n%s", tail(string(log), 60))
+		}
+	})
+	img, err := images.Busybox()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tarball, err := images.WriteTarball(dir, "example.test/busybox:1", img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(kybernetesBin, "image", "import", tarball, "--root-dir", c.rootDir).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "imported example.test/busybox:1") {
+		t.Fatalf("image import: %v\n%s", err, out)
+	}
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.args = []string{"kubelet", "--kubeconfig", filepath.Join(dir, "data", "kubelet.kubeconfig"), "--root-dir", c.rootDir,
+		"--hostname-override", c.node, "--node-ip", "127.0.0.1", "--address", "127.0.0.1", "--port", fmt.Sprint(port)}
+	c.startKubelet()
+	c.waitFor("the node Ready", func() bool {
+		out, _ := c.kubectl("get", "node", c.node, "-o", `jsonpath={.status.conditions[?(@.type=="Ready")].status}`)
+		return out == "True"
+	})
+	return c
+}
+
+func (c *nodeCluster) startKubelet() {
+	c.t.Helper()
+	log, err := os.OpenFile(c.kubeletLog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	cmd := exec.Command(kybernetesBin, c.args...)
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		c.t.Fatal(err)
+	}
+	c.kubelet = cmd
+}
+
+func (c *nodeCluster) stopKubelet() {
+	if c.kubelet == nil {
+		return
+	}
+	_ = c.kubelet.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = c.kubelet.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		_ = c.kubelet.Process.Kill()
+		<-done
+	}
+	c.kubelet = nil
+}
+
+func (c *nodeCluster) kubectl(args ...string) (string, error) {
+	out, err := exec.Command(kubectlBin, append([]string{"--kubeconfig", c.api.kubeconfig}, args...)...).CombinedOutput()
+	return strings.TrimSpace(string(out)), err
+}
+
+func (c *nodeCluster) k(args ...string) string {
+	c.t.Helper()
+	out, err := c.kubectl(args...)
+	if err != nil {
+		c.t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+func (c *nodeCluster) waitFor(what string, ok func() bool) {
+	c.t.Helper()
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
+		if ok() {
+			return
+		}
+	}
+	c.t.Fatalf("timed out waiting for %s", what)
+}
+
+// containerStatus is the first container status of a pod.
+func (c *nodeCluster) containerStatus(pod string) map[string]any {
+	out, err := c.kubectl("get", "pod", pod, "-o", "jsonpath={.status.containerStatuses[0]}")
+	status := map[string]any{}
+	if err == nil {
+		_ = json.Unmarshal([]byte(out), &status)
+	}
+	return status
+}
+
+func field(m map[string]any, path ...string) any {
+	var v any = m
+	for _, p := range path {
+		next, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = next[p]
+	}
+	return v
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// TestKubeletRunsPods: pods run for real on the kubelet — Running with an
+// IP of the node's pod CIDR, their output in `kubectl logs`, exits and
+// start failures reported as upstream, a crashing container restarted
+// with back-off, a restarted kubelet adopting what it left running, a
+// graceful delete within the grace period, and nothing left behind.
+func TestKubeletRunsPods(t *testing.T) {
+	c := startNodeCluster(t)
+	c.k("run", "web", "--image=example.test/busybox:1", "--", "sh", "-c", "echo hello from $(hostname); exec sleep 3600")
+	c.k("run", "fails", "--image=example.test/busybox:1", "--restart=Never", "--", "sh", "-c", "exit 3")
+	c.k("run", "done", "--image=example.test/busybox:1", "--restart=Never", "--", "true")
+	c.k("run", "notfound", "--image=example.test/busybox:1", "--restart=Never", "--", "/nonexistent")
+	c.k("run", "missing", "--image=example.test/nope:1")
+	c.k("run", "crash", "--image=example.test/busybox:1", "--", "sh", "-c", "exit 1")
+
+	c.waitFor("web Running", func() bool {
+		out, _ := c.kubectl("get", "pod", "web", "-o", "jsonpath={.status.phase}")
+		return out == "Running"
+	})
+	cidr := c.k("get", "node", c.node, "-o", "jsonpath={.spec.podCIDR}")
+	_, podNet, err := net.ParseCIDR(cidr)
+	if err != nil {
+		t.Fatalf("node pod CIDR %q: %v", cidr, err)
+	}
+	ip := c.k("get", "pod", "web", "-o", "jsonpath={.status.podIP}")
+	if parsed := net.ParseIP(ip); parsed == nil || !podNet.Contains(parsed) {
+		t.Fatalf("pod IP %q is not in the node's pod CIDR %s", ip, cidr)
+	}
+	c.waitFor("web's output in kubectl logs", func() bool {
+		out, _ := c.kubectl("logs", "web")
+		return out == "hello from web"
+	})
+
+	c.waitFor("fails Failed with exit code 3", func() bool {
+		s := c.containerStatus("fails")
+		return field(s, "state", "terminated", "exitCode") == float64(3) && field(s, "state", "terminated", "reason") == "Error"
+	})
+	if phase := c.k("get", "pod", "fails", "-o", "jsonpath={.status.phase}"); phase != "Failed" {
+		t.Errorf("fails: phase %s", phase)
+	}
+	c.waitFor("done Succeeded", func() bool {
+		out, _ := c.kubectl("get", "pod", "done", "-o", "jsonpath={.status.phase}")
+		return out == "Succeeded"
+	})
+	c.waitFor("notfound a StartError", func() bool {
+		s := c.containerStatus("notfound")
+		msg, _ := field(s, "state", "terminated", "message").(string)
+		return field(s, "state", "terminated", "reason") == "StartError" && strings.Contains(msg, "/nonexistent")
+	})
+	c.waitFor("missing in ErrImagePull", func() bool {
+		return field(c.containerStatus("missing"), "state", "waiting", "reason") == "ErrImagePull"
+	})
+	c.waitFor("crash restarted and backing off", func() bool {
+		s := c.containerStatus("crash")
+		restarts, _ := s["restartCount"].(float64)
+		return restarts >= 1 && field(s, "lastState", "terminated", "exitCode") == float64(1)
+	})
+
+	// A restarted kubelet adopts the running container: same start time,
+	// no restart.
+	startedAt := c.k("get", "pod", "web", "-o", "jsonpath={.status.containerStatuses[0].state.running.startedAt}")
+	c.stopKubelet()
+	restarted := time.Now()
+	c.startKubelet()
+	c.waitFor("the restarted kubelet's lease", func() bool {
+		out, _ := c.kubectl("get", "lease", "-n", "kube-node-lease", c.node, "-o", "jsonpath={.spec.renewTime}")
+		renewed, err := time.Parse(time.RFC3339Nano, out)
+		return err == nil && renewed.After(restarted)
+	})
+	c.waitFor("web's logs from the restarted kubelet", func() bool {
+		out, _ := c.kubectl("logs", "web")
+		return out == "hello from web"
+	})
+	if now := c.k("get", "pod", "web", "-o", "jsonpath={.status.containerStatuses[0].state.running.startedAt} {.status.containerStatuses[0].restartCount}"); now != startedAt+" 0" {
+		t.Fatalf("after the kubelet restart web is %q, was started at %s", now, startedAt)
+	}
+
+	// `exec sleep` as PID 1 ignores SIGTERM: the kubelet kills it when the
+	// 2 s grace period ends, then removes the pod.
+	begin := time.Now()
+	c.k("delete", "pod", "web", "--grace-period=2", "--timeout=60s")
+	if took := time.Since(begin); took < 2*time.Second || took > 20*time.Second {
+		t.Errorf("graceful delete took %s, want about the 2 s grace period", took)
+	}
+}
