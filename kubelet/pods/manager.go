@@ -132,10 +132,8 @@ func (m *Manager) Run(ctx context.Context) {
 			return
 		case <-tick.C:
 			m.mu.Lock()
-			for key, st := range m.state {
-				if !st.finished {
-					m.queue.Add(key)
-				}
+			for key := range m.state {
+				m.queue.Add(key) // a finished pod's sync returns at once
 			}
 			m.mu.Unlock()
 		}

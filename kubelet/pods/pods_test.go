@@ -1,0 +1,122 @@
+package pods
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
+	"k8s.io/utils/ptr"
+
+	"github.com/kybernetes/kybernetes/kubelet/images"
+)
+
+func TestCommandLine(t *testing.T) {
+	img := images.Image{Config: v1.Config{Entrypoint: []string{"/entry"}, Cmd: []string{"--default"}}}
+	env := map[string]string{"NAME": "web"}
+	for _, tc := range []struct {
+		command, args []string
+		want          string
+	}{
+		{nil, nil, "/entry --default"},
+		{nil, []string{"--mine"}, "/entry --mine"},
+		{[]string{"/bin/sh"}, nil, "/bin/sh"}, // the image's cmd goes with its entrypoint
+		{[]string{"/bin/sh"}, []string{"-c", "echo $(NAME) $(UNSET) $$(NAME)"}, "/bin/sh -c echo web $(UNSET) $(NAME)"},
+	} {
+		c := &corev1.Container{Command: tc.command, Args: tc.args}
+		if got := strings.Join(commandLine(c, img, env), " "); got != tc.want {
+			t.Errorf("command %v args %v: %q, want %q", tc.command, tc.args, got, tc.want)
+		}
+	}
+}
+
+func TestEnvironment(t *testing.T) {
+	client := fake.NewClientset(
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "settings"}, Data: map[string]string{"mode": "fast", "level": "3"}},
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "creds"}, Data: map[string][]byte{"password": []byte("s3cret")}},
+	)
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "web", Labels: map[string]string{"app": "shop"}}, Spec: corev1.PodSpec{NodeName: "n1"}}
+	c := &corev1.Container{
+		EnvFrom: []corev1.EnvFromSource{{Prefix: "CFG_", ConfigMapRef: &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "settings"}}}},
+		Env: []corev1.EnvVar{
+			{Name: "GREETING", Value: "hello $(CFG_mode)"},
+			{Name: "PASSWORD", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "creds"}, Key: "password"}}},
+			{Name: "POD_IP", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "status.podIP"}}},
+			{Name: "APP", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.labels['app']"}}},
+			{Name: "OPTIONAL", ValueFrom: &corev1.EnvVarSource{ConfigMapKeyRef: &corev1.ConfigMapKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "absent"}, Key: "k", Optional: ptr.To(true)}}},
+		},
+	}
+	env, err := environment(context.Background(), client, pod, c, "10.244.0.5", "192.0.2.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(env, ";")
+	for _, want := range []string{"CFG_mode=fast", "CFG_level=3", "GREETING=hello fast", "PASSWORD=s3cret", "POD_IP=10.244.0.5", "APP=shop"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("environment lacks %s: %s", want, got)
+		}
+	}
+	if strings.Contains(got, "OPTIONAL") {
+		t.Errorf("an optional missing ConfigMap set a variable: %s", got)
+	}
+	c.Env = []corev1.EnvVar{{Name: "X", ValueFrom: &corev1.EnvVarSource{ConfigMapKeyRef: &corev1.ConfigMapKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "settings"}, Key: "nope"}}}}
+	_, err = environment(context.Background(), client, pod, c, "", "")
+	if err == nil || err.Error() != "couldn't find key nope in ConfigMap ns/settings" {
+		t.Errorf("a missing key: %v", err)
+	}
+}
+
+func TestUser(t *testing.T) {
+	pod := &corev1.Pod{}
+	img := images.Image{Config: v1.Config{User: "1000:2000"}}
+	if uid, gid, err := user(pod, &corev1.Container{}, img); err != nil || uid != 1000 || gid != 2000 {
+		t.Errorf("image user: %d:%d %v", uid, gid, err)
+	}
+	root := images.Image{}
+	c := &corev1.Container{SecurityContext: &corev1.SecurityContext{RunAsNonRoot: ptr.To(true)}}
+	if _, _, err := user(pod, c, root); err == nil || err.Error() != "container has runAsNonRoot and image will run as root" {
+		t.Errorf("runAsNonRoot with a root image: %v", err)
+	}
+	c.SecurityContext.RunAsUser = ptr.To[int64](1001)
+	if uid, _, err := user(pod, c, root); err != nil || uid != 1001 {
+		t.Errorf("runAsUser: %d %v", uid, err)
+	}
+}
+
+// The phase follows upstream's rules from the containers' states.
+func TestPhase(t *testing.T) {
+	m := &Manager{NodeIP: "192.0.2.1"}
+	done := func(code int32) *containerState {
+		return &containerState{last: &corev1.ContainerStateTerminated{ExitCode: code}}
+	}
+	waiting := &containerState{waiting: &corev1.ContainerStateWaiting{Reason: "ErrImagePull"}}
+	crashing := &containerState{last: &corev1.ContainerStateTerminated{ExitCode: 1}, waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}}
+	for _, tc := range []struct {
+		policy corev1.RestartPolicy
+		states []*containerState
+		want   corev1.PodPhase
+	}{
+		{corev1.RestartPolicyNever, []*containerState{done(0), done(0)}, corev1.PodSucceeded},
+		{corev1.RestartPolicyNever, []*containerState{done(0), done(2)}, corev1.PodFailed},
+		{corev1.RestartPolicyAlways, []*containerState{done(0)}, corev1.PodRunning},
+		{corev1.RestartPolicyAlways, []*containerState{crashing}, corev1.PodRunning},
+		{corev1.RestartPolicyAlways, []*containerState{waiting}, corev1.PodPending},
+		{corev1.RestartPolicyOnFailure, []*containerState{nil}, corev1.PodPending},
+	} {
+		pod := &corev1.Pod{Spec: corev1.PodSpec{RestartPolicy: tc.policy}}
+		st := &podState{containers: map[string]*containerState{}, sandbox: true}
+		for i, s := range tc.states {
+			name := string(rune('a' + i))
+			pod.Spec.Containers = append(pod.Spec.Containers, corev1.Container{Name: name})
+			if s != nil {
+				st.containers[name] = s
+			}
+		}
+		if got := m.status(pod, st).Phase; got != tc.want {
+			t.Errorf("%s with %d containers: phase %s, want %s", tc.policy, len(tc.states), got, tc.want)
+		}
+	}
+}
