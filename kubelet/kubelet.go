@@ -40,16 +40,18 @@ import (
 
 // Options are the kubelet's flags, with upstream's names.
 type Options struct {
-	Kubeconfig       string
-	HostnameOverride string
-	NodeIP           string
-	RootDir          string
-	Port             int
-	Address          string
-	ClusterDNS       []string
-	ClusterDomain    string
-	CNIBinDirs       []string
-	Runc             string
+	Kubeconfig         string
+	HostnameOverride   string
+	NodeIP             string
+	RootDir            string
+	Port               int
+	Address            string
+	ClusterDNS         []string
+	ClusterDomain      string
+	CNIBinDirs         []string
+	Runc               string
+	RegistryConfig     string
+	InsecureRegistries []string
 }
 
 // DefaultOptions are upstream's defaults where upstream has the flag.
@@ -70,6 +72,8 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.ClusterDomain, "cluster-domain", o.ClusterDomain, "Domain for this cluster; pods search it in addition to the host's search domains.")
 	fs.StringSliceVar(&o.CNIBinDirs, "cni-bin-dir", o.CNIBinDirs, "Directories to look for the CNI plugins in.")
 	fs.StringVar(&o.Runc, "runc", o.Runc, "The runc binary.")
+	fs.StringVar(&o.RegistryConfig, "registry-config", o.RegistryConfig, "A docker config.json whose credentials are used for registries the pod's imagePullSecrets do not cover.")
+	fs.StringSliceVar(&o.InsecureRegistries, "insecure-registry", o.InsecureRegistries, "Registries (host:port) to pull from over plain HTTP; loopback and private-range ones always are.")
 }
 
 // Run runs the kubelet until ctx ends.
@@ -160,7 +164,8 @@ func Run(ctx context.Context, o Options) error {
 	defer broadcaster.Shutdown()
 	recorder := broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "kubelet", Host: nodeName})
 
-	manager := &pods.Manager{Client: client, NodeName: nodeName, NodeIP: nodeIP, RootDir: o.RootDir, Images: store,
+	puller := &images.Puller{Store: store, Insecure: o.InsecureRegistries, Config: o.RegistryConfig}
+	manager := &pods.Manager{Client: client, NodeName: nodeName, NodeIP: nodeIP, RootDir: o.RootDir, Images: store, Puller: puller,
 		Network: cni, Runtime: rt, Recorder: recorder, ClusterDNS: o.ClusterDNS, ClusterDomain: o.ClusterDomain,
 		PodCIDR: func() string { return podCIDR.Load().(string) }}
 	go manager.Run(ctx)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -108,7 +109,7 @@ func (m *Manager) recordExit(ctx context.Context, pod *corev1.Pod, c *corev1.Con
 // start runs one attempt of the container; on failure the container waits
 // with upstream's reason.
 func (m *Manager) start(ctx context.Context, pod *corev1.Pod, st *podState, c *corev1.Container, cs *containerState) {
-	img, err := m.image(pod, c)
+	img, err := m.image(ctx, pod, c, cs)
 	if err != nil {
 		cs.waiting = err.(*waitError).state
 		return
@@ -168,28 +169,67 @@ type waitError struct{ state *corev1.ContainerStateWaiting }
 
 func (e *waitError) Error() string { return e.state.Message }
 
-// image finds the container's image in the store. Pulling from registries
-// is not there yet: an image not imported is an image pull error, as
-// upstream reports one it cannot pull.
-func (m *Manager) image(pod *corev1.Pod, c *corev1.Container) (images.Image, error) {
+// image finds the container's image, pulling it as its imagePullPolicy
+// says: Never uses only the store, IfNotPresent pulls when absent, Always
+// pulls at every start. A failed pull waits with ErrImagePull, then
+// ImagePullBackOff until its back-off (10 s doubling to 5 min) passes, with
+// upstream's events.
+func (m *Manager) image(ctx context.Context, pod *corev1.Pod, c *corev1.Container, cs *containerState) (images.Image, error) {
 	if _, err := images.Normalize(c.Image); err != nil {
 		msg := fmt.Sprintf("Failed to apply default image tag %q: %v", c.Image, err)
 		m.Recorder.Event(pod, corev1.EventTypeWarning, "InspectFailed", msg)
 		return images.Image{}, &waitError{&corev1.ContainerStateWaiting{Reason: "InvalidImageName", Message: msg}}
 	}
-	img, err := m.Images.Get(c.Image)
-	if err == nil {
-		m.Recorder.Eventf(pod, corev1.EventTypeNormal, "Pulled", "Container image %q already present on machine", c.Image)
-		return img, nil
-	}
-	if c.ImagePullPolicy == corev1.PullNever {
+	present, err := m.Images.Get(c.Image)
+	switch {
+	case c.ImagePullPolicy == corev1.PullNever && err != nil:
 		msg := fmt.Sprintf("Container image %q is not present with pull policy of Never", c.Image)
 		m.Recorder.Event(pod, corev1.EventTypeWarning, "ErrImageNeverPull", msg)
 		return images.Image{}, &waitError{&corev1.ContainerStateWaiting{Reason: "ErrImageNeverPull", Message: msg}}
+	case err == nil && c.ImagePullPolicy != corev1.PullAlways:
+		m.Recorder.Eventf(pod, corev1.EventTypeNormal, "Pulled", "Container image %q already present on machine", c.Image)
+		return present, nil
 	}
-	msg := fmt.Sprintf("Failed to pull image %q: the image is not on this node and this kubelet does not pull from registries yet (import it: kybernetes image import FILE)", c.Image)
-	m.Recorder.Event(pod, corev1.EventTypeWarning, "Failed", msg)
-	return images.Image{}, &waitError{&corev1.ContainerStateWaiting{Reason: "ErrImagePull", Message: msg}}
+	if time.Now().Before(cs.pullBackoffUntil) {
+		m.Recorder.Eventf(pod, corev1.EventTypeNormal, "BackOff", "Back-off pulling image %q", c.Image)
+		return images.Image{}, &waitError{&corev1.ContainerStateWaiting{Reason: "ImagePullBackOff",
+			Message: fmt.Sprintf("Back-off pulling image %q: %s", c.Image, cs.pullError)}}
+	}
+	m.Recorder.Eventf(pod, corev1.EventTypeNormal, "Pulling", "Pulling image %q", c.Image)
+	began := time.Now()
+	pulled, err := m.Puller.Pull(ctx, c.Image, goruntime.GOARCH, m.pullSecrets(ctx, pod)...)
+	if err != nil {
+		cs.pullBackoff = min(max(cs.pullBackoff*2, backoffStart), backoffMax)
+		cs.pullBackoffUntil = time.Now().Add(cs.pullBackoff)
+		cs.pullError = fmt.Sprintf("failed to pull and unpack image %q: %v", c.Image, err)
+		msg := fmt.Sprintf("Failed to pull image %q: %s", c.Image, cs.pullError)
+		m.Recorder.Event(pod, corev1.EventTypeWarning, "Failed", msg)
+		m.Recorder.Event(pod, corev1.EventTypeWarning, "Failed", "Error: ErrImagePull")
+		return images.Image{}, &waitError{&corev1.ContainerStateWaiting{Reason: "ErrImagePull", Message: msg}}
+	}
+	cs.pullBackoff, cs.pullBackoffUntil, cs.pullError = 0, time.Time{}, ""
+	took := time.Since(began).Round(time.Millisecond)
+	m.Recorder.Eventf(pod, corev1.EventTypeNormal, "Pulled", "Successfully pulled image %q in %s (%s including waiting). Image size: %d bytes.", c.Image, took, took, pulled.Size)
+	return pulled, nil
+}
+
+// pullSecrets are the docker configs of the pod's imagePullSecrets; a
+// missing secret is skipped, as upstream (the pull may not need it).
+func (m *Manager) pullSecrets(ctx context.Context, pod *corev1.Pod) [][]byte {
+	var configs [][]byte
+	for _, ref := range pod.Spec.ImagePullSecrets {
+		s, err := m.Client.CoreV1().Secrets(pod.Namespace).Get(ctx, ref.Name, metav1.GetOptions{})
+		if err != nil {
+			klog.V(2).InfoS("image pull secret not found", "pod", klog.KObj(pod), "secret", ref.Name)
+			continue
+		}
+		for _, key := range []string{corev1.DockerConfigJsonKey, corev1.DockerConfigKey} {
+			if data, ok := s.Data[key]; ok {
+				configs = append(configs, data)
+			}
+		}
+	}
+	return configs
 }
 
 // spec resolves the container against its image and pod into an OCI spec.

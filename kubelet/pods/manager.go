@@ -45,6 +45,7 @@ type Manager struct {
 	NodeIP   string
 	RootDir  string
 	Images   *images.Store
+	Puller   *images.Puller
 	Network  *network.CNI
 	Runtime  *runtime.Runc
 	Recorder record.EventRecorder
@@ -84,6 +85,10 @@ type containerState struct {
 	backoff      time.Duration
 	backoffUntil time.Time
 	waiting      *corev1.ContainerStateWaiting
+	// The image pull's back-off and last error.
+	pullBackoff      time.Duration
+	pullBackoffUntil time.Time
+	pullError        string
 }
 
 // Run watches the node's pods and works on them until ctx ends.

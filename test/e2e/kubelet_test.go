@@ -3,7 +3,10 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"log"
 	"net"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +14,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/kybernetes/kybernetes/test/images"
 )
@@ -267,4 +274,53 @@ func TestKubeletRunsPods(t *testing.T) {
 	if took := time.Since(begin); took < 2*time.Second || took > 20*time.Second {
 		t.Errorf("graceful delete took %s, want about the 2 s grace period", took)
 	}
+}
+
+// TestKubeletPullsImages: images come from a registry the test serves on
+// loopback (go-containerregistry's registry): a pod of a pushed image runs;
+// a pod of an image the registry lacks waits in ErrImagePull, then
+// ImagePullBackOff, with upstream's events.
+func TestKubeletPullsImages(t *testing.T) {
+	c := startNodeCluster(t)
+	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	t.Cleanup(reg.Close)
+	host := strings.TrimPrefix(reg.URL, "http://")
+	img, err := images.Busybox()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := name.ParseReference(host + "/team/busybox:2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(ref, img); err != nil {
+		t.Fatal(err)
+	}
+	c.k("run", "pulled", "--image="+host+"/team/busybox:2", "--", "sh", "-c", "echo pulled; exec sleep 3600")
+	c.k("run", "absent", "--image="+host+"/team/absent:1")
+	c.waitFor("the pulled image running", func() bool {
+		out, _ := c.kubectl("logs", "pulled")
+		return out == "pulled"
+	})
+	c.waitFor("the absent image in ErrImagePull then ImagePullBackOff", func() bool {
+		return field(c.containerStatus("absent"), "state", "waiting", "reason") == "ImagePullBackOff"
+	})
+	// Events are written asynchronously: wait for them.
+	eventsOf := func(pod string) string {
+		out, _ := c.kubectl("get", "events", "--field-selector", "involvedObject.name="+pod, "-o", "custom-columns=REASON:.reason,MESSAGE:.message", "--no-headers")
+		return out
+	}
+	c.waitFor("the pulled pod's events", func() bool {
+		events := eventsOf("pulled")
+		for _, want := range []string{"Pulling", `Successfully pulled image "` + host + `/team/busybox:2"`, "Created", "Started"} {
+			if !strings.Contains(events, want) {
+				return false
+			}
+		}
+		return true
+	})
+	c.waitFor("the absent pod's events", func() bool {
+		events := eventsOf("absent")
+		return strings.Contains(events, "Failed to pull image") && strings.Contains(events, "Error: ErrImagePull") && strings.Contains(events, "Back-off pulling image")
+	})
 }
