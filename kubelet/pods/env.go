@@ -3,7 +3,9 @@ package pods
 import (
 	"context"
 	"fmt"
+	"net"
 	"regexp"
+	"sort"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -26,6 +28,10 @@ func (e *configError) Error() string { return e.msg }
 func environment(ctx context.Context, client kubernetes.Interface, pod *corev1.Pod, c *corev1.Container, podIP, hostIP string) ([]string, error) {
 	var names []string
 	values := map[string]string{}
+	services, err := serviceEnv(ctx, client, pod)
+	if err != nil {
+		return nil, err
+	}
 	set := func(name, value string) {
 		if _, ok := values[name]; !ok {
 			names = append(names, name)
@@ -60,7 +66,7 @@ func environment(ctx context.Context, client kubernetes.Interface, pod *corev1.P
 	}
 	for _, e := range c.Env {
 		if e.ValueFrom == nil {
-			set(e.Name, expand(e.Value, values))
+			set(e.Name, expand(e.Value, withFallback(values, services)))
 			continue
 		}
 		value, skip, err := valueFrom(ctx, client, pod, e.ValueFrom, podIP, hostIP)
@@ -71,11 +77,34 @@ func environment(ctx context.Context, client kubernetes.Interface, pod *corev1.P
 			set(e.Name, value)
 		}
 	}
-	out := make([]string, 0, len(names))
+	// Service variables never override the container's own, as upstream.
+	serviceNames := make([]string, 0, len(services))
+	for n := range services {
+		if _, own := values[n]; !own {
+			serviceNames = append(serviceNames, n)
+		}
+	}
+	sort.Strings(serviceNames)
+	out := make([]string, 0, len(names)+len(serviceNames))
+	for _, n := range serviceNames {
+		out = append(out, n+"="+services[n])
+	}
 	for _, n := range names {
 		out = append(out, n+"="+values[n])
 	}
 	return out, nil
+}
+
+// withFallback is values, then fallback for names values lacks.
+func withFallback(values, fallback map[string]string) map[string]string {
+	out := make(map[string]string, len(values)+len(fallback))
+	for k, v := range fallback {
+		out[k] = v
+	}
+	for k, v := range values {
+		out[k] = v
+	}
+	return out
 }
 
 func valueFrom(ctx context.Context, client kubernetes.Interface, pod *corev1.Pod, from *corev1.EnvVarSource, podIP, hostIP string) (string, bool, error) {
@@ -187,3 +216,53 @@ func expand(s string, values map[string]string) string {
 	}
 	return b.String()
 }
+
+// serviceEnv are the variables upstream gives every container for the
+// services it may reach: with enableServiceLinks (the default) each service
+// of the pod's namespace that has a cluster IP, and always the
+// "kubernetes" service in default — FOO_SERVICE_HOST, FOO_SERVICE_PORT,
+// FOO_PORT, FOO_PORT_80_TCP and its _PROTO, _PORT and _ADDR.
+func serviceEnv(ctx context.Context, client kubernetes.Interface, pod *corev1.Pod) (map[string]string, error) {
+	var services []corev1.Service
+	if pod.Spec.EnableServiceLinks == nil || *pod.Spec.EnableServiceLinks {
+		list, err := client.CoreV1().Services(pod.Namespace).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return nil, err
+		}
+		services = list.Items
+	}
+	if pod.Namespace != metav1.NamespaceDefault || (pod.Spec.EnableServiceLinks != nil && !*pod.Spec.EnableServiceLinks) {
+		if master, err := client.CoreV1().Services(metav1.NamespaceDefault).Get(ctx, "kubernetes", metav1.GetOptions{}); err == nil {
+			services = append(services, *master)
+		}
+	}
+	env := map[string]string{}
+	for _, svc := range services {
+		ip := svc.Spec.ClusterIP
+		if ip == "" || ip == corev1.ClusterIPNone || len(svc.Spec.Ports) == 0 {
+			continue
+		}
+		prefix := envName(svc.Name)
+		first := svc.Spec.Ports[0]
+		env[prefix+"_SERVICE_HOST"] = ip
+		env[prefix+"_SERVICE_PORT"] = fmt.Sprint(first.Port)
+		for _, p := range svc.Spec.Ports {
+			if p.Name != "" {
+				env[prefix+"_SERVICE_PORT_"+envName(p.Name)] = fmt.Sprint(p.Port)
+			}
+		}
+		proto := strings.ToLower(string(first.Protocol))
+		env[prefix+"_PORT"] = fmt.Sprintf("%s://%s", proto, net.JoinHostPort(ip, fmt.Sprint(first.Port)))
+		for _, p := range svc.Spec.Ports {
+			proto := strings.ToLower(string(p.Protocol))
+			base := fmt.Sprintf("%s_PORT_%d_%s", prefix, p.Port, strings.ToUpper(proto))
+			env[base] = fmt.Sprintf("%s://%s", proto, net.JoinHostPort(ip, fmt.Sprint(p.Port)))
+			env[base+"_PROTO"] = proto
+			env[base+"_PORT"] = fmt.Sprint(p.Port)
+			env[base+"_ADDR"] = ip
+		}
+	}
+	return env, nil
+}
+
+func envName(s string) string { return strings.ToUpper(strings.ReplaceAll(s, "-", "_")) }

@@ -120,3 +120,37 @@ func TestPhase(t *testing.T) {
 		}
 	}
 }
+
+// Containers get upstream's service variables for their namespace's
+// services and the kubernetes service; their own env wins.
+func TestServiceEnvironment(t *testing.T) {
+	client := fake.NewClientset(
+		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "redis-master"}, Spec: corev1.ServiceSpec{ClusterIP: "10.96.0.11",
+			Ports: []corev1.ServicePort{{Name: "redis", Port: 6379, Protocol: corev1.ProtocolTCP}, {Name: "metrics-port", Port: 9121, Protocol: corev1.ProtocolTCP}}}},
+		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "headless"}, Spec: corev1.ServiceSpec{ClusterIP: "None", Ports: []corev1.ServicePort{{Port: 80}}}},
+		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "kubernetes"}, Spec: corev1.ServiceSpec{ClusterIP: "10.96.0.1",
+			Ports: []corev1.ServicePort{{Name: "https", Port: 443, Protocol: corev1.ProtocolTCP}}}},
+	)
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web"}}
+	c := &corev1.Container{Env: []corev1.EnvVar{{Name: "REDIS_MASTER_SERVICE_PORT", Value: "mine"}, {Name: "URL", Value: "redis://$(REDIS_MASTER_SERVICE_HOST)"}}}
+	env, err := environment(context.Background(), client, pod, c, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(env, ";")
+	for _, want := range []string{"REDIS_MASTER_SERVICE_HOST=10.96.0.11", "REDIS_MASTER_SERVICE_PORT_METRICS_PORT=9121",
+		"REDIS_MASTER_PORT=tcp://10.96.0.11:6379", "REDIS_MASTER_PORT_6379_TCP_ADDR=10.96.0.11", "REDIS_MASTER_PORT_9121_TCP_PROTO=tcp",
+		"KUBERNETES_SERVICE_HOST=10.96.0.1", "KUBERNETES_SERVICE_PORT_HTTPS=443", "REDIS_MASTER_SERVICE_PORT=mine", "URL=redis://10.96.0.11"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("environment lacks %s", want)
+		}
+	}
+	if strings.Contains(got, "HEADLESS") || strings.Contains(got, "REDIS_MASTER_SERVICE_PORT=6379") {
+		t.Errorf("environment: %s", got)
+	}
+	pod.Spec.EnableServiceLinks = ptr.To(false)
+	env, _ = environment(context.Background(), client, pod, &corev1.Container{}, "", "")
+	if got := strings.Join(env, ";"); strings.Contains(got, "REDIS") || !strings.Contains(got, "KUBERNETES_SERVICE_HOST") {
+		t.Errorf("enableServiceLinks: false: %s", got)
+	}
+}
