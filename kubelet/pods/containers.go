@@ -48,8 +48,9 @@ func (m *Manager) ensure(ctx context.Context, pod *corev1.Pod, st *podState, c *
 		return cs
 	}
 	if cs.last != nil && time.Now().Before(cs.backoffUntil) {
+		wait := cs.backoff / 2 // the back-off now running; cs.backoff is the next one
 		cs.waiting = &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff",
-			Message: fmt.Sprintf("back-off %s restarting failed container=%s pod=%s_%s(%s)", cs.backoff, c.Name, pod.Name, pod.Namespace, pod.UID)}
+			Message: fmt.Sprintf("back-off %s restarting failed container=%s pod=%s_%s(%s)", wait, c.Name, pod.Name, pod.Namespace, pod.UID)}
 		return cs
 	}
 	m.start(ctx, pod, st, c, cs)
@@ -91,16 +92,17 @@ func (m *Manager) recordExit(ctx context.Context, pod *corev1.Pod, c *corev1.Con
 		klog.ErrorS(err, "removing an ended container", "pod", klog.KObj(pod), "container", c.Name)
 	}
 	cs.id = ""
+	// As upstream: the first restart is at once, then 10 s, doubling to
+	// 5 min; a container that ran for 10 minutes starts over.
+	if state.FinishedAt.Sub(state.StartedAt) > 2*backoffMax {
+		cs.backoff = 0
+	}
 	if cs.backoff == 0 {
-		cs.backoff = backoffStart
-	} else if time.Since(state.FinishedAt) < backoffMax {
+		cs.backoffUntil, cs.backoff = state.FinishedAt, backoffStart
+	} else {
+		cs.backoffUntil = state.FinishedAt.Add(cs.backoff)
 		cs.backoff = min(cs.backoff*2, backoffMax)
 	}
-	// A container that ran for a long while starts over from 10 s.
-	if state.FinishedAt.Sub(state.StartedAt) > 2*backoffMax {
-		cs.backoff = backoffStart
-	}
-	cs.backoffUntil = state.FinishedAt.Add(cs.backoff)
 	if state.ExitCode != 0 && shouldRestart(pod, cs.last, false) {
 		m.Recorder.Eventf(pod, corev1.EventTypeWarning, "BackOff", "Back-off restarting failed container %s in pod %s_%s(%s)", c.Name, pod.Name, pod.Namespace, pod.UID)
 	}
@@ -144,7 +146,7 @@ func (m *Manager) start(ctx context.Context, pod *corev1.Pod, st *podState, c *c
 	err = m.Runtime.Start(ctx, runtime.Container{ID: id, Bundle: bundle, Image: img.RootFS, Spec: spec, Log: m.logPath(pod, c.Name, attempt)})
 	cs.starts++
 	cs.restarts = int32(cs.starts - 1)
-	cs.id, cs.bundle, cs.waiting = id, bundle, nil
+	cs.id, cs.bundle, cs.waiting, cs.probes, cs.killing = id, bundle, nil, nil, false
 	if err != nil {
 		// The shim's exit record carries runc's reason; the next look at
 		// the container turns it into a StartError termination.

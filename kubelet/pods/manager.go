@@ -89,6 +89,11 @@ type containerState struct {
 	pullBackoff      time.Duration
 	pullBackoffUntil time.Time
 	pullError        string
+	// The current run's probes, and what they decided.
+	probes  map[probeKind]*probeState
+	ready   bool
+	started bool
+	killing bool
 }
 
 // Run watches the node's pods and works on them until ctx ends.
@@ -265,7 +270,15 @@ func (m *Manager) syncRunning(ctx context.Context, pod *corev1.Pod, st *podState
 	}
 	if initDone {
 		for i := range pod.Spec.Containers {
-			m.ensure(ctx, pod, st, &pod.Spec.Containers[i], false)
+			c := &pod.Spec.Containers[i]
+			cs := m.ensure(ctx, pod, st, c, false)
+			state, err := m.Runtime.State(ctx, cs.id, cs.bundle)
+			if cs.id == "" || err != nil || !state.Running {
+				cs.ready, cs.started = false, false
+				continue
+			}
+			cs.ready = m.runProbes(ctx, pod, st.podIP, c, cs, state.StartedAt)
+			cs.started = c.StartupProbe == nil || cs.probes[startup] != nil && cs.probes[startup].ok
 		}
 	}
 	return m.status(pod, st)

@@ -133,7 +133,9 @@ func (m *Manager) containerStatus(pod *corev1.Pod, c *corev1.Container, cs *cont
 		state, err := m.Runtime.State(context.Background(), cs.id, cs.bundle)
 		if err == nil && !state.Exited {
 			out.State.Running = &corev1.ContainerStateRunning{StartedAt: metav1.NewTime(state.StartedAt)}
-			out.Ready, started = true, true
+			// Set by the probes; a container without probes is ready
+			// and started once running.
+			out.Ready, started = cs.ready, cs.started
 		} else {
 			out.State.Waiting = &corev1.ContainerStateWaiting{Reason: "ContainerCreating"}
 		}

@@ -223,3 +223,23 @@ func (r *Runc) Remove(ctx context.Context, id, bundle string) error {
 	}
 	return os.RemoveAll(bundle)
 }
+
+// Exec runs cmd in the running container and returns its combined output
+// (at most 10 KiB, as probes keep) and exit code; ctx bounds it.
+func (r *Runc) Exec(ctx context.Context, id string, cmd []string) ([]byte, int, error) {
+	c := exec.CommandContext(ctx, r.Binary, append([]string{"--root", r.Root, "exec", id}, cmd...)...)
+	out, err := c.CombinedOutput()
+	if len(out) > 10*1024 {
+		out = out[:10*1024]
+	}
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return out, 0, nil
+	case ctx.Err() != nil:
+		return out, -1, fmt.Errorf("command timed out")
+	case errors.As(err, &exit):
+		return out, exit.ExitCode(), nil
+	}
+	return out, -1, err
+}

@@ -324,3 +324,38 @@ func TestKubeletPullsImages(t *testing.T) {
 		return strings.Contains(events, "Failed to pull image") && strings.Contains(events, "Error: ErrImagePull") && strings.Contains(events, "Back-off pulling image")
 	})
 }
+
+// TestKubeletProbes: a readiness probe keeps a running container not Ready
+// until it passes; a failing liveness probe gets the container killed and
+// restarted (restart count 1), with Unhealthy and Killing events.
+func TestKubeletProbes(t *testing.T) {
+	c := startNodeCluster(t)
+	manifest := `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"probed"},"spec":{"terminationGracePeriodSeconds":1,"containers":[
+	  {"name":"gated","image":"example.test/busybox:1","command":["sh","-c","sleep 3; touch /tmp/ready; exec sleep 3600"],
+	   "readinessProbe":{"exec":{"command":["cat","/tmp/ready"]},"periodSeconds":1}},
+	  {"name":"dying","image":"example.test/busybox:1","command":["sh","-c","touch /tmp/alive; sleep 2; rm /tmp/alive; exec sleep 3600"],
+	   "livenessProbe":{"exec":{"command":["cat","/tmp/alive"]},"periodSeconds":1,"failureThreshold":2}}]}}`
+	cmd := exec.Command(kubectlBin, "--kubeconfig", c.api.kubeconfig, "create", "-f", "-")
+	cmd.Stdin = strings.NewReader(manifest)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("create: %v\n%s", err, out)
+	}
+	readiness := func(name string) string {
+		out, _ := c.kubectl("get", "pod", "probed", "-o", `jsonpath={.status.containerStatuses[?(@.name=="`+name+`")].ready}`)
+		return out
+	}
+	c.waitFor("gated running but not ready", func() bool {
+		out, _ := c.kubectl("get", "pod", "probed", "-o", `jsonpath={.status.containerStatuses[?(@.name=="gated")].state.running.startedAt}`)
+		return out != "" && readiness("gated") == "false"
+	})
+	c.waitFor("gated ready once its probe passes", func() bool { return readiness("gated") == "true" })
+	c.waitFor("dying restarted after its liveness probe failed", func() bool {
+		out, _ := c.kubectl("get", "pod", "probed", "-o", `jsonpath={.status.containerStatuses[?(@.name=="dying")].restartCount}`)
+		return out == "1"
+	})
+	c.waitFor("the probe events", func() bool {
+		out, _ := c.kubectl("get", "events", "--field-selector", "involvedObject.name=probed", "-o", "custom-columns=REASON:.reason,MESSAGE:.message", "--no-headers")
+		return strings.Contains(out, "Liveness probe failed") && strings.Contains(out, "Readiness probe failed") &&
+			strings.Contains(out, "Container dying failed liveness probe, will be restarted")
+	})
+}
