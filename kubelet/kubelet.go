@@ -181,6 +181,7 @@ func Run(ctx context.Context, o Options) error {
 		Pod:     func(ns, name string) (*corev1.Pod, error) { return podLister.Pods(ns).Get(name) },
 		LogDir:  func(p *corev1.Pod) string { return pods.LogDir(o.RootDir, p) },
 		Healthy: rt.Check,
+		Exec:    manager.Exec,
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe(listener, nodeIP, config.CAData) }()

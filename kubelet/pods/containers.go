@@ -92,6 +92,7 @@ func (m *Manager) recordExit(ctx context.Context, pod *corev1.Pod, c *corev1.Con
 		klog.ErrorS(err, "removing an ended container", "pod", klog.KObj(pod), "container", c.Name)
 	}
 	cs.id = ""
+	m.setExecID(pod, c.Name, "")
 	// As upstream: the first restart is at once, then 10 s, doubling to
 	// 5 min; a container that ran for 10 minutes starts over.
 	if state.FinishedAt.Sub(state.StartedAt) > 2*backoffMax {
@@ -147,6 +148,7 @@ func (m *Manager) start(ctx context.Context, pod *corev1.Pod, st *podState, c *c
 	cs.starts++
 	cs.restarts = int32(cs.starts - 1)
 	cs.id, cs.bundle, cs.waiting, cs.probes, cs.killing = id, bundle, nil, nil, false
+	m.setExecID(pod, c.Name, id)
 	if err != nil {
 		// The shim's exit record carries runc's reason; the next look at
 		// the container turns it into a StartError termination.

@@ -11,9 +11,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -61,6 +63,23 @@ type Manager struct {
 
 	mu    sync.Mutex
 	state map[string]*podState // by namespace/name
+	// execIDs are the running containers' IDs by namespace/pod/container,
+	// for exec, which runs beside the pod's sync.
+	execIDs map[string]string
+}
+
+func (m *Manager) setExecID(pod *corev1.Pod, container, id string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.execIDs == nil {
+		m.execIDs = map[string]string{}
+	}
+	key := pod.Namespace + "/" + pod.Name + "/" + container
+	if id == "" {
+		delete(m.execIDs, key)
+	} else {
+		m.execIDs[key] = id
+	}
 }
 
 // podState is what the kubelet keeps of one pod it runs.
@@ -236,12 +255,29 @@ func (m *Manager) sync(ctx context.Context, key string) error {
 	return m.writeStatus(ctx, pod, status)
 }
 
+// Exec runs cmd in a running container of a pod of the node, for
+// `kubectl exec`.
+func (m *Manager) Exec(ctx context.Context, namespace, pod, container string, cmd []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+	m.mu.Lock()
+	id := m.execIDs[namespace+"/"+pod+"/"+container]
+	m.mu.Unlock()
+	if id == "" {
+		return -1, fmt.Errorf("container %q in pod %s/%s is not running", container, namespace, pod)
+	}
+	return m.Runtime.ExecStreams(ctx, id, cmd, stdin, stdout, stderr)
+}
+
 // forget drops a pod the node no longer runs, with its directory and
 // checkpoint.
 func (m *Manager) forget(key string) {
 	m.mu.Lock()
 	st := m.state[key]
 	delete(m.state, key)
+	for k := range m.execIDs {
+		if strings.HasPrefix(k, key+"/") {
+			delete(m.execIDs, k)
+		}
+	}
 	m.mu.Unlock()
 	if st != nil {
 		if err := os.RemoveAll(m.podDir(st.uid)); err != nil {
@@ -277,6 +313,7 @@ func (m *Manager) syncRunning(ctx context.Context, pod *corev1.Pod, st *podState
 				cs.ready, cs.started = false, false
 				continue
 			}
+			m.setExecID(pod, c.Name, cs.id) // adopted containers too
 			cs.ready = m.runProbes(ctx, pod, st.podIP, c, cs, state.StartedAt)
 			cs.started = c.StartupProbe == nil || cs.probes[startup] != nil && cs.probes[startup].ok
 		}

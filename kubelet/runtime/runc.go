@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -222,6 +223,22 @@ func (r *Runc) Remove(ctx context.Context, id, bundle string) error {
 		return fmt.Errorf("unmounting %s: %w", rootfs, err)
 	}
 	return os.RemoveAll(bundle)
+}
+
+// ExecStreams runs cmd in the running container with the given streams
+// and returns its exit code.
+func (r *Runc) ExecStreams(ctx context.Context, id string, cmd []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+	c := exec.CommandContext(ctx, r.Binary, append([]string{"--root", r.Root, "exec", id}, cmd...)...)
+	c.Stdin, c.Stdout, c.Stderr = stdin, stdout, stderr
+	err := c.Run()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return 0, nil
+	case errors.As(err, &exit):
+		return exit.ExitCode(), nil
+	}
+	return -1, err
 }
 
 // Exec runs cmd in the running container and returns its combined output

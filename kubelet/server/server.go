@@ -35,6 +35,8 @@ type Server struct {
 	LogDir func(*corev1.Pod) string
 	// Healthy is /healthz's check.
 	Healthy func() error
+	// Exec runs commands in containers (/exec).
+	Exec Executor
 }
 
 // ListenAndServe serves on addr with a self-signed certificate for host
@@ -82,6 +84,7 @@ func (s *Server) routes() http.Handler {
 		_ = json.NewEncoder(w).Encode(&list)
 	})
 	mux.HandleFunc("GET /containerLogs/{namespace}/{pod}/{container}", s.containerLogs)
+	mux.HandleFunc("/exec/{namespace}/{pod}/{container}", s.exec)
 	return mux
 }
 

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -222,6 +223,19 @@ func TestKubeletRunsPods(t *testing.T) {
 		out, _ := c.kubectl("logs", "web")
 		return out == "hello from web"
 	})
+
+	// kubectl exec, over WebSocket through the API server: output, stdin,
+	// and the command's exit code as kubectl's own.
+	if out := c.k("exec", "web", "--", "sh", "-c", "echo in $(hostname); cat /etc/hosts | grep -c web"); out != "in web\n1" {
+		t.Errorf("exec printed %q", out)
+	}
+	execIn := exec.Command(kubectlBin, "--kubeconfig", c.api.kubeconfig, "exec", "-i", "web", "--", "sh", "-c", "tr a-z A-Z; exit 7")
+	execIn.Stdin = strings.NewReader("shout\n")
+	out, err := execIn.CombinedOutput()
+	var exitErr *exec.ExitError
+	if !errors.As(err, &exitErr) || exitErr.ExitCode() != 7 || !strings.Contains(string(out), "SHOUT") {
+		t.Errorf("exec -i: %v %q", err, out)
+	}
 
 	c.waitFor("fails Failed with exit code 3", func() bool {
 		s := c.containerStatus("fails")
