@@ -59,6 +59,16 @@ func (c *CNI) Check() error {
 // Pod identifies one pod's sandbox to the plugins.
 type Pod struct {
 	ID, Namespace, Name, UID string
+	// HostPorts are the containers' hostPort mappings, for portmap.
+	HostPorts []PortMapping
+}
+
+// PortMapping is one hostPort, in the portmap plugin's terms.
+type PortMapping struct {
+	HostPort      int32  `json:"hostPort"`
+	ContainerPort int32  `json:"containerPort"`
+	Protocol      string `json:"protocol"`
+	HostIP        string `json:"hostIP,omitempty"`
 }
 
 func (c *CNI) netnsPath(id string) string { return filepath.Join(c.stateDir, "netns", id) }
@@ -129,7 +139,12 @@ func (c *CNI) Teardown(ctx context.Context, p Pod, podCIDR string) error {
 }
 
 func (c *CNI) runtimeConf(p Pod, ifName string) *libcni.RuntimeConf {
+	var capabilities map[string]interface{}
+	if len(p.HostPorts) > 0 {
+		capabilities = map[string]interface{}{"portMappings": p.HostPorts}
+	}
 	return &libcni.RuntimeConf{
+		CapabilityArgs: capabilities,
 		ContainerID: p.ID,
 		NetNS:       c.netnsPath(p.ID),
 		IfName:      ifName,

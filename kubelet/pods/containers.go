@@ -156,6 +156,7 @@ func (m *Manager) start(ctx context.Context, pod *corev1.Pod, st *podState, c *c
 		return
 	}
 	m.Recorder.Eventf(pod, corev1.EventTypeNormal, "Started", "Started container %s", c.Name)
+	m.postStart(ctx, pod, st.podIP, c, cs)
 }
 
 // LogDir is where a pod's container logs go, as upstream's

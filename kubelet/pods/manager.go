@@ -223,6 +223,13 @@ func (m *Manager) sync(ctx context.Context, key string) error {
 	}
 	if pod.DeletionTimestamp != nil {
 		grace := time.Duration(ptr.Deref(pod.DeletionGracePeriodSeconds, 0)) * time.Second
+		began := time.Now()
+		m.preStop(ctx, pod, st, grace)
+		// The hooks' time comes out of the grace period, leaving at least
+		// 2 s for SIGTERM, as upstream.
+		if grace > 0 {
+			grace = max(grace-time.Since(began), 2*time.Second)
+		}
 		if err := m.kill(ctx, namespace, name, st, grace); err != nil {
 			return err
 		}
@@ -235,6 +242,20 @@ func (m *Manager) sync(ctx context.Context, key string) error {
 	}
 	if st.finished {
 		return m.writeStatus(ctx, pod, st.final)
+	}
+	if d := pod.Spec.ActiveDeadlineSeconds; d != nil && time.Since(st.startTime.Time) > time.Duration(*d)*time.Second {
+		// Upstream's DeadlineExceeded: the pod fails and its containers go.
+		m.Recorder.Eventf(pod, corev1.EventTypeNormal, "DeadlineExceeded", "Pod was active on the node longer than the specified deadline")
+		if err := m.kill(ctx, namespace, name, st, 0); err != nil {
+			return err
+		}
+		final := m.status(pod, st)
+		final.Phase, final.Reason, final.Message = corev1.PodFailed, "DeadlineExceeded", "Pod was active on the node longer than the specified deadline"
+		st.finished, st.final = true, final
+		if err := m.save(namespace, name, st); err != nil {
+			return err
+		}
+		return m.writeStatus(ctx, pod, final)
 	}
 	status := m.syncRunning(ctx, pod, st)
 	if err := m.save(namespace, name, st); err != nil {
@@ -351,7 +372,16 @@ func (m *Manager) setupSandbox(ctx context.Context, pod *corev1.Pod, st *podStat
 }
 
 func (m *Manager) sandboxOf(pod *corev1.Pod) network.Pod {
-	return network.Pod{ID: "kyb-" + string(pod.UID), Namespace: pod.Namespace, Name: pod.Name, UID: string(pod.UID)}
+	p := network.Pod{ID: "kyb-" + string(pod.UID), Namespace: pod.Namespace, Name: pod.Name, UID: string(pod.UID)}
+	for _, c := range append(append([]corev1.Container{}, pod.Spec.InitContainers...), pod.Spec.Containers...) {
+		for _, port := range c.Ports {
+			if port.HostPort > 0 {
+				p.HostPorts = append(p.HostPorts, network.PortMapping{HostPort: port.HostPort, ContainerPort: port.ContainerPort,
+					Protocol: strings.ToLower(string(port.Protocol)), HostIP: port.HostIP})
+			}
+		}
+	}
+	return p
 }
 
 // kill stops every container of the pod within grace and tears its
@@ -374,9 +404,20 @@ func (m *Manager) kill(ctx context.Context, namespace, name string, st *podState
 				errs <- err
 				return
 			}
+			// The run's end is kept for the pod's last status.
+			if state, err := m.Runtime.State(ctx, cs.id, cs.bundle); err == nil && state.Exited {
+				reason := "Completed"
+				if state.ExitCode != 0 {
+					reason = "Error"
+				}
+				cs.last = &corev1.ContainerStateTerminated{ExitCode: int32(state.ExitCode), Reason: reason,
+					StartedAt: metav1.NewTime(state.StartedAt), FinishedAt: metav1.NewTime(state.FinishedAt), ContainerID: "runc://" + cs.id}
+			}
 			if err := m.Runtime.Remove(ctx, cs.id, cs.bundle); err != nil {
 				errs <- err
+				return
 			}
+			cs.id, cs.waiting = "", nil
 		}()
 	}
 	wg.Wait()

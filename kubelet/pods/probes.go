@@ -181,3 +181,68 @@ func resolvePort(port intstr.IntOrString, c *corev1.Container) (int, error) {
 	}
 	return 0, fmt.Errorf("couldn't find port %q in container %s", port.StrVal, c.Name)
 }
+
+// hook runs a lifecycle handler (exec or httpGet) against the container.
+func (m *Manager) hook(ctx context.Context, podIP string, c *corev1.Container, cs *containerState, h *corev1.LifecycleHandler) error {
+	switch {
+	case h.Exec != nil:
+		return m.probeHandler(ctx, podIP, c, cs, &corev1.Probe{ProbeHandler: corev1.ProbeHandler{Exec: h.Exec}, TimeoutSeconds: 30})
+	case h.HTTPGet != nil:
+		return m.probeHandler(ctx, podIP, c, cs, &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: h.HTTPGet}, TimeoutSeconds: 30})
+	case h.Sleep != nil:
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Duration(h.Sleep.Seconds) * time.Second):
+		}
+		return nil
+	}
+	return fmt.Errorf("this kubelet does not run tcpSocket lifecycle hooks")
+}
+
+func (m *Manager) probeHandler(ctx context.Context, podIP string, c *corev1.Container, cs *containerState, p *corev1.Probe) error {
+	out, err := m.check(ctx, podIP, c, cs, p)
+	if err != nil && out != "" {
+		return fmt.Errorf("%w: %s", err, strings.TrimSpace(out))
+	}
+	return err
+}
+
+// postStart runs the container's postStart hook right after it started; a
+// failure kills the container (its restart policy decides what next), as
+// upstream.
+func (m *Manager) postStart(ctx context.Context, pod *corev1.Pod, podIP string, c *corev1.Container, cs *containerState) {
+	if c.Lifecycle == nil || c.Lifecycle.PostStart == nil {
+		return
+	}
+	if err := m.hook(ctx, podIP, c, cs, c.Lifecycle.PostStart); err != nil {
+		m.Recorder.Eventf(pod, corev1.EventTypeWarning, "FailedPostStartHook", "PostStartHook failed: %v", err)
+		m.Recorder.Eventf(pod, corev1.EventTypeNormal, "Killing", "FailedPostStartHook")
+		_ = m.Runtime.Stop(ctx, cs.id, cs.bundle, 0)
+	}
+}
+
+// preStop runs the preStop hooks of the pod's running containers, in
+// parallel, within the grace period, before they are sent SIGTERM.
+func (m *Manager) preStop(ctx context.Context, pod *corev1.Pod, st *podState, grace time.Duration) {
+	ctx, cancel := context.WithTimeout(ctx, grace)
+	defer cancel()
+	done := make(chan struct{})
+	started := 0
+	for i := range pod.Spec.Containers {
+		c := &pod.Spec.Containers[i]
+		cs := st.containers[c.Name]
+		if c.Lifecycle == nil || c.Lifecycle.PreStop == nil || cs == nil || !m.running(ctx, cs) {
+			continue
+		}
+		started++
+		go func() {
+			defer func() { done <- struct{}{} }()
+			if err := m.hook(ctx, st.podIP, c, cs, c.Lifecycle.PreStop); err != nil {
+				m.Recorder.Eventf(pod, corev1.EventTypeWarning, "FailedPreStopHook", "PreStopHook failed: %v", err)
+			}
+		}()
+	}
+	for range started {
+		<-done
+	}
+}

@@ -373,3 +373,40 @@ func TestKubeletProbes(t *testing.T) {
 			strings.Contains(out, "Container dying failed liveness probe, will be restarted")
 	})
 }
+
+// TestKubeletLifecycle: a postStart hook runs before the container is
+// reported started (its file is there), a preStop hook runs before
+// SIGTERM (it writes to a hostPath volume the test reads after the pod is
+// gone), and activeDeadlineSeconds fails a pod with DeadlineExceeded.
+func TestKubeletLifecycle(t *testing.T) {
+	c := startNodeCluster(t)
+	hostDir := t.TempDir()
+	manifest := fmt.Sprintf(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"hooked"},"spec":{"terminationGracePeriodSeconds":5,
+	  "volumes":[{"name":"out","hostPath":{"path":%q,"type":"Directory"}},{"name":"scratch","emptyDir":{}}],
+	  "containers":[{"name":"main","image":"example.test/busybox:1","command":["sh","-c","exec sleep 3600"],
+	    "volumeMounts":[{"name":"out","mountPath":"/out"},{"name":"scratch","mountPath":"/scratch"}],
+	    "lifecycle":{"postStart":{"exec":{"command":["sh","-c","echo started > /scratch/poststart"]}},
+	                 "preStop":{"exec":{"command":["sh","-c","echo stopping > /out/prestop"]}}}}]}}`, hostDir)
+	cmd := exec.Command(kubectlBin, "--kubeconfig", c.api.kubeconfig, "create", "-f", "-")
+	cmd.Stdin = strings.NewReader(manifest)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("create: %v\n%s", err, out)
+	}
+	c.waitFor("hooked running", func() bool {
+		out, _ := c.kubectl("get", "pod", "hooked", "-o", "jsonpath={.status.phase}")
+		return out == "Running"
+	})
+	if out := c.k("exec", "hooked", "--", "cat", "/scratch/poststart"); out != "started" {
+		t.Errorf("postStart hook output %q", out)
+	}
+	c.k("delete", "pod", "hooked", "--timeout=60s")
+	if data, err := os.ReadFile(filepath.Join(hostDir, "prestop")); err != nil || strings.TrimSpace(string(data)) != "stopping" {
+		t.Errorf("preStop hook: %q %v", data, err)
+	}
+
+	c.k("run", "deadline", "--image=example.test/busybox:1", "--restart=Never", "--overrides", `{"spec":{"activeDeadlineSeconds":2}}`, "--", "sleep", "3600")
+	c.waitFor("deadline Failed with DeadlineExceeded", func() bool {
+		out, _ := c.kubectl("get", "pod", "deadline", "-o", "jsonpath={.status.phase} {.status.reason}")
+		return out == "Failed DeadlineExceeded"
+	})
+}
