@@ -145,9 +145,9 @@ func (c *CNI) runtimeConf(p Pod, ifName string) *libcni.RuntimeConf {
 	}
 	return &libcni.RuntimeConf{
 		CapabilityArgs: capabilities,
-		ContainerID: p.ID,
-		NetNS:       c.netnsPath(p.ID),
-		IfName:      ifName,
+		ContainerID:    p.ID,
+		NetNS:          c.netnsPath(p.ID),
+		IfName:         ifName,
 		Args: [][2]string{
 			{"IgnoreUnknown", "1"},
 			{"K8S_POD_NAMESPACE", p.Namespace},
