@@ -40,6 +40,10 @@ import (
 	"github.com/kybernetes/kybernetes/kubelet/runtime"
 )
 
+// volumeRefresh is how often configMap and secret volumes are rewritten
+// from the API while their pod runs.
+const volumeRefresh = 5 * time.Second
+
 // Manager runs the pods of one node.
 type Manager struct {
 	Client   kubernetes.Interface
@@ -86,12 +90,15 @@ func (m *Manager) setExecID(pod *corev1.Pod, container, id string) {
 type podState struct {
 	uid types.UID
 	// finished pods hold nothing on the node; final is their last status.
-	finished   bool
-	final      corev1.PodStatus
-	podIP      string
-	sandbox    bool
-	startTime  metav1.Time
-	containers map[string]*containerState
+	finished  bool
+	final     corev1.PodStatus
+	podIP     string
+	sandbox   bool
+	startTime metav1.Time
+	// volumesRefreshed is when configMap and secret volumes were last
+	// brought up to date.
+	volumesRefreshed time.Time
+	containers       map[string]*containerState
 }
 
 // containerState is one container of a pod, across its restarts.
@@ -256,6 +263,10 @@ func (m *Manager) sync(ctx context.Context, key string) error {
 			return err
 		}
 		return m.writeStatus(ctx, pod, final)
+	}
+	if time.Since(st.volumesRefreshed) > volumeRefresh {
+		m.refreshVolumes(ctx, pod)
+		st.volumesRefreshed = time.Now()
 	}
 	status := m.syncRunning(ctx, pod, st)
 	if err := m.save(namespace, name, st); err != nil {
@@ -432,6 +443,7 @@ func (m *Manager) kill(ctx context.Context, namespace, name string, st *podState
 		}
 	}
 	st.sandbox = false
+	unmountVolumes(m.podDir(st.uid))
 	if err := runtime.RemovePodCgroups(string(st.uid)); err != nil {
 		klog.ErrorS(err, "removing the pod's cgroups", "pod", namespace+"/"+name)
 	}

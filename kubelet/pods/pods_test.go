@@ -2,6 +2,8 @@ package pods
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -152,5 +154,54 @@ func TestServiceEnvironment(t *testing.T) {
 	env, _ = environment(context.Background(), client, pod, &corev1.Container{}, "", "")
 	if got := strings.Join(env, ";"); strings.Contains(got, "REDIS") || !strings.Contains(got, "KUBERNETES_SERVICE_HOST") {
 		t.Errorf("enableServiceLinks: false: %s", got)
+	}
+}
+
+// Volume files change atomically: visible names go through "..data",
+// which a rename swaps; removed keys disappear; the old data goes.
+func TestAtomicVolumeWrites(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cm")
+	if _, err := writeFiles(dir, map[string][]byte{"a": []byte("1"), "b": []byte("2")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := os.Readlink(filepath.Join(dir, "..data"))
+	if data, err := os.ReadFile(filepath.Join(dir, "a")); err != nil || string(data) != "1" {
+		t.Fatalf("a: %q %v", data, err)
+	}
+	if target, _ := os.Readlink(filepath.Join(dir, "a")); target != "..data/a" {
+		t.Fatalf("a is not a link through ..data: %q", target)
+	}
+	// The same content writes nothing.
+	if _, err := writeFiles(dir, map[string][]byte{"a": []byte("1"), "b": []byte("2")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := os.Readlink(filepath.Join(dir, "..data")); again != first {
+		t.Fatalf("unchanged content was rewritten: %s, was %s", again, first)
+	}
+	if _, err := writeFiles(dir, map[string][]byte{"a": []byte("3")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(filepath.Join(dir, "a")); string(data) != "3" {
+		t.Fatalf("a after the update: %q", data)
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "b")); !os.IsNotExist(err) {
+		t.Fatalf("a removed key is still there: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, first)); !os.IsNotExist(err) {
+		t.Fatalf("the old data directory is still there: %v", err)
+	}
+	items := []corev1.KeyToPath{{Key: "a", Path: "sub/renamed"}}
+	if _, err := writeFiles(dir, map[string][]byte{"a": []byte("4")}, items); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(filepath.Join(dir, "sub", "renamed")); string(data) != "4" {
+		t.Fatalf("an item's path: %q", data)
+	}
+	// A path with ".." stays inside the volume.
+	if _, err := writeFiles(dir, map[string][]byte{"a": []byte("5")}, []corev1.KeyToPath{{Key: "a", Path: "../escape"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(dir), "escape")); !os.IsNotExist(err) {
+		t.Fatalf("a file was written outside the volume: %v", err)
 	}
 }

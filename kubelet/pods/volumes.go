@@ -6,6 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+	"k8s.io/klog/v2"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	corev1 "k8s.io/api/core/v1"
@@ -58,6 +62,15 @@ func (m *Manager) prepareVolume(ctx context.Context, pod *corev1.Pod, v *corev1.
 		if err := os.MkdirAll(dir, 0o777); err != nil {
 			return "", err
 		}
+		if v.EmptyDir.Medium == corev1.StorageMediumMemory {
+			var limit int64
+			if v.EmptyDir.SizeLimit != nil {
+				limit = v.EmptyDir.SizeLimit.Value()
+			}
+			if err := memoryBacked(dir, limit); err != nil {
+				return "", err
+			}
+		}
 		return dir, os.Chmod(dir, 0o777)
 	case v.HostPath != nil:
 		t := corev1.HostPathUnset
@@ -94,12 +107,20 @@ func (m *Manager) prepareVolume(ctx context.Context, pod *corev1.Pod, v *corev1.
 		if err != nil {
 			return "", &configError{fmt.Sprintf("MountVolume.SetUp failed for volume %q : secret %q not found", v.Name, v.Secret.SecretName)}
 		}
-		return writeFiles(filepath.Join(base, "secret", v.Name), s.Data, v.Secret.Items)
+		dir := filepath.Join(base, "secret", v.Name)
+		if err := memoryBacked(dir, 0); err != nil {
+			return "", err
+		}
+		return writeFiles(dir, s.Data, v.Secret.Items)
 	}
 	return "", &configError{fmt.Sprintf("volume %q: this volume type is not supported by this kubelet yet", v.Name)}
 }
 
-// writeFiles writes the keys (or the items chosen) as files of dir.
+// writeFiles writes the keys (or the items chosen) into dir the way
+// upstream's atomic writer does, so that a container never sees half an
+// update: the files live in a timestamped directory, "..data" is a
+// symlink to it swapped by a rename, and each visible name is a symlink
+// through "..data". Unchanged content is left alone.
 func writeFiles(dir string, files map[string][]byte, items []corev1.KeyToPath) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
@@ -113,15 +134,24 @@ func writeFiles(dir string, files map[string][]byte, items []corev1.KeyToPath) (
 	for _, it := range items {
 		paths[it.Key] = it.Path
 	}
+	payload := map[string][]byte{}
 	for key, path := range paths {
 		data, ok := files[key]
 		if !ok {
 			return "", &configError{fmt.Sprintf("couldn't find key %s", key)}
 		}
-		target := filepath.Join(dir, filepath.Clean("/"+path))
-		if !strings.HasPrefix(target, dir) {
-			return "", &configError{fmt.Sprintf("item path %q leaves the volume", path)}
+		clean := strings.TrimPrefix(filepath.Clean("/"+path), "/")
+		if clean == "" || strings.HasPrefix(clean, "..") {
+			return "", &configError{fmt.Sprintf("item path %q is not allowed", path)}
 		}
+		payload[clean] = data
+	}
+	if same(dir, payload) {
+		return dir, nil
+	}
+	stamp := ".." + time.Now().UTC().Format("2006_01_02_15_04_05.000000000")
+	for path, data := range payload {
+		target := filepath.Join(dir, stamp, path)
 		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
 			return "", err
 		}
@@ -129,5 +159,109 @@ func writeFiles(dir string, files map[string][]byte, items []corev1.KeyToPath) (
 			return "", err
 		}
 	}
+	old, _ := os.Readlink(filepath.Join(dir, "..data"))
+	tmp := filepath.Join(dir, "..data_tmp")
+	_ = os.Remove(tmp)
+	if err := os.Symlink(stamp, tmp); err != nil {
+		return "", err
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, "..data")); err != nil {
+		return "", err
+	}
+	top := map[string]bool{}
+	for path := range payload {
+		top[strings.SplitN(path, "/", 2)[0]] = true
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), "..") && !top[e.Name()] {
+			_ = os.Remove(filepath.Join(dir, e.Name())) // a key no longer there
+		}
+	}
+	for name := range top {
+		link := filepath.Join(dir, name)
+		if target, err := os.Readlink(link); err == nil && target == filepath.Join("..data", name) {
+			continue
+		}
+		_ = os.RemoveAll(link)
+		if err := os.Symlink(filepath.Join("..data", name), link); err != nil {
+			return "", err
+		}
+	}
+	if old != "" && old != stamp {
+		_ = os.RemoveAll(filepath.Join(dir, old))
+	}
 	return dir, nil
+}
+
+// same says whether dir already holds exactly payload.
+func same(dir string, payload map[string][]byte) bool {
+	current := map[string][]byte{}
+	base := filepath.Join(dir, "..data")
+	if _, err := os.Stat(base); err != nil {
+		return false
+	}
+	err := filepath.Walk(base+"/", func(path string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		current[strings.TrimPrefix(path, base+"/")] = data
+		return err
+	})
+	if err != nil || len(current) != len(payload) {
+		return false
+	}
+	for k, v := range payload {
+		if string(current[k]) != string(v) {
+			return false
+		}
+	}
+	return true
+}
+
+// memoryBacked mounts a tmpfs on dir unless one is there: secrets are never
+// written to disk, and emptyDir with medium Memory lives in memory.
+func memoryBacked(dir string, sizeLimit int64) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	var fs unix.Statfs_t
+	if err := unix.Statfs(dir, &fs); err == nil && fs.Type == unix.TMPFS_MAGIC {
+		return nil
+	}
+	options := "mode=0755"
+	if sizeLimit > 0 {
+		options += fmt.Sprintf(",size=%d", sizeLimit)
+	}
+	return unix.Mount("tmpfs", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, options)
+}
+
+// unmountVolumes unmounts the pod's memory-backed volumes, so that its
+// directory can go.
+func unmountVolumes(podDir string) {
+	for _, pattern := range []string{"secret/*", "empty-dir/*"} {
+		dirs, _ := filepath.Glob(filepath.Join(podDir, "volumes", pattern))
+		for _, d := range dirs {
+			_ = unix.Unmount(d, unix.MNT_DETACH)
+		}
+	}
+}
+
+// refreshVolumes rewrites the pod's configMap and secret volumes from the
+// API, so that running containers see updates (not through subPath, as
+// upstream).
+func (m *Manager) refreshVolumes(ctx context.Context, pod *corev1.Pod) {
+	for i := range pod.Spec.Volumes {
+		v := &pod.Spec.Volumes[i]
+		if v.ConfigMap == nil && v.Secret == nil {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(m.podDir(pod.UID), "volumes")); err != nil {
+			return // nothing mounted yet
+		}
+		if _, err := m.prepareVolume(ctx, pod, v); err != nil {
+			klog.V(2).InfoS("refreshing a volume", "pod", klog.KObj(pod), "volume", v.Name, "err", err)
+		}
+	}
 }

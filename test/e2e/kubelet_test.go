@@ -410,3 +410,38 @@ func TestKubeletLifecycle(t *testing.T) {
 		return out == "Failed DeadlineExceeded"
 	})
 }
+
+// TestKubeletConfigAndSecrets: environment from a ConfigMap and a Secret;
+// a secret volume on tmpfs (never on disk), seen in /proc/mounts from
+// inside; a ConfigMap volume that follows an update of the ConfigMap.
+func TestKubeletConfigAndSecrets(t *testing.T) {
+	c := startNodeCluster(t)
+	c.k("create", "configmap", "settings", "--from-literal=mode=fast")
+	c.k("create", "secret", "generic", "creds", "--from-literal=password=s3cret")
+	manifest := `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"configured"},"spec":{"terminationGracePeriodSeconds":1,
+	  "volumes":[{"name":"cfg","configMap":{"name":"settings"}},{"name":"sec","secret":{"secretName":"creds"}}],
+	  "containers":[{"name":"main","image":"example.test/busybox:1","command":["sh","-c","exec sleep 3600"],
+	    "env":[{"name":"MODE","valueFrom":{"configMapKeyRef":{"name":"settings","key":"mode"}}},
+	           {"name":"PASSWORD","valueFrom":{"secretKeyRef":{"name":"creds","key":"password"}}}],
+	    "volumeMounts":[{"name":"cfg","mountPath":"/etc/cfg"},{"name":"sec","mountPath":"/etc/sec","readOnly":true}]}]}}`
+	cmd := exec.Command(kubectlBin, "--kubeconfig", c.api.kubeconfig, "create", "-f", "-")
+	cmd.Stdin = strings.NewReader(manifest)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("create: %v\n%s", err, out)
+	}
+	c.waitFor("configured running", func() bool {
+		out, _ := c.kubectl("get", "pod", "configured", "-o", "jsonpath={.status.phase}")
+		return out == "Running"
+	})
+	if out := c.k("exec", "configured", "--", "sh", "-c", "echo $MODE $PASSWORD; cat /etc/cfg/mode; echo; cat /etc/sec/password"); out != "fast s3cret\nfast\ns3cret" {
+		t.Errorf("env and volumes: %q", out)
+	}
+	if mounts := c.k("exec", "configured", "--", "cat", "/proc/mounts"); !strings.Contains(mounts, "tmpfs /etc/sec tmpfs ro") {
+		t.Errorf("the secret volume is not a read-only tmpfs:\n%s", mounts)
+	}
+	c.k("patch", "configmap", "settings", "-p", `{"data":{"mode":"careful"}}`)
+	c.waitFor("the ConfigMap update inside the container", func() bool {
+		out, _ := c.kubectl("exec", "configured", "--", "cat", "/etc/cfg/mode")
+		return out == "careful"
+	})
+}
