@@ -86,6 +86,9 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	config.UserAgent = "kybernetes-kubelet"
+	// Upstream's kubeAPIQPS and kubeAPIBurst: client-go's default of 5
+	// requests a second would make a node starting 30 pods wait on itself.
+	config.QPS, config.Burst = 50, 100
 	client, err := kubernetes.NewForConfig(config)
 	if err != nil {
 		return err

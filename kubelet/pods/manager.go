@@ -44,6 +44,9 @@ import (
 // from the API while their pod runs.
 const volumeRefresh = 5 * time.Second
 
+// podWorkers is how many pods are synced at once.
+const podWorkers = 16
+
 // Manager runs the pods of one node.
 type Manager struct {
 	Client   kubernetes.Interface
@@ -153,7 +156,9 @@ func (m *Manager) Run(ctx context.Context) {
 		m.queue.Add(key)
 	}
 	m.mu.Unlock()
-	for range 4 {
+	// Pods start in parallel, as upstream's pod workers: a pod's sync
+	// waits on CNI plugins and runc, not on the CPU.
+	for range podWorkers {
 		go func() {
 			for m.work(ctx) {
 			}

@@ -28,7 +28,7 @@ import (
 // pod networks (CNI bridge + host-local), images imported from a tarball
 // the test builds from busybox-static.
 type nodeCluster struct {
-	t          *testing.T
+	t          testing.TB
 	api        *serverProcess
 	rootDir    string
 	node       string
@@ -37,7 +37,7 @@ type nodeCluster struct {
 	args       []string
 }
 
-func requireNodeTools(t *testing.T) {
+func requireNodeTools(t testing.TB) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: runs containers with runc and pod networks with CNI (runs in CI as root)")
@@ -54,7 +54,7 @@ func requireNodeTools(t *testing.T) {
 	}
 }
 
-func startNodeCluster(t *testing.T) *nodeCluster {
+func startNodeCluster(t testing.TB) *nodeCluster {
 	requireNodeTools(t)
 	dir := t.TempDir()
 	api, err := startServer(filepath.Join(dir, "data"), filepath.Join(dir, "server.log"))
