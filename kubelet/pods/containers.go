@@ -202,7 +202,11 @@ func (m *Manager) image(ctx context.Context, pod *corev1.Pod, c *corev1.Containe
 	}
 	m.Recorder.Eventf(pod, corev1.EventTypeNormal, "Pulling", "Pulling image %q", c.Image)
 	began := time.Now()
-	pulled, err := m.Puller.Pull(ctx, c.Image, goruntime.GOARCH, m.pullSecrets(ctx, pod)...)
+	// Bounded as the runtime's requests are upstream (2 minutes): a
+	// registry that never answers must not hold the pod's sync for ever.
+	pullCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	pulled, err := m.Puller.Pull(pullCtx, c.Image, goruntime.GOARCH, m.pullSecrets(ctx, pod)...)
+	cancel()
 	if err != nil {
 		cs.pullBackoff = min(max(cs.pullBackoff*2, backoffStart), backoffMax)
 		cs.pullBackoffUntil = time.Now().Add(cs.pullBackoff)

@@ -196,14 +196,17 @@ func tail(s string, n int) string {
 // IP of the node's pod CIDR, their output in `kubectl logs`, exits and
 // start failures reported as upstream, a crashing container restarted
 // with back-off, a restarted kubelet adopting what it left running, a
-// graceful delete within the grace period, and nothing left behind.
+// graceful delete within the grace period, and nothing left behind. No
+// image is pulled: every one is imported or absent with pull policy Never.
 func TestKubeletRunsPods(t *testing.T) {
 	c := startNodeCluster(t)
 	c.k("run", "web", "--image=example.test/busybox:1", "--", "sh", "-c", "echo hello from $(hostname); exec sleep 3600")
 	c.k("run", "fails", "--image=example.test/busybox:1", "--restart=Never", "--", "sh", "-c", "exit 3")
 	c.k("run", "done", "--image=example.test/busybox:1", "--restart=Never", "--", "true")
 	c.k("run", "notfound", "--image=example.test/busybox:1", "--restart=Never", "--", "/nonexistent")
-	c.k("run", "missing", "--image=example.test/nope:1")
+	// Pull policy Never: this test must not reach for a registry (pulls are
+	// TestKubeletPullsImages', from a registry on loopback).
+	c.k("run", "missing", "--image=example.test/nope:1", "--image-pull-policy=Never")
 	c.k("run", "crash", "--image=example.test/busybox:1", "--", "sh", "-c", "exit 1")
 
 	c.waitFor("web Running", func() bool {
@@ -253,8 +256,11 @@ func TestKubeletRunsPods(t *testing.T) {
 		msg, _ := field(s, "state", "terminated", "message").(string)
 		return field(s, "state", "terminated", "reason") == "StartError" && strings.Contains(msg, "/nonexistent")
 	})
-	c.waitFor("missing in ErrImagePull", func() bool {
-		return field(c.containerStatus("missing"), "state", "waiting", "reason") == "ErrImagePull"
+	c.waitFor("missing in ErrImageNeverPull", func() bool {
+		s := c.containerStatus("missing")
+		msg, _ := field(s, "state", "waiting", "message").(string)
+		return field(s, "state", "waiting", "reason") == "ErrImageNeverPull" &&
+			msg == `Container image "example.test/nope:1" is not present with pull policy of Never`
 	})
 	c.waitFor("crash restarted and backing off", func() bool {
 		s := c.containerStatus("crash")
