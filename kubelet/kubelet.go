@@ -155,8 +155,13 @@ func Run(ctx context.Context, o Options) error {
 		lo.FieldSelector = fields.OneTermEqualSelector("metadata.name", nodeName).String()
 	}))
 	_, _ = nodeFactory.Core().V1().Nodes().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(obj interface{}) { podCIDR.Store(obj.(*corev1.Node).Spec.PodCIDR) },
-		UpdateFunc: func(_, obj interface{}) { podCIDR.Store(obj.(*corev1.Node).Spec.PodCIDR) },
+		AddFunc: func(obj interface{}) { podCIDR.Store(obj.(*corev1.Node).Spec.PodCIDR) },
+		UpdateFunc: func(_, obj interface{}) {
+			cidr := obj.(*corev1.Node).Spec.PodCIDR
+			if podCIDR.Swap(cidr) != cidr {
+				n.Kick() // Ready depends on it: say so now, not in 10 s
+			}
+		},
 	})
 	nodeFactory.Start(ctx.Done())
 	defer nodeFactory.Shutdown()

@@ -18,7 +18,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	coordinationinformers "k8s.io/client-go/informers/coordination/v1"
 	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
@@ -61,6 +60,11 @@ type Controller struct {
 	clock    clock.Clock
 	recorder *events.Recorder
 
+	// kick asks for a check before the next period: a node's Ready
+	// condition changed, and its taints should follow at once (a node that
+	// just became Ready should not keep pods off for a whole period).
+	kick chan struct{}
+
 	mu sync.Mutex
 	// health is what the controller last saw of each node's heartbeats,
 	// with the time (on its own clock) it last saw them change.
@@ -97,7 +101,8 @@ func New(client kubernetes.Interface, nodes coreinformers.NodeInformer, leases c
 	if err := AddPodsByNodeIndex(pods); err != nil {
 		return nil, err
 	}
-	return &Controller{
+	c := &Controller{
+		kick:     make(chan struct{}, 1),
 		client:   client,
 		nodes:    nodes.Lister(),
 		leases:   leases.Lister(),
@@ -107,21 +112,42 @@ func New(client kubernetes.Interface, nodes coreinformers.NodeInformer, leases c
 		clock:    clk,
 		recorder: events.NewRecorder(client, "node-controller"),
 		health:   map[string]*heartbeat{},
-	}, nil
+	}
+	_, _ = nodes.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		UpdateFunc: func(old, obj interface{}) {
+			if readyStatus(old.(*corev1.Node)) != readyStatus(obj.(*corev1.Node)) {
+				select {
+				case c.kick <- struct{}{}:
+				default:
+				}
+			}
+		},
+	})
+	return c, nil
 }
 
-// Run checks every node each MonitorPeriod until ctx ends.
+
+// Run checks every node each MonitorPeriod, and when a node's Ready
+// condition changes, until ctx ends.
 func (c *Controller) Run(ctx context.Context) {
 	defer utilruntime.HandleCrash()
 	c.recorder.Start(ctx)
 	if !cache.WaitForNamedCacheSync("node-lifecycle", ctx.Done(), c.synced...) {
 		return
 	}
-	wait.UntilWithContext(ctx, func(ctx context.Context) {
+	ticker := time.NewTicker(c.opts.MonitorPeriod)
+	defer ticker.Stop()
+	for {
 		if err := c.monitor(ctx); err != nil {
 			utilruntime.HandleError(err)
 		}
-	}, c.opts.MonitorPeriod)
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		case <-c.kick:
+		}
+	}
 }
 
 func (c *Controller) monitor(ctx context.Context) error {

@@ -55,13 +55,24 @@ type Node struct {
 	RuntimeVersion string
 
 	lastReported time.Time
-	readySince   metav1.Time
-	wasReady     bool
+	kick         chan struct{}
+}
+
+// Kick asks for a status update now: something the Ready condition
+// depends on changed (the node got its pod CIDR). Call it after Register.
+func (n *Node) Kick() {
+	select {
+	case n.kick <- struct{}{}:
+	default:
+	}
 }
 
 // Register creates the Node, or brings an existing one up to date, and
 // returns it.
 func (n *Node) Register(ctx context.Context) (*corev1.Node, error) {
+	if n.kick == nil {
+		n.kick = make(chan struct{}, 1)
+	}
 	node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: n.Name, Labels: map[string]string{
 		corev1.LabelHostname: n.Name, corev1.LabelOSStable: goruntime.GOOS, corev1.LabelArchStable: goruntime.GOARCH,
 	}}}
@@ -94,20 +105,22 @@ func (n *Node) Run(ctx context.Context) {
 			return
 		case <-lease.C:
 			n.renewLease(ctx)
+			continue
 		case <-status.C:
-			node, err := n.Client.CoreV1().Nodes().Get(ctx, n.Name, metav1.GetOptions{})
-			if apierrors.IsNotFound(err) {
-				if _, err := n.Register(ctx); err != nil {
-					klog.ErrorS(err, "re-registering the node")
-				}
-				continue
+		case <-n.kick:
+		}
+		node, err := n.Client.CoreV1().Nodes().Get(ctx, n.Name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			if _, err := n.Register(ctx); err != nil {
+				klog.ErrorS(err, "re-registering the node")
 			}
-			if err == nil {
-				_, err = n.updateStatus(ctx, node)
-			}
-			if err != nil {
-				klog.ErrorS(err, "updating node status")
-			}
+			continue
+		}
+		if err == nil {
+			_, err = n.updateStatus(ctx, node)
+		}
+		if err != nil {
+			klog.ErrorS(err, "updating node status")
 		}
 	}
 }
