@@ -126,7 +126,6 @@ func New(client kubernetes.Interface, nodes coreinformers.NodeInformer, leases c
 	return c, nil
 }
 
-
 // Run checks every node each MonitorPeriod, and when a node's Ready
 // condition changes, until ctx ends.
 func (c *Controller) Run(ctx context.Context) {
