@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"text/tabwriter"
 
+	"strconv"
+
 	"github.com/spf13/cobra"
-	"k8s.io/apimachinery/pkg/api/resource"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 
 	"github.com/kybernetes/kybernetes/kubelet"
@@ -81,7 +82,7 @@ func newImageCommand() *cobra.Command {
 			fmt.Fprintln(w, "IMAGE\tIMAGE ID\tSIZE")
 			for _, img := range list {
 				for _, n := range img.Names {
-					fmt.Fprintf(w, "%s\t%s\t%s\n", n, img.ID[len("sha256:"):len("sha256:")+13], resource.NewQuantity(img.Size, resource.BinarySI))
+					fmt.Fprintf(w, "%s\t%s\t%s\n", n, img.ID[len("sha256:"):len("sha256:")+13], humanSize(img.Size))
 				}
 			}
 			return w.Flush()
@@ -107,4 +108,16 @@ func newImageCommand() *cobra.Command {
 	}
 	cmd.AddCommand(importCmd, ls, rm)
 	return cmd
+}
+
+// humanSize prints a size as crictl does: three significant digits,
+// decimal units (1.98MB).
+func humanSize(n int64) string {
+	size, unit := float64(n), 0
+	units := []string{"B", "kB", "MB", "GB", "TB"}
+	for size >= 1000 && unit < len(units)-1 {
+		size /= 1000
+		unit++
+	}
+	return strconv.FormatFloat(size, 'g', 3, 64) + units[unit]
 }
