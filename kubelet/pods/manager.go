@@ -293,13 +293,17 @@ func (m *Manager) sync(ctx context.Context, key string) error {
 }
 
 // Exec runs cmd in a running container of a pod of the node, for
-// `kubectl exec`.
-func (m *Manager) Exec(ctx context.Context, namespace, pod, container string, cmd []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+// `kubectl exec` (on a terminal with -t).
+func (m *Manager) Exec(ctx context.Context, namespace, pod, container string, cmd []string, tty bool, resize <-chan runtime.TerminalSize,
+	stdin io.Reader, stdout, stderr io.Writer) (int, error) {
 	m.mu.Lock()
 	id := m.execIDs[namespace+"/"+pod+"/"+container]
 	m.mu.Unlock()
 	if id == "" {
 		return -1, fmt.Errorf("container %q in pod %s/%s is not running", container, namespace, pod)
+	}
+	if tty {
+		return m.Runtime.ExecTTY(ctx, id, cmd, stdin, stdout, resize)
 	}
 	return m.Runtime.ExecStreams(ctx, id, cmd, stdin, stdout, stderr)
 }

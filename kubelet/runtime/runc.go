@@ -142,6 +142,8 @@ func (r *Runc) State(ctx context.Context, id, bundle string) (State, error) {
 		}
 		return State{Exited: true, ExitCode: rec.ExitCode, StartedAt: rec.StartedAt, FinishedAt: rec.FinishedAt, Error: rec.Error}, nil
 	}
+	ctx, cancel := context.WithTimeout(ctx, runcTimeout)
+	defer cancel()
 	out, err := exec.CommandContext(ctx, r.Binary, "--root", r.Root, "state", id).Output()
 	if err != nil {
 		return State{}, nil // not created yet (or gone without a record)
@@ -173,7 +175,9 @@ func (r *Runc) Stop(ctx context.Context, id, bundle string, grace time.Duration)
 			if time.Now().After(deadline) {
 				signal = "KILL"
 			}
-			_ = exec.CommandContext(ctx, r.Binary, "--root", r.Root, "kill", id, signal).Run()
+			killCtx, cancel := context.WithTimeout(ctx, runcTimeout)
+			_ = exec.CommandContext(killCtx, r.Binary, "--root", r.Root, "kill", id, signal).Run()
+			cancel()
 			if signal == "TERM" {
 				signal = "sent"
 			}
@@ -187,8 +191,14 @@ func (r *Runc) Stop(ctx context.Context, id, bundle string, grace time.Duration)
 }
 
 func (r *Runc) exists(ctx context.Context, id string) bool {
+	ctx, cancel := context.WithTimeout(ctx, runcTimeout)
+	defer cancel()
 	return exec.CommandContext(ctx, r.Binary, "--root", r.Root, "state", id).Run() == nil
 }
+
+// runcTimeout bounds runc's quick commands (state, kill, delete): a runc
+// that hangs must not hold a pod's sync for ever.
+const runcTimeout = 30 * time.Second
 
 // List returns the IDs of the containers runc knows.
 func (r *Runc) List(ctx context.Context) []string {
@@ -211,7 +221,10 @@ func (r *Runc) List(ctx context.Context) []string {
 // filesystem mount and the bundle.
 func (r *Runc) Remove(ctx context.Context, id, bundle string) error {
 	if r.exists(ctx, id) {
-		if out, err := exec.CommandContext(ctx, r.Binary, "--root", r.Root, "delete", "--force", id).CombinedOutput(); err != nil {
+		deleteCtx, cancel := context.WithTimeout(ctx, runcTimeout)
+		out, err := exec.CommandContext(deleteCtx, r.Binary, "--root", r.Root, "delete", "--force", id).CombinedOutput()
+		cancel()
+		if err != nil {
 			return fmt.Errorf("runc delete %s: %v: %s", id, err, strings.TrimSpace(string(out)))
 		}
 	}

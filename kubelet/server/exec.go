@@ -10,10 +10,14 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/streaming/pkg/httpstream/wsstream"
+
+	"github.com/kybernetes/kybernetes/kubelet/runtime"
 )
 
-// Executor runs a command in a pod's running container.
-type Executor func(ctx context.Context, namespace, pod, container string, cmd []string, stdin io.Reader, stdout, stderr io.Writer) (exitCode int, err error)
+// Executor runs a command in a pod's running container; with tty, on a
+// terminal whose sizes come from resize, its output all on stdout.
+type Executor func(ctx context.Context, namespace, pod, container string, cmd []string, tty bool, resize <-chan runtime.TerminalSize,
+	stdin io.Reader, stdout, stderr io.Writer) (exitCode int, err error)
 
 // The stream protocols of exec over WebSocket, as kubectl v1.37 speaks
 // them: channel 0 stdin, 1 stdout, 2 stderr, 3 the error (the command's
@@ -22,8 +26,8 @@ type Executor func(ctx context.Context, namespace, pod, container string, cmd []
 var execProtocols = []string{"v5.channel.k8s.io", "v4.channel.k8s.io"}
 
 // exec serves /exec/{namespace}/{pod}/{container}?command=...&stdin=...
-// over WebSocket. A terminal (tty=true) is not made yet: the command runs
-// with its output on stdout and stderr merged, as with a terminal.
+// over WebSocket; with tty=true the command runs on a terminal, resized
+// by what the client sends on the resize channel.
 func (s *Server) exec(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	cmd := q["command"]
@@ -62,8 +66,21 @@ func (s *Server) exec(w http.ResponseWriter, r *http.Request) {
 		return // the handshake has answered the client
 	}
 	defer conn.Close()
+	resize := make(chan runtime.TerminalSize, 1)
 	if tty {
-		go func() { _, _ = io.Copy(io.Discard, streams[4]) }() // resizes: no terminal to resize
+		go func() {
+			defer close(resize)
+			decoder := json.NewDecoder(streams[4])
+			for {
+				var size runtime.TerminalSize
+				if err := decoder.Decode(&size); err != nil {
+					return
+				}
+				resize <- size
+			}
+		}()
+	} else {
+		close(resize)
 	}
 	var stdin io.Reader
 	if channels[0] == wsstream.ReadChannel {
@@ -77,7 +94,7 @@ func (s *Server) exec(w http.ResponseWriter, r *http.Request) {
 	if channels[2] == wsstream.WriteChannel {
 		stderr = streams[2]
 	}
-	code, err := s.Exec(r.Context(), r.PathValue("namespace"), r.PathValue("pod"), r.PathValue("container"), cmd, stdin, stdout, stderr)
+	code, err := s.Exec(r.Context(), r.PathValue("namespace"), r.PathValue("pod"), r.PathValue("container"), cmd, tty, resize, stdin, stdout, stderr)
 	_ = json.NewEncoder(streams[3]).Encode(execStatus(code, err))
 }
 

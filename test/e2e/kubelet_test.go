@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +17,12 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/tools/remotecommand"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
@@ -240,6 +248,13 @@ func TestKubeletRunsPods(t *testing.T) {
 		t.Errorf("exec -i: %v %q", err, out)
 	}
 
+	// On a terminal (kubectl exec -t): stdin is a tty of the size the
+	// client sent.
+	c.waitFor("a terminal of the client's size", func() bool {
+		out, err := c.execTTY("web", "sh", "-c", "test -t 0 && echo tty; stty size")
+		return err == nil && strings.Contains(out, "tty") && strings.Contains(out, "45 123")
+	})
+
 	c.waitFor("fails Failed with exit code 3", func() bool {
 		s := c.containerStatus("fails")
 		return field(s, "state", "terminated", "exitCode") == float64(3) && field(s, "state", "terminated", "reason") == "Error"
@@ -450,4 +465,40 @@ func TestKubeletConfigAndSecrets(t *testing.T) {
 		out, _ := c.kubectl("exec", "configured", "--", "cat", "/etc/cfg/mode")
 		return out == "careful"
 	})
+}
+
+// oneSize sends one terminal size, then stops.
+type oneSize struct{ sent bool }
+
+func (s *oneSize) Next() *remotecommand.TerminalSize {
+	if s.sent {
+		return nil
+	}
+	s.sent = true
+	return &remotecommand.TerminalSize{Width: 123, Height: 45}
+}
+
+// execTTY runs cmd in pod's container on a terminal through the API
+// server, as `kubectl exec -it` does (client-go's WebSocket executor), and
+// returns what the terminal printed.
+func (c *nodeCluster) execTTY(pod string, cmd ...string) (string, error) {
+	config, err := clientcmd.BuildConfigFromFlags("", c.api.kubeconfig)
+	if err != nil {
+		return "", err
+	}
+	client, err := kubernetes.NewForConfig(config)
+	if err != nil {
+		return "", err
+	}
+	req := client.CoreV1().RESTClient().Post().Resource("pods").Namespace("default").Name(pod).SubResource("exec").
+		VersionedParams(&corev1.PodExecOptions{Command: cmd, Stdin: true, Stdout: true, TTY: true}, scheme.ParameterCodec)
+	executor, err := remotecommand.NewWebSocketExecutor(config, "GET", req.URL().String())
+	if err != nil {
+		return "", err
+	}
+	var out bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = executor.StreamWithContext(ctx, remotecommand.StreamOptions{Stdin: strings.NewReader(""), Stdout: &out, Tty: true, TerminalSizeQueue: &oneSize{}})
+	return out.String(), err
 }
