@@ -71,6 +71,9 @@ func startNodeCluster(t testing.TB) *nodeCluster {
 	}
 	c := &nodeCluster{t: t, api: api, rootDir: filepath.Join(dir, "kubelet"), node: "kyb-e2e-node", kubeletLog: filepath.Join(dir, "kubelet.log")}
 	t.Cleanup(func() {
+		// This test's pods, whose leftovers would be this kubelet's fault
+		// (another kubelet on the machine may have pods of its own).
+		uids, _ := c.kubectl("get", "pods", "--all-namespaces", "-o", "jsonpath={.items[*].metadata.uid}")
 		// Pods first, so that the kubelet tears their networks down.
 		_, _ = c.kubectl("delete", "pods", "--all", "--all-namespaces", "--grace-period=1", "--timeout=60s")
 		c.stopKubelet()
@@ -79,11 +82,14 @@ func startNodeCluster(t testing.TB) *nodeCluster {
 		if left, _ := os.ReadDir(filepath.Join(c.rootDir, "network", "netns")); len(left) > 0 {
 			t.Errorf("pod network namespaces left behind: %v", left)
 		}
-		if left, _ := filepath.Glob("/sys/fs/cgroup/*/kybernetes/pod*"); len(left) > 0 {
-			t.Errorf("pod cgroups left behind: %v", left)
-		}
-		if out, _ := exec.Command("iptables", "-t", "nat", "-S").Output(); strings.Contains(string(out), "kybernetes") {
-			t.Errorf("CNI masquerade rules left behind:\n%s", out)
+		rules, _ := exec.Command("iptables", "-t", "nat", "-S").Output()
+		for _, uid := range strings.Fields(uids) {
+			if left, _ := filepath.Glob("/sys/fs/cgroup/*/kybernetes/pod" + uid); len(left) > 0 {
+				t.Errorf("pod cgroups left behind: %v", left)
+			}
+			if strings.Contains(string(rules), "kyb-"+uid) {
+				t.Errorf("CNI masquerade rules of pod %s left behind:\n%s", uid, rules)
+			}
 		}
 		if t.Failed() {
 			log, _ := os.ReadFile(c.kubeletLog)
