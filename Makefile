@@ -2,7 +2,7 @@
 # The version comes from apis/version and the VCS stamp that go build
 # records, so `make build` and a plain `go build` give the same binary.
 
-.PHONY: all build kubectl test unit integration e2e verify vet race bench clean
+.PHONY: all build kubectl kube-proxy test unit integration e2e verify vet race bench clean
 
 all: build
 
@@ -12,6 +12,10 @@ build:
 # Stock kubectl v1.37.2 for the e2e tests, built from the Go module proxy.
 kubectl:
 	hack/build-kubectl.sh _output/bin/kubectl
+
+# Stock kube-proxy v1.37.2, which the e2e tests run against kybernetes.
+kube-proxy:
+	hack/build-kube-proxy.sh _output/bin/kube-proxy
 
 # Everything the project claims: verify, unit (with -race on the packages
 # with concurrency), integration (real apiserver + etcd in-process) and e2e
@@ -31,8 +35,9 @@ unit:
 integration:
 	go test -race -count=1 -timeout 20m ./test/integration/...
 
-e2e: build kubectl
+e2e: build kubectl kube-proxy
 	KYBERNETES_BIN=$(CURDIR)/bin/kybernetes KUBECTL_BIN=$(CURDIR)/_output/bin/kubectl \
+		KUBE_PROXY_BIN=$(CURDIR)/_output/bin/kube-proxy \
 		go test -count=1 -timeout 20m ./test/e2e/...
 
 bench:

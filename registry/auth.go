@@ -1,6 +1,8 @@
 package registry
 
 import (
+	"github.com/kybernetes/kybernetes/registry/pki"
+
 	"context"
 	"slices"
 	"strings"
@@ -55,6 +57,9 @@ func authorize(ctx context.Context, a authorizer.Attributes) (authorizer.Decisio
 	if slices.Contains(u.GetGroups(), user.NodesGroup) {
 		return authorizer.DecisionAllow, "", nil
 	}
+	if u.GetName() == pki.ProxyUser && a.IsResourceRequest() && nodeProxierAllows(a) {
+		return authorizer.DecisionAllow, "", nil
+	}
 	if !a.IsResourceRequest() && a.GetVerb() == "get" &&
 		(slices.Contains(publicPaths, a.GetPath()) ||
 			strings.HasPrefix(a.GetPath(), "/openapi/v3/") || strings.HasPrefix(a.GetPath(), "/apis/")) {
@@ -65,4 +70,24 @@ func authorize(ctx context.Context, a authorizer.Attributes) (authorizer.Decisio
 		return authorizer.DecisionAllow, "", nil
 	}
 	return authorizer.DecisionNoOpinion, "kybernetes allows only system:masters until RBAC is served", nil
+}
+
+// nodeProxierAllows is upstream's system:node-proxier role, which the
+// default RBAC policy binds to system:kube-proxy: read what a node proxy
+// programs, and write events.
+func nodeProxierAllows(a authorizer.Attributes) bool {
+	read := a.GetVerb() == "get" || a.GetVerb() == "list" || a.GetVerb() == "watch"
+	switch group, resource := a.GetAPIGroup(), a.GetResource(); {
+	case group == "" && (resource == "services" || resource == "endpoints"):
+		return read && a.GetSubresource() == ""
+	case group == "" && resource == "nodes":
+		return read && a.GetSubresource() == ""
+	case group == "discovery.k8s.io" && resource == "endpointslices":
+		return read
+	case group == "networking.k8s.io" && resource == "servicecidrs":
+		return read
+	case (group == "" || group == "events.k8s.io") && resource == "events":
+		return a.GetVerb() == "create" || a.GetVerb() == "patch" || a.GetVerb() == "update"
+	}
+	return false
 }

@@ -23,6 +23,13 @@ func writeKubeletKubeconfig(o *Options, serverURL string) error {
 	return writeKubeconfig(o, o.KubeletKubeconfigPath(), serverURL, "kubelet", pki.NodeCert, pki.NodeKey, "")
 }
 
+// writeProxyKubeconfig writes <data-dir>/proxy.kubeconfig: the credentials
+// of node proxies (system:kube-proxy), for `kybernetes proxy --kubeconfig`
+// or a stock kube-proxy.
+func writeProxyKubeconfig(o *Options, serverURL string) error {
+	return writeKubeconfig(o, o.ProxyKubeconfigPath(), serverURL, "kube-proxy", pki.ProxyCert, pki.ProxyKey, "")
+}
+
 func writeKubeconfig(o *Options, path, serverURL, user, certName, keyName, namespace string) error {
 	read := func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(o.pkiDir(), name)) }
 	ca, err := read(pki.CACert)

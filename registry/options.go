@@ -242,6 +242,11 @@ func (o *Options) KubeletKubeconfigPath() string {
 	return filepath.Join(o.DataDir, "kubelet.kubeconfig")
 }
 
+// ProxyKubeconfigPath is the kubeconfig of node proxies.
+func (o *Options) ProxyKubeconfigPath() string {
+	return filepath.Join(o.DataDir, "proxy.kubeconfig")
+}
+
 // NodeName is this machine's node name, as the kubelet names its Node
 // unless --hostname-override says otherwise: the lower-cased host name.
 func NodeName() string {

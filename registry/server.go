@@ -138,6 +138,9 @@ func (s *Server) Run(ctx context.Context) error {
 	if err := writeKubeletKubeconfig(o.Options, s.URL); err != nil {
 		return fmt.Errorf("writing the kubelet kubeconfig: %w", err)
 	}
+	if err := writeProxyKubeconfig(o.Options, s.URL); err != nil {
+		return fmt.Errorf("writing the proxy kubeconfig: %w", err)
+	}
 
 	go s.announceWhenReady(ctx, config.LoopbackClientConfig)
 	return server.PrepareRun().RunWithContext(ctx)

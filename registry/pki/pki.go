@@ -38,7 +38,13 @@ const (
 	// The kubelet's client certificate: system:node:<name> in system:nodes.
 	NodeCert = "kubelet-node.crt"
 	NodeKey  = "kubelet-node.key"
+	// The service proxy's client certificate: upstream's system:kube-proxy.
+	ProxyCert = "kube-proxy.crt"
+	ProxyKey  = "kube-proxy.key"
 )
+
+// ProxyUser is the user node proxies authenticate as, upstream's name.
+const ProxyUser = "system:kube-proxy"
 
 const validity = 10 * 365 * 24 * time.Hour
 
@@ -79,16 +85,17 @@ func Ensure(r Request) error {
 		}
 	}
 	for _, client := range []struct {
-		cert, key, commonName string
+		cert, key, commonName, group string
 	}{
-		{AdminCert, AdminKey, "kybernetes-admin"},
-		{KubeletClientCert, KubeletClientKey, "kube-apiserver-kubelet-client"},
+		{AdminCert, AdminKey, "kybernetes-admin", "system:masters"},
+		{KubeletClientCert, KubeletClientKey, "kube-apiserver-kubelet-client", "system:masters"},
+		{ProxyCert, ProxyKey, ProxyUser, ""},
 	} {
 		if _, err := loadCert(filepath.Join(r.Dir, client.cert)); err == nil {
 			continue
 		}
 		err := issue(ca, caKey, r.Dir, client.cert, client.key, &x509.Certificate{
-			Subject:     pkix.Name{CommonName: client.commonName, Organization: []string{"system:masters"}},
+			Subject:     pkix.Name{CommonName: client.commonName, Organization: organization(client.group)},
 			ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 		})
 		if err != nil {
@@ -200,4 +207,11 @@ func covers(cert *x509.Certificate, r Request) bool {
 		}
 	}
 	return true
+}
+
+func organization(group string) []string {
+	if group == "" {
+		return nil
+	}
+	return []string{group}
 }

@@ -20,6 +20,7 @@ import (
 var (
 	kybernetesBin string
 	kubectlBin    string
+	kubeProxyBin  string
 	kubeconfig    string
 )
 
@@ -52,6 +53,13 @@ func run(m *testing.M) (int, error) {
 		kubectlBin = filepath.Join(root, "_output", "bin", "kubectl")
 		if err := command(root, filepath.Join(root, "hack", "build-kubectl.sh"), kubectlBin).Run(); err != nil {
 			return 0, fmt.Errorf("building kubectl: %w", err)
+		}
+	}
+	kubeProxyBin = os.Getenv("KUBE_PROXY_BIN")
+	if kubeProxyBin == "" {
+		kubeProxyBin = filepath.Join(root, "_output", "bin", "kube-proxy")
+		if err := command(root, filepath.Join(root, "hack", "build-kube-proxy.sh"), kubeProxyBin).Run(); err != nil {
+			return 0, fmt.Errorf("building kube-proxy: %w", err)
 		}
 	}
 
@@ -174,7 +182,7 @@ func startAPIServing(command, dataDir, logPath string) (*serverProcess, error) {
 // startAPIServingIn is startAPIServing with every command (the server and
 // the kubectl that checks it) run through prefix, such as
 // "ip netns exec <name>" to run in a network namespace.
-func startAPIServingIn(prefix []string, command, dataDir, logPath string) (*serverProcess, error) {
+func startAPIServingIn(prefix []string, command, dataDir, logPath string, args ...string) (*serverProcess, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -183,13 +191,20 @@ func startAPIServingIn(prefix []string, command, dataDir, logPath string) (*serv
 	if err != nil {
 		return nil, err
 	}
-	cmd := prefixed(prefix, kybernetesBin, command, "--data-dir", dataDir, "--secure-port", fmt.Sprint(port))
+	cmd := prefixed(prefix, kybernetesBin, append([]string{command, "--data-dir", dataDir, "--secure-port", fmt.Sprint(port)}, args...)...)
+	// The server answers on --bind-address when one is given.
+	host := "127.0.0.1"
+	for i, a := range args {
+		if a == "--bind-address" && i+1 < len(args) {
+			host = args[i+1]
+		}
+	}
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
 	s := &serverProcess{cmd: cmd, exited: make(chan error, 1),
-		kubeconfig: filepath.Join(dataDir, "admin.kubeconfig"), url: fmt.Sprintf("https://127.0.0.1:%d", port)}
+		kubeconfig: filepath.Join(dataDir, "admin.kubeconfig"), url: fmt.Sprintf("https://%s", net.JoinHostPort(host, fmt.Sprint(port)))}
 	go func() { s.exited <- cmd.Wait(); logFile.Close() }()
 
 	deadline := time.Now().Add(2 * time.Minute)

@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/kybernetes/kybernetes/test/integration/framework"
 )
@@ -91,5 +92,38 @@ func TestDataDirFilesArePrivate(t *testing.T) {
 		if info.Mode().Perm() != 0o600 {
 			t.Errorf("%s has mode %v, want 0600", rel, info.Mode().Perm())
 		}
+	}
+}
+
+// TestProxyCredentials: the proxy kubeconfig the server writes may do what
+// upstream's system:node-proxier role allows, and nothing more.
+func TestProxyCredentials(t *testing.T) {
+	ctx := context.Background()
+	cfg, err := clientcmd.BuildConfigFromFlags("", filepath.Join(shared.Options.DataDir, "proxy.kubeconfig"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := kubernetes.NewForConfigOrDie(cfg)
+	review, err := proxy.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authenticationv1.SelfSubjectReview{}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if review.Status.UserInfo.Username != "system:kube-proxy" {
+		t.Fatalf("proxy certificate authenticates as %q", review.Status.UserInfo.Username)
+	}
+	if _, err := proxy.CoreV1().Services("").List(ctx, metav1.ListOptions{FieldSelector: "spec.clusterIP!=None"}); err != nil {
+		t.Errorf("list services: %v", err)
+	}
+	if _, err := proxy.DiscoveryV1().EndpointSlices("").List(ctx, metav1.ListOptions{LabelSelector: "!service.kubernetes.io/headless"}); err != nil {
+		t.Errorf("list endpointslices: %v", err)
+	}
+	if _, err := proxy.CoreV1().Nodes().List(ctx, metav1.ListOptions{}); err != nil {
+		t.Errorf("list nodes: %v", err)
+	}
+	if _, err := proxy.CoreV1().Secrets("default").List(ctx, metav1.ListOptions{}); !apierrors.IsForbidden(err) {
+		t.Errorf("list secrets: want 403, got %v", err)
+	}
+	if err := proxy.CoreV1().Services("default").Delete(ctx, "kubernetes", metav1.DeleteOptions{DryRun: []string{metav1.DryRunAll}}); !apierrors.IsForbidden(err) {
+		t.Errorf("delete a service: want 403, got %v", err)
 	}
 }

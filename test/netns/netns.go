@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -45,14 +46,8 @@ func RequireRoot(t testing.TB) {
 func New(t testing.TB) *Namespace {
 	t.Helper()
 	RequireRoot(t)
-	n := int(made.Add(1))
-	pid := os.Getpid()
-	block := (pid%64)*1024 + n*4 // the /30 within 10.199.0.0/16
-	host := net.IPv4(10, 199, byte(block>>8), byte(block&0xff+1))
-	peer := net.IPv4(10, 199, byte(block>>8), byte(block&0xff+2))
-	ns := &Namespace{Name: fmt.Sprintf("kyb-test-%d-%d", pid, n), HostIP: host, PeerIP: peer}
-	hostLink := fmt.Sprintf("kt%dh%d", pid%100000, n)
-	peerLink := fmt.Sprintf("kt%dp%d", pid%100000, n)
+	ns, hostLink, peerLink := allocate()
+	host, peer := ns.HostIP, ns.PeerIP
 
 	t.Cleanup(func() {
 		// Deleting the namespace deletes its veth end, and with it the pair.
@@ -75,18 +70,10 @@ func New(t testing.TB) *Namespace {
 	return ns
 }
 
-// Listen opens a listener inside the namespace, on the namespace's address
-// when address has no host ("":port). The socket stays in the namespace for
-// its life, whichever goroutine then accepts on it.
-func (ns *Namespace) Listen(t testing.TB, address string) net.Listener {
-	t.Helper()
-	if strings.HasPrefix(address, ":") {
-		address = ns.PeerIP.String() + address
-	}
-	var (
-		l   net.Listener
-		err error
-	)
+// Do runs fn on an OS thread inside the namespace. Sockets fn opens stay in
+// the namespace for their life, whichever goroutine then uses them.
+func (ns *Namespace) Do(fn func() error) error {
+	var err error
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -102,12 +89,90 @@ func (ns *Namespace) Listen(t testing.TB, address string) net.Listener {
 		if err = unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
 			return
 		}
-		l, err = net.Listen("tcp", address)
+		err = fn()
 	}()
 	<-done
+	return err
+}
+
+// Listen opens a listener inside the namespace, on the namespace's address
+// when address has no host ("":port).
+func (ns *Namespace) Listen(t testing.TB, address string) net.Listener {
+	t.Helper()
+	if strings.HasPrefix(address, ":") {
+		address = ns.PeerIP.String() + address
+	}
+	var l net.Listener
+	err := ns.Do(func() (err error) {
+		l, err = net.Listen("tcp", address)
+		return err
+	})
 	if err != nil {
 		t.Fatalf("listen on %s in %s: %v", address, ns.Name, err)
 	}
 	t.Cleanup(func() { _ = l.Close() })
 	return l
+}
+
+// Dial connects from inside the namespace.
+func (ns *Namespace) Dial(network, address string, timeout time.Duration) (net.Conn, error) {
+	var c net.Conn
+	err := ns.Do(func() (err error) {
+		c, err = net.DialTimeout(network, address, timeout)
+		return err
+	})
+	return c, err
+}
+
+// Run runs a command inside the namespace and returns its combined output.
+func (ns *Namespace) Run(name string, args ...string) (string, error) {
+	out, err := exec.Command("ip", append([]string{"netns", "exec", ns.Name, name}, args...)...).CombinedOutput()
+	return string(out), err
+}
+
+// Command is exec.Command for a process inside the namespace.
+func (ns *Namespace) Command(name string, args ...string) *exec.Cmd {
+	return exec.Command("ip", append([]string{"netns", "exec", ns.Name, name}, args...)...)
+}
+
+// NewChild makes a namespace linked to ns instead of the host, with its
+// default route through ns (the way a pod hangs off its node), and turns on
+// forwarding in ns. HostIP is then ns's end of the link.
+func (ns *Namespace) NewChild(t testing.TB) *Namespace {
+	t.Helper()
+	child, hostLink, peerLink := allocate()
+	t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", child.Name).Run() })
+	for _, args := range [][]string{
+		{"netns", "add", child.Name},
+		{"-n", ns.Name, "link", "add", hostLink, "type", "veth", "peer", "name", peerLink, "netns", child.Name},
+		{"-n", ns.Name, "addr", "add", child.HostIP.String() + "/30", "dev", hostLink},
+		{"-n", ns.Name, "link", "set", hostLink, "up"},
+		{"-n", child.Name, "addr", "add", child.PeerIP.String() + "/30", "dev", peerLink},
+		{"-n", child.Name, "link", "set", peerLink, "up"},
+		{"-n", child.Name, "link", "set", "lo", "up"},
+		{"-n", child.Name, "route", "add", "default", "via", child.HostIP.String()},
+	} {
+		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+			t.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, out)
+		}
+	}
+	if out, err := ns.Run("sysctl", "-q", "-w", "net.ipv4.ip_forward=1"); err != nil {
+		t.Fatalf("forwarding in %s: %v: %s", ns.Name, err, out)
+	}
+	return child
+}
+
+// allocate names a new namespace and its links and picks its /30 from
+// 10.199.0.0/16 by process ID, so that test binaries running side by side
+// do not collide.
+func allocate() (ns *Namespace, hostLink, peerLink string) {
+	n := int(made.Add(1))
+	pid := os.Getpid()
+	block := (pid%64)*1024 + n*4 // the /30 within 10.199.0.0/16
+	ns = &Namespace{
+		Name:   fmt.Sprintf("kyb-test-%d-%d", pid, n),
+		HostIP: net.IPv4(10, 199, byte(block>>8), byte(block&0xff+1)),
+		PeerIP: net.IPv4(10, 199, byte(block>>8), byte(block&0xff+2)),
+	}
+	return ns, fmt.Sprintf("kt%dh%d", pid%100000, n), fmt.Sprintf("kt%dp%d", pid%100000, n)
 }

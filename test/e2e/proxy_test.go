@@ -1,0 +1,416 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kybernetes/kybernetes/test/netns"
+)
+
+// proxyCluster is a node in a network namespace of the test's own, with
+// pods hanging off it (namespaces with a default route through the node,
+// each serving on :8080) and a client namespace beside them; the API server
+// runs on the host, on the host's end of the node's link.
+type proxyCluster struct {
+	t      *testing.T
+	dir    string
+	api    *serverProcess
+	node   *netns.Namespace
+	client *netns.Namespace
+	pods   map[string]*netns.Namespace
+	proxy  *exec.Cmd
+	// proxyExited is closed when the proxy process ends.
+	proxyExited chan struct{}
+	proxyLog    string
+}
+
+const proxyNodeName = "proxy-node"
+
+func requireProxyTools(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: programs iptables in network namespaces the test makes (runs in CI as root)")
+	}
+	for _, tool := range []string{"ip", "iptables", "iptables-save"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s not installed (apt-get install iptables iproute2)", tool)
+		}
+	}
+}
+
+func startProxyCluster(t *testing.T, pods ...string) *proxyCluster {
+	requireProxyTools(t)
+	c := &proxyCluster{t: t, dir: t.TempDir(), node: netns.New(t), pods: map[string]*netns.Namespace{}}
+	c.proxyLog = filepath.Join(c.dir, "proxy.log")
+	// Cluster IPs route to a sink namespace that forwards nothing: a packet
+	// that no rule rewrites dies there and never leaves the test's
+	// namespaces (kube-proxy's IPVS mode uses a dummy link the same way;
+	// this kernel has none).
+	sink := c.node.NewChild(t)
+	if out, err := c.node.Run("ip", "route", "add", "10.96.0.0/12", "via", sink.PeerIP.String()); err != nil {
+		t.Fatalf("route the service range to the sink: %v: %s", err, out)
+	}
+	api, err := startAPIServingIn(nil, "server", filepath.Join(c.dir, "data"), filepath.Join(c.dir, "server.log"),
+		"--bind-address", c.node.HostIP.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.api = api
+	t.Cleanup(func() { _ = api.stop() })
+	for _, name := range pods {
+		pod := c.node.NewChild(t)
+		c.pods[name] = pod
+		serveName(t, pod.Listen(t, ":8080"), name)
+	}
+	c.client = c.node.NewChild(t)
+	// The node as the API knows it, which the stock kube-proxy waits for.
+	c.apply(fmt.Sprintf(`apiVersion: v1
+kind: Node
+metadata:
+  name: %s
+status:
+  addresses:
+  - type: InternalIP
+    address: %s
+`, proxyNodeName, c.node.PeerIP))
+	return c
+}
+
+// serveName answers each line a client sends with the backend's name.
+func serveName(t *testing.T, l net.Listener, name string) {
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				lines := bufio.NewScanner(conn)
+				for lines.Scan() {
+					if _, err := fmt.Fprintf(conn, "%s\n", name); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+}
+
+func (c *proxyCluster) kubectl(stdin string, args ...string) (string, error) {
+	cmd := exec.Command(kubectlBin, append([]string{"--kubeconfig", c.api.kubeconfig}, args...)...)
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.CombinedOutput()
+	return strings.TrimSpace(string(out)), err
+}
+
+func (c *proxyCluster) apply(yaml string) {
+	c.t.Helper()
+	if out, err := c.kubectl(yaml, "apply", "-f", "-"); err != nil {
+		c.t.Fatalf("kubectl apply: %v: %s\n%s", err, out, yaml)
+	}
+}
+
+func (c *proxyCluster) get(args ...string) string {
+	c.t.Helper()
+	out, err := c.kubectl("", append([]string{"get"}, args...)...)
+	if err != nil {
+		c.t.Fatalf("kubectl get %v: %v: %s", args, err, out)
+	}
+	return out
+}
+
+// startProxy runs command (our proxy or the stock kube-proxy) inside the
+// node namespace.
+func (c *proxyCluster) startProxy(command string, args ...string) {
+	c.t.Helper()
+	log, err := os.OpenFile(c.proxyLog, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	cmd := c.node.Command(command, args...)
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		c.t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); log.Close(); close(exited) }()
+	c.proxy, c.proxyExited = cmd, exited
+	c.t.Cleanup(c.stopProxy)
+}
+
+func (c *proxyCluster) stopProxy() {
+	if c.proxy == nil {
+		return
+	}
+	_ = c.proxy.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-c.proxyExited:
+	case <-time.After(30 * time.Second):
+		_ = c.proxy.Process.Kill()
+		<-c.proxyExited
+	}
+	c.proxy = nil
+	if c.t.Failed() {
+		log, _ := os.ReadFile(c.proxyLog)
+		c.t.Logf("proxy log:\n%s", tail(string(log), 40))
+	}
+}
+
+// ask connects from ns to address, sends a line and returns the name of
+// the backend that answered.
+func ask(ns *netns.Namespace, address string) (string, error) {
+	conn, err := ns.Dial("tcp", address, 2*time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	return askOn(conn)
+}
+
+func askOn(conn net.Conn) (string, error) {
+	_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
+	if _, err := io.WriteString(conn, "who\n"); err != nil {
+		return "", err
+	}
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	return strings.TrimSpace(line), err
+}
+
+func (c *proxyCluster) waitFor(what string, ok func() bool) {
+	c.t.Helper()
+	deadline := time.Now().Add(45 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			out, _ := c.node.Run("iptables-save")
+			c.t.Fatalf("timed out waiting for %s; the node's rules:\n%s", what, tail(out, 80))
+		}
+		select {
+		case <-c.proxyExited:
+			log, _ := os.ReadFile(c.proxyLog)
+			c.t.Fatalf("the proxy exited while waiting for %s:\n%s", what, tail(string(log), 40))
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// sample asks address n times and counts the answers.
+func sample(t *testing.T, ns *netns.Namespace, address string, n int) map[string]int {
+	t.Helper()
+	seen := map[string]int{}
+	for range n {
+		name, err := ask(ns, address)
+		if err != nil {
+			t.Fatalf("asking %s: %v", address, err)
+		}
+		seen[name]++
+	}
+	return seen
+}
+
+// serviceYAML is a selector-less Service with an EndpointSlice of the
+// given pods, the way a user points a Service at backends by hand.
+func (c *proxyCluster) serviceYAML(name, spec string, pods ...string) string {
+	var eps strings.Builder
+	for _, p := range pods {
+		fmt.Fprintf(&eps, "- addresses: [%q]\n  conditions: {ready: true}\n  nodeName: %s\n", c.pods[p].PeerIP, proxyNodeName)
+	}
+	endpoints := eps.String()
+	if endpoints == "" {
+		endpoints = "[]\n"
+	} else {
+		endpoints = "\n" + endpoints
+	}
+	return fmt.Sprintf(`apiVersion: v1
+kind: Service
+metadata:
+  name: %[1]s
+  namespace: default
+spec:
+%[2]s
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: %[1]s-manual
+  namespace: default
+  labels:
+    kubernetes.io/service-name: %[1]s
+    endpointslice.kubernetes.io/managed-by: e2e.kybernetes.io
+addressType: IPv4
+ports:
+- name: http
+  port: 8080
+  protocol: TCP
+endpoints: %[3]s`, name, spec, endpoints)
+}
+
+const httpPort = `  ports:
+  - name: http
+    port: 80
+    targetPort: 8080`
+
+func (c *proxyCluster) clusterAddress(service string) string {
+	return net.JoinHostPort(c.get("service", service, "-o", "jsonpath={.spec.clusterIP}"), "80")
+}
+
+// checkClusterIPAndNodePort is what any node proxy must do: a cluster IP
+// and a node port reach the endpoints, spread over all of them, and a
+// service without endpoints refuses at once.
+func (c *proxyCluster) checkClusterIPAndNodePort() {
+	t := c.t
+	c.apply(c.serviceYAML("web", "  type: NodePort\n"+httpPort, "a", "b", "c"))
+	c.apply(c.serviceYAML("empty", httpPort))
+	web := c.clusterAddress("web")
+	c.waitFor("the cluster IP to answer", func() bool { _, err := ask(c.node, web); return err == nil })
+	if seen := sample(t, c.node, web, 60); len(seen) != 3 {
+		t.Errorf("60 connections to %s reached %v, want all of a, b and c", web, seen)
+	}
+	// From another namespace, through the node (PREROUTING, not OUTPUT).
+	if seen := sample(t, c.client, web, 30); len(seen) < 2 {
+		t.Errorf("30 connections from the client namespace reached only %v", seen)
+	}
+	nodePort := net.JoinHostPort(c.client.HostIP.String(), c.get("service", "web", "-o", "jsonpath={.spec.ports[0].nodePort}"))
+	c.waitFor("the node port to answer", func() bool { _, err := ask(c.client, nodePort); return err == nil })
+	if seen := sample(t, c.client, nodePort, 30); len(seen) < 2 {
+		t.Errorf("30 connections to the node port %s reached only %v", nodePort, seen)
+	}
+	empty := c.clusterAddress("empty")
+	c.waitFor("the service without endpoints to refuse", func() bool {
+		_, err := ask(c.node, empty)
+		return errors.Is(err, syscall.ECONNREFUSED)
+	})
+}
+
+func TestProxyRoutesServices(t *testing.T) {
+	c := startProxyCluster(t, "a", "b", "c")
+	kubeconfig := filepath.Join(c.dir, "data", "proxy.kubeconfig")
+	healthz := net.JoinHostPort(c.node.PeerIP.String(), "10256")
+	proxyArgs := []string{"proxy", "--kubeconfig", kubeconfig, "--hostname-override", proxyNodeName, "--healthz-bind-address", healthz, "-v=2"}
+	c.startProxy(kybernetesBin, proxyArgs...)
+
+	c.checkClusterIPAndNodePort()
+	web := c.clusterAddress("web")
+
+	// Health and metrics.
+	{
+		status, body := c.httpGet(healthz, "/healthz")
+		if status != http.StatusOK || !strings.Contains(body, `"lastUpdated"`) {
+			t.Errorf("/healthz: %d %s", status, body)
+		}
+		_, metrics := c.httpGet("127.0.0.1:10249", "/metrics")
+		for _, want := range []string{"kubeproxy_sync_proxy_rules_duration_seconds_count", `kubeproxy_sync_proxy_rules_iptables_total{table="nat"}`, "kubeproxy_network_programming_duration_seconds_bucket"} {
+			if !strings.Contains(metrics, want) {
+				t.Errorf("/metrics lacks %s", want)
+			}
+		}
+	}
+
+	// Client IP affinity sticks.
+	{
+		c.apply(c.serviceYAML("sticky", "  sessionAffinity: ClientIP\n"+httpPort, "a", "b", "c"))
+		sticky := c.clusterAddress("sticky")
+		c.waitFor("the sticky service to answer", func() bool { _, err := ask(c.node, sticky); return err == nil })
+		if seen := sample(t, c.node, sticky, 20); len(seen) != 1 {
+			t.Errorf("with ClientIP affinity 20 connections reached %v, want one backend", seen)
+		}
+	}
+
+	// A removed endpoint stops receiving.
+	{
+		c.apply(c.serviceYAML("web", "  type: NodePort\n"+httpPort, "a", "b"))
+		gone := "default/web:http -> " + c.pods["c"].PeerIP.String() + ":8080"
+		c.waitFor("the endpoint's rules to go", func() bool {
+			out, _ := c.node.Run("iptables-save", "-t", "nat")
+			return strings.Contains(out, "default/web:http -> ") && !strings.Contains(out, gone)
+		})
+		if seen := sample(t, c.node, web, 30); seen["c"] > 0 || len(seen) != 2 {
+			t.Errorf("after c left the slice 30 connections reached %v", seen)
+		}
+	}
+
+	// A restart keeps established connections.
+	{
+		conn, err := c.node.Dial("tcp", web, 2*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		first, err := askOn(conn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.stopProxy()
+		c.startProxy(kybernetesBin, proxyArgs...)
+		c.waitFor("the restarted proxy to be healthy", func() bool {
+			status, _ := c.httpGet(healthz, "/healthz")
+			return status == http.StatusOK
+		})
+		again, err := askOn(conn)
+		if err != nil || again != first {
+			t.Errorf("the connection made before the restart answered %q, %v; want %q", again, err, first)
+		}
+		if _, err := ask(c.node, web); err != nil {
+			t.Errorf("a new connection after the restart: %v", err)
+		}
+	}
+
+	// Cleanup removes every rule.
+	{
+		c.stopProxy()
+		if out, err := c.node.Run(kybernetesBin, "proxy", "--cleanup"); err != nil {
+			t.Fatalf("proxy --cleanup: %v: %s", err, out)
+		}
+		for _, table := range []string{"nat", "filter"} {
+			out, _ := c.node.Run("iptables-save", "-t", table)
+			if strings.Contains(out, "KUBE-") {
+				t.Errorf("KUBE- rules left in %s after --cleanup:\n%s", table, out)
+			}
+		}
+		if _, err := ask(c.node, web); err == nil {
+			t.Errorf("the cluster IP still answers after --cleanup")
+		}
+	}
+}
+
+// TestStockKubeProxyRoutesServices runs the stock kube-proxy v1.37 in
+// iptables mode against kybernetes server: the same cluster IP, node port
+// and no-endpoints checks.
+func TestStockKubeProxyRoutesServices(t *testing.T) {
+	c := startProxyCluster(t, "a", "b", "c")
+	c.startProxy(kubeProxyBin, "--kubeconfig", filepath.Join(c.dir, "data", "proxy.kubeconfig"),
+		"--hostname-override", proxyNodeName, "--proxy-mode", "iptables",
+		"--healthz-bind-address", net.JoinHostPort(c.node.PeerIP.String(), "10256"),
+		"--metrics-bind-address", "127.0.0.1:10249",
+		// Conntrack limits are the host's, not the test's to change.
+		"--conntrack-max-per-core", "0")
+	c.checkClusterIPAndNodePort()
+}
+
+// httpGet fetches path from address inside the node namespace.
+func (c *proxyCluster) httpGet(address, path string) (int, string) {
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+		DialContext: func(_ context.Context, network, addr string) (net.Conn, error) {
+			return c.node.Dial(network, addr, 2*time.Second)
+		},
+	}}
+	resp, err := client.Get("http://" + address + path)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
