@@ -34,6 +34,7 @@ import (
 	"k8s.io/client-go/tools/events"
 	"k8s.io/klog/v2"
 
+	"github.com/kybernetes/kybernetes/proxy/conntrack"
 	"github.com/kybernetes/kybernetes/proxy/healthcheck"
 	"github.com/kybernetes/kybernetes/proxy/iptables"
 	"github.com/kybernetes/kybernetes/proxy/state"
@@ -140,11 +141,17 @@ func Run(ctx context.Context, o Options) error {
 	return p.run(ctx)
 }
 
+// ruleSyncer writes a snapshot into the node's packet filter.
+type ruleSyncer interface {
+	EnsureJumps() error
+	Sync(*state.Snapshot) (*iptables.Tables, error)
+}
+
 // proxier ties the watches to the syncer: every change queues a sync; a
 // sync reads the whole state from the informers' caches and writes it.
 type proxier struct {
 	client        kubernetes.Interface
-	syncer        *iptables.Syncer
+	syncer        ruleSyncer
 	node          string
 	minSync       time.Duration
 	syncPeriod    time.Duration
@@ -164,6 +171,10 @@ type proxier struct {
 	// reported are the skips already announced by an event.
 	reported map[state.Skip]bool
 	events   events.EventRecorder
+	// last is the snapshot of the last successful sync, against which the
+	// next finds stale UDP flows; deleteFlows removes them.
+	last        *state.Snapshot
+	deleteFlows func([]conntrack.Flow)
 }
 
 // proxyLabels is what kube-proxy selects: not Services meant for another
@@ -174,7 +185,7 @@ func proxyLabels() string {
 	return labels.NewSelector().Add(*noProxyName, *noHeadless).String()
 }
 
-func newProxier(client kubernetes.Interface, syncer *iptables.Syncer, node string, o Options) *proxier {
+func newProxier(client kubernetes.Interface, syncer ruleSyncer, node string, o Options) *proxier {
 	selector := proxyLabels()
 	services := coreinformers.NewFilteredServiceInformer(client, metav1.NamespaceAll, o.SyncPeriod*10, cache.Indexers{}, func(opts *metav1.ListOptions) {
 		opts.LabelSelector = selector
@@ -195,6 +206,7 @@ func newProxier(client kubernetes.Interface, syncer *iptables.Syncer, node strin
 		metrics:       newMetrics(),
 		trigger:       make(chan struct{}, 1),
 		reported:      map[state.Skip]bool{},
+		deleteFlows:   conntrack.Delete,
 	}
 	handler := cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj interface{}) { p.changed(obj) },
@@ -348,6 +360,8 @@ func (p *proxier) sync(full bool) error {
 		return err
 	}
 	done := time.Now()
+	p.deleteFlows(conntrack.StaleFlows(p.last, snap))
+	p.last = snap
 	p.health.Updated(nil)
 	p.metrics.syncDuration.Observe(done.Sub(start).Seconds())
 	p.metrics.lastSync.SetToCurrentTime()

@@ -56,6 +56,8 @@ import (
 	eventsevent "github.com/kybernetes/kybernetes/registry/events/event"
 	"github.com/kybernetes/kybernetes/registry/networking/ingress"
 	"github.com/kybernetes/kybernetes/registry/networking/ingressclass"
+	"github.com/kybernetes/kybernetes/registry/networking/ipaddress"
+	"github.com/kybernetes/kybernetes/registry/networking/servicecidr"
 	"github.com/kybernetes/kybernetes/registry/pki"
 )
 
@@ -127,9 +129,18 @@ func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.R
 	if err != nil {
 		return err
 	}
+	serviceCIDRs, serviceCIDRsStatus, err := servicecidr.NewREST(optsGetter)
+	if err != nil {
+		return err
+	}
+	ipAddresses, err := ipaddress.NewREST(optsGetter)
+	if err != nil {
+		return err
+	}
 	networkingGroup := genericapiserver.NewDefaultAPIGroupInfo(networkingv1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
 	networkingGroup.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{
 		"ingresses": ingresses, "ingresses/status": ingressesStatus, "ingressclasses": ingressClasses,
+		"servicecidrs": serviceCIDRs, "servicecidrs/status": serviceCIDRsStatus, "ipaddresses": ipAddresses,
 	}
 
 	autoscalers, autoscalersStatus, err := horizontalpodautoscaler.NewREST(optsGetter)

@@ -7,8 +7,10 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -16,6 +18,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/ptr"
+
+	"github.com/kybernetes/kybernetes/registry/networking/servicecidr"
 )
 
 // SystemNamespaces exist in every cluster from its first start.
@@ -27,6 +31,7 @@ var SystemNamespaces = []string{metav1.NamespaceDefault, metav1.NamespaceSystem,
 // (post-start hooks are /readyz checks), so clients never see a cluster
 // without them.
 type bootstrap struct {
+	serviceCIDR *net.IPNet
 	serviceIP   net.IP
 	advertiseIP net.IP
 	port        int
@@ -75,7 +80,11 @@ func (b *bootstrap) ensure(ctx context.Context, client kubernetes.Interface) err
 	} else if err != nil {
 		return err
 	}
-	endpoints := &corev1.Endpoints{ObjectMeta: meta, Subsets: []corev1.EndpointSubset{{
+	// The server writes the kubernetes slice itself; mirroring would make a
+	// second one.
+	endpointsMeta := *meta.DeepCopy()
+	endpointsMeta.Labels["endpointslice.kubernetes.io/skip-mirror"] = "true"
+	endpoints := &corev1.Endpoints{ObjectMeta: endpointsMeta, Subsets: []corev1.EndpointSubset{{
 		Addresses: []corev1.EndpointAddress{{IP: b.advertiseIP.String()}},
 		Ports:     []corev1.EndpointPort{{Name: "https", Port: int32(b.port), Protocol: corev1.ProtocolTCP}},
 	}}}
@@ -83,15 +92,49 @@ func (b *bootstrap) ensure(ctx context.Context, client kubernetes.Interface) err
 	switch {
 	case apierrors.IsNotFound(err):
 		_, err = client.CoreV1().Endpoints(meta.Namespace).Create(ctx, endpoints, metav1.CreateOptions{})
-	case err == nil && !apiequality.Semantic.DeepEqual(existing.Subsets, endpoints.Subsets):
+	case err == nil && (!apiequality.Semantic.DeepEqual(existing.Subsets, endpoints.Subsets) || existing.Labels["endpointslice.kubernetes.io/skip-mirror"] != "true"):
 		// A restart on another address or port: point the service at it.
 		existing.Subsets = endpoints.Subsets
+		if existing.Labels == nil {
+			existing.Labels = map[string]string{}
+		}
+		existing.Labels["endpointslice.kubernetes.io/skip-mirror"] = "true"
 		_, err = client.CoreV1().Endpoints(meta.Namespace).Update(ctx, existing, metav1.UpdateOptions{})
 	}
 	if err != nil {
 		return err
 	}
-	return b.ensureEndpointSlice(ctx, client)
+	if err := b.ensureEndpointSlice(ctx, client); err != nil {
+		return err
+	}
+	return b.ensureServiceCIDR(ctx, client)
+}
+
+// ensureServiceCIDR makes the default ServiceCIDR, which node proxies watch
+// to learn the service range: spec from --service-cluster-ip-range, Ready.
+func (b *bootstrap) ensureServiceCIDR(ctx context.Context, client kubernetes.Interface) error {
+	if b.serviceCIDR == nil {
+		return nil
+	}
+	cidrs := client.NetworkingV1().ServiceCIDRs()
+	sc, err := cidrs.Get(ctx, servicecidr.DefaultName, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		sc, err = cidrs.Create(ctx, &networkingv1.ServiceCIDR{
+			ObjectMeta: metav1.ObjectMeta{Name: servicecidr.DefaultName},
+			Spec:       networkingv1.ServiceCIDRSpec{CIDRs: []string{b.serviceCIDR.String()}},
+		}, metav1.CreateOptions{})
+	}
+	if err != nil {
+		return err
+	}
+	ready := metav1.Condition{Type: networkingv1.ServiceCIDRConditionReady, Status: metav1.ConditionTrue,
+		Reason: "ServiceCIDRReady", Message: "Kubernetes Service CIDR is ready", ObservedGeneration: sc.Generation}
+	if c := apimeta.FindStatusCondition(sc.Status.Conditions, ready.Type); c != nil && c.Status == ready.Status {
+		return nil
+	}
+	apimeta.SetStatusCondition(&sc.Status.Conditions, ready)
+	_, err = cidrs.UpdateStatus(ctx, sc, metav1.UpdateOptions{})
+	return err
 }
 
 // ensureEndpointSlice keeps the kubernetes EndpointSlice, which proxies

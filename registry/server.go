@@ -125,7 +125,7 @@ func (s *Server) Run(ctx context.Context) error {
 		return err
 	}
 	advertise := o.advertiseIP()
-	boot := &bootstrap{serviceIP: serviceIP, advertiseIP: advertise, port: port}
+	boot := &bootstrap{serviceCIDR: o.serviceCIDR(), serviceIP: serviceIP, advertiseIP: advertise, port: port}
 	if err := server.AddPostStartHook("kybernetes-bootstrap", boot.hook); err != nil {
 		return err
 	}

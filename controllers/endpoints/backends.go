@@ -14,15 +14,29 @@ type Backend struct {
 	IP          string
 	ServicePort corev1.ServicePort
 	Port        int32
-	Ready       bool
-	Terminating bool
+	// IPs are all the pod's addresses, one per family.
+	IPs                         []string
+	Ready, Serving, Terminating bool
+}
+
+func podIPs(pod *corev1.Pod) []string {
+	var ips []string
+	for _, ip := range pod.Status.PodIPs {
+		ips = append(ips, ip.IP)
+	}
+	if len(ips) == 0 && pod.Status.PodIP != "" {
+		ips = []string{pod.Status.PodIP}
+	}
+	return ips
 }
 
 // Backends lists, for every service port, the pods that serve it: pods
-// with an IP, not finished; terminating pods only when the service
-// publishes not-ready addresses. A named targetPort resolves in each pod
-// by container port name, as upstream; a pod without that name is skipped
-// for that port.
+// with an IP that have not finished, terminating ones included (marked so).
+// Ready is what the Endpoints and the slice's ready condition say:
+// a ready pod that is not terminating, or any pod when the service
+// publishes not-ready addresses. A named targetPort resolves in each pod by
+// container port name, as upstream; a pod without that name is skipped for
+// that port.
 func Backends(svc *corev1.Service, pods []*corev1.Pod) []Backend {
 	var out []Backend
 	for _, pod := range pods {
@@ -31,16 +45,14 @@ func Backends(svc *corev1.Service, pods []*corev1.Pod) []Backend {
 			continue
 		}
 		terminating := pod.DeletionTimestamp != nil
-		if terminating && !svc.Spec.PublishNotReadyAddresses {
-			continue
-		}
-		ready := svc.Spec.PublishNotReadyAddresses || (podstatus.Ready(pod) && !terminating)
+		serving := podstatus.Ready(pod)
+		ready := svc.Spec.PublishNotReadyAddresses || (serving && !terminating)
 		for _, sp := range svc.Spec.Ports {
 			port, ok := resolvePort(pod, sp)
 			if !ok {
 				continue
 			}
-			out = append(out, Backend{Pod: pod, IP: ip, ServicePort: sp, Port: port, Ready: ready, Terminating: terminating})
+			out = append(out, Backend{Pod: pod, IP: ip, IPs: podIPs(pod), ServicePort: sp, Port: port, Ready: ready, Serving: serving, Terminating: terminating})
 		}
 	}
 	return out

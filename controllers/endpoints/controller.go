@@ -1,15 +1,14 @@
 // Package endpoints keeps each selector-based Service's Endpoints and
-// EndpointSlice in line with the pods it selects: their IPs, the ports its
+// EndpointSlices in line with the pods it selects: their IPs, the ports its
 // target ports resolve to, and their readiness, as upstream's endpoints and
 // endpointslice controllers do. Services without a selector are left to
-// their users.
+// their users (and to the mirroring controller).
 package endpoints
 
 import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -18,6 +17,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	coreinformers "k8s.io/client-go/informers/core/v1"
+	discoveryinformers "k8s.io/client-go/informers/discovery/v1"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
@@ -37,16 +37,23 @@ type Controller struct {
 	pods     corelisters.PodLister
 	synced   []cache.InformerSynced
 	queue    workqueue.TypedRateLimitingInterface[string]
+	// MaxEndpointsPerSlice is upstream's --max-endpoints-per-slice.
+	MaxEndpointsPerSlice int
 }
 
-// New returns a controller fed by the service and pod informers.
-func New(client kubernetes.Interface, services coreinformers.ServiceInformer, pods coreinformers.PodInformer) *Controller {
+// DefaultMaxEndpointsPerSlice is upstream's default.
+const DefaultMaxEndpointsPerSlice = 100
+
+// New returns a controller fed by the service, pod and slice informers;
+// a change to one of its slices by anyone else is put right.
+func New(client kubernetes.Interface, services coreinformers.ServiceInformer, pods coreinformers.PodInformer, slices discoveryinformers.EndpointSliceInformer) *Controller {
 	c := &Controller{
-		client:   client,
-		services: services.Lister(),
-		pods:     pods.Lister(),
-		synced:   []cache.InformerSynced{services.Informer().HasSynced, pods.Informer().HasSynced},
-		queue:    runner.NewQueue("endpoints"),
+		client:               client,
+		services:             services.Lister(),
+		pods:                 pods.Lister(),
+		synced:               []cache.InformerSynced{services.Informer().HasSynced, pods.Informer().HasSynced, slices.Informer().HasSynced},
+		queue:                runner.NewQueue("endpoints"),
+		MaxEndpointsPerSlice: DefaultMaxEndpointsPerSlice,
 	}
 	enqueue := func(obj interface{}) {
 		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
@@ -55,6 +62,19 @@ func New(client kubernetes.Interface, services coreinformers.ServiceInformer, po
 	}
 	_, _ = services.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: enqueue, UpdateFunc: func(_, obj interface{}) { enqueue(obj) }, DeleteFunc: enqueue,
+	})
+	enqueueOwner := func(obj interface{}) {
+		if tombstone, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+			obj = tombstone.Obj
+		}
+		if slice, ok := obj.(*discoveryv1.EndpointSlice); ok && slice.Labels[discoveryv1.LabelManagedBy] == ManagedBy {
+			if svc := slice.Labels[discoveryv1.LabelServiceName]; svc != "" {
+				c.queue.Add(slice.Namespace + "/" + svc)
+			}
+		}
+	}
+	_, _ = slices.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: enqueueOwner, UpdateFunc: func(_, obj interface{}) { enqueueOwner(obj) }, DeleteFunc: enqueueOwner,
 	})
 	_, _ = pods.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.enqueueServicesOf,
@@ -115,10 +135,18 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 		return err
 	}
 	backends := Backends(svc, pods)
-	if err := c.syncEndpoints(ctx, svc, backends); err != nil {
+	// Endpoints never list terminating pods unless the service publishes
+	// not-ready addresses; slices list them, marked terminating.
+	var forEndpoints []Backend
+	for _, b := range backends {
+		if !b.Terminating || svc.Spec.PublishNotReadyAddresses {
+			forEndpoints = append(forEndpoints, b)
+		}
+	}
+	if err := c.syncEndpoints(ctx, svc, forEndpoints); err != nil {
 		return err
 	}
-	return c.syncSlice(ctx, svc, backends)
+	return c.syncSlices(ctx, svc, backends)
 }
 
 // syncEndpoints writes the v1 Endpoints: one subset per set of ports,
@@ -193,69 +221,4 @@ func sorted(addrs map[string]corev1.EndpointAddress) []corev1.EndpointAddress {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].IP < out[j].IP })
 	return out
-}
-
-// syncSlice writes the service's IPv4 EndpointSlice (one slice, up to the
-// API's 1000 endpoints), owned by the service.
-func (c *Controller) syncSlice(ctx context.Context, svc *corev1.Service, backends []Backend) error {
-	ports := []discoveryv1.EndpointPort{}
-	seenPorts := map[string]bool{}
-	byIP := map[string]*discoveryv1.Endpoint{}
-	var ips []string
-	for _, b := range backends {
-		if !strings.Contains(b.IP, ".") {
-			continue // IPv4 slice only
-		}
-		if !seenPorts[b.ServicePort.Name] {
-			seenPorts[b.ServicePort.Name] = true
-			ports = append(ports, discoveryv1.EndpointPort{Name: ptr.To(b.ServicePort.Name), Port: ptr.To(b.Port), Protocol: ptr.To(b.ServicePort.Protocol)})
-		}
-		if byIP[b.IP] != nil {
-			continue
-		}
-		ep := &discoveryv1.Endpoint{
-			Addresses:  []string{b.IP},
-			Conditions: discoveryv1.EndpointConditions{Ready: ptr.To(b.Ready && !b.Terminating), Serving: ptr.To(b.Ready), Terminating: ptr.To(b.Terminating)},
-			TargetRef:  &corev1.ObjectReference{Kind: "Pod", Namespace: b.Pod.Namespace, Name: b.Pod.Name, UID: b.Pod.UID},
-		}
-		if b.Pod.Spec.NodeName != "" {
-			ep.NodeName = ptr.To(b.Pod.Spec.NodeName)
-		}
-		byIP[b.IP] = ep
-		ips = append(ips, b.IP)
-	}
-	sort.Strings(ips)
-	endpoints := []discoveryv1.Endpoint{}
-	for _, ip := range ips[:min(len(ips), 1000)] {
-		endpoints = append(endpoints, *byIP[ip])
-	}
-	sort.Slice(ports, func(i, j int) bool { return *ports[i].Name < *ports[j].Name })
-
-	slices := c.client.DiscoveryV1().EndpointSlices(svc.Namespace)
-	selector := labels.SelectorFromSet(labels.Set{discoveryv1.LabelServiceName: svc.Name, discoveryv1.LabelManagedBy: ManagedBy})
-	existing, err := slices.List(ctx, metav1.ListOptions{LabelSelector: selector.String()})
-	if err != nil {
-		return err
-	}
-	if len(existing.Items) == 0 {
-		slice := &discoveryv1.EndpointSlice{
-			ObjectMeta: metav1.ObjectMeta{
-				GenerateName:    svc.Name + "-",
-				Labels:          map[string]string{discoveryv1.LabelServiceName: svc.Name, discoveryv1.LabelManagedBy: ManagedBy},
-				OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(svc, corev1.SchemeGroupVersion.WithKind("Service"))},
-			},
-			AddressType: discoveryv1.AddressTypeIPv4,
-			Endpoints:   endpoints,
-			Ports:       ports,
-		}
-		_, err := slices.Create(ctx, slice, metav1.CreateOptions{})
-		return err
-	}
-	slice := existing.Items[0]
-	if apiequality.Semantic.DeepEqual(slice.Endpoints, endpoints) && apiequality.Semantic.DeepEqual(slice.Ports, ports) {
-		return nil
-	}
-	slice.Endpoints, slice.Ports = endpoints, ports
-	_, err = slices.Update(ctx, &slice, metav1.UpdateOptions{})
-	return err
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/kybernetes/kybernetes/controllers/daemonset"
 	"github.com/kybernetes/kybernetes/controllers/deployment"
 	"github.com/kybernetes/kybernetes/controllers/endpoints"
+	"github.com/kybernetes/kybernetes/controllers/endpointslicemirroring"
 	"github.com/kybernetes/kybernetes/controllers/garbagecollector"
 	"github.com/kybernetes/kybernetes/controllers/job"
 	"github.com/kybernetes/kybernetes/controllers/lib/clientconfig"
@@ -150,7 +151,8 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 	rootCAPublisher := rootcacert.New(clientFor("root-ca-cert-publisher"), rootCA, factory.Core().V1().Namespaces(), factory.Core().V1().ConfigMaps())
 	replicaSets := replicaset.New(clientFor("replicaset-controller"), factory.Apps().V1().ReplicaSets(), factory.Core().V1().Pods())
 	replicationControllers := replicaset.NewForReplicationControllers(clientFor("replication-controller"), factory.Core().V1().ReplicationControllers(), factory.Core().V1().Pods())
-	endpointsController := endpoints.New(clientFor("endpoint-controller"), factory.Core().V1().Services(), factory.Core().V1().Pods())
+	mirroringController := endpointslicemirroring.New(clientFor("endpointslicemirroring-controller"), factory.Core().V1().Services(), factory.Core().V1().Endpoints(), factory.Discovery().V1().EndpointSlices())
+	endpointsController := endpoints.New(clientFor("endpoint-controller"), factory.Core().V1().Services(), factory.Core().V1().Pods(), factory.Discovery().V1().EndpointSlices())
 	daemonSets := daemonset.New(clientFor("daemon-set-controller"), factory.Apps().V1().DaemonSets(), factory.Core().V1().Pods(),
 		factory.Core().V1().Nodes(), factory.Apps().V1().ControllerRevisions())
 	deployments := deployment.New(clientFor("deployment-controller"), factory.Apps().V1().Deployments(), factory.Apps().V1().ReplicaSets(), factory.Core().V1().Pods())
@@ -193,6 +195,7 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 	go replicaSets.Run(ctx, 5)
 	go replicationControllers.Run(ctx, 5)
 	go endpointsController.Run(ctx, 5)
+	go mirroringController.Run(ctx, 5)
 	go deployments.Run(ctx, 5)
 	go daemonSets.Run(ctx, 2)
 	go jobs.Run(ctx, 5)

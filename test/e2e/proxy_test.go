@@ -73,6 +73,7 @@ func startProxyCluster(t *testing.T, pods ...string) *proxyCluster {
 		pod := c.node.NewChild(t)
 		c.pods[name] = pod
 		serveName(t, pod.Listen(t, ":8080"), name)
+		serveNameUDP(t, pod, name)
 	}
 	c.client = c.node.NewChild(t)
 	// The node as the API knows it, which the stock kube-proxy waits for.
@@ -107,6 +108,36 @@ func serveName(t *testing.T, l net.Listener, name string) {
 			}()
 		}
 	}()
+}
+
+// serveNameUDP answers each datagram to :5353 with the backend's name.
+func serveNameUDP(t *testing.T, ns *netns.Namespace, name string) {
+	var pc net.PacketConn
+	if err := ns.Do(func() (err error) { pc, err = net.ListenPacket("udp", ns.PeerIP.String()+":5353"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pc.Close() })
+	go func() {
+		buf := make([]byte, 512)
+		for {
+			_, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			_, _ = pc.WriteTo([]byte(name), from)
+		}
+	}()
+}
+
+// askUDP sends one datagram on conn and returns the answer.
+func askUDP(conn net.Conn) (string, error) {
+	_ = conn.SetDeadline(time.Now().Add(time.Second))
+	if _, err := conn.Write([]byte("who")); err != nil {
+		return "", err
+	}
+	buf := make([]byte, 64)
+	n, err := conn.Read(buf)
+	return string(buf[:n]), err
 }
 
 func (c *proxyCluster) kubectl(stdin string, args ...string) (string, error) {
@@ -223,6 +254,11 @@ func sample(t *testing.T, ns *netns.Namespace, address string, n int) map[string
 // serviceYAML is a selector-less Service with an EndpointSlice of the
 // given pods, the way a user points a Service at backends by hand.
 func (c *proxyCluster) serviceYAML(name, spec string, pods ...string) string {
+	return c.serviceYAMLOn(name, spec, 8080, "TCP", pods...)
+}
+
+// serviceYAMLOn is serviceYAML with the endpoints' port and protocol.
+func (c *proxyCluster) serviceYAMLOn(name, spec string, port int, protocol string, pods ...string) string {
 	var eps strings.Builder
 	for _, p := range pods {
 		fmt.Fprintf(&eps, "- addresses: [%q]\n  conditions: {ready: true}\n  nodeName: %s\n", c.pods[p].PeerIP, proxyNodeName)
@@ -252,9 +288,9 @@ metadata:
 addressType: IPv4
 ports:
 - name: http
-  port: 8080
-  protocol: TCP
-endpoints: %[3]s`, name, spec, endpoints)
+  port: %[4]d
+  protocol: %[5]s
+endpoints: %[3]s`, name, spec, endpoints, port, protocol)
 }
 
 const httpPort = `  ports:
@@ -364,6 +400,33 @@ func TestProxyRoutesServices(t *testing.T) {
 		}
 		if _, err := ask(c.node, web); err != nil {
 			t.Errorf("a new connection after the restart: %v", err)
+		}
+	}
+
+	// A UDP client that keeps its source port follows an endpoint change:
+	// the conntrack entry to the endpoint that left is deleted (else it
+	// would live on for its 30 s timeout, answered by the old endpoint).
+	{
+		udp := func(pods ...string) string {
+			return c.serviceYAMLOn("dns", "  ports:\n  - name: http\n    port: 53\n    protocol: UDP\n    targetPort: 5353", 5353, "UDP", pods...)
+		}
+		c.apply(udp("a", "b"))
+		dns := net.JoinHostPort(c.get("service", "dns", "-o", "jsonpath={.spec.clusterIP}"), "53")
+		conn, err := c.node.Dial("udp", dns, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		var first string
+		c.waitFor("the UDP service to answer", func() bool { first, err = askUDP(conn); return err == nil })
+		stay := map[string]string{"a": "b", "b": "a"}[first]
+		c.apply(udp(stay))
+		c.waitFor("the UDP endpoint's rules to go", func() bool {
+			out, _ := c.node.Run("iptables-save", "-t", "nat")
+			return !strings.Contains(out, "default/dns:http -> "+c.pods[first].PeerIP.String())
+		})
+		if got, err := askUDP(conn); err != nil || got != stay {
+			t.Errorf("after %s left, the same UDP socket was answered by %q (%v), want %s", first, got, err, stay)
 		}
 	}
 
