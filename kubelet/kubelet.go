@@ -185,11 +185,12 @@ func Run(ctx context.Context, o Options) error {
 	podFactory.Start(ctx.Done())
 	defer podFactory.Shutdown()
 	srv := &server.Server{
-		Pods:    func() ([]*corev1.Pod, error) { return podLister.List(labels.Everything()) },
-		Pod:     func(ns, name string) (*corev1.Pod, error) { return podLister.Pods(ns).Get(name) },
-		LogDir:  func(p *corev1.Pod) string { return pods.LogDir(o.RootDir, p) },
-		Healthy: rt.Check,
-		Exec:    manager.Exec,
+		Pods:        func() ([]*corev1.Pod, error) { return podLister.List(labels.Everything()) },
+		Pod:         func(ns, name string) (*corev1.Pod, error) { return podLister.Pods(ns).Get(name) },
+		LogDir:      func(p *corev1.Pod) string { return pods.LogDir(o.RootDir, p) },
+		Healthy:     rt.Check,
+		Exec:        manager.Exec,
+		PortForward: manager.PortForward,
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe(listener, nodeIP, config.CAData) }()

@@ -23,6 +23,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/selection"
+	"k8s.io/apimachinery/pkg/types"
 	coreinformers "k8s.io/client-go/informers/core/v1"
 	discoveryinformers "k8s.io/client-go/informers/discovery/v1"
 	"k8s.io/client-go/kubernetes"
@@ -144,7 +145,9 @@ func Run(ctx context.Context, o Options) error {
 // ruleSyncer writes a snapshot into the node's packet filter.
 type ruleSyncer interface {
 	EnsureJumps() error
-	Sync(*state.Snapshot) (*iptables.Tables, error)
+	// Sync writes snap; changed names the services whose own chains must
+	// be rewritten, nil meaning all (a full sync).
+	Sync(snap *state.Snapshot, changed map[types.NamespacedName]bool) (*iptables.Tables, error)
 }
 
 // proxier ties the watches to the syncer: every change queues a sync; a
@@ -166,8 +169,10 @@ type proxier struct {
 
 	mu sync.Mutex
 	// changedAt are the times of the changes since the last sync, for the
-	// network programming latency.
-	changedAt []time.Time
+	// network programming latency; changedServices are the services they
+	// touched, whose chains a partial sync rewrites.
+	changedAt       []time.Time
+	changedServices map[types.NamespacedName]bool
 	// reported are the skips already announced by an event.
 	reported map[state.Skip]bool
 	events   events.EventRecorder
@@ -199,7 +204,6 @@ func newProxier(client kubernetes.Interface, syncer ruleSyncer, node string, o O
 		client: client, syncer: syncer, node: node, minSync: o.MinSyncPeriod, syncPeriod: o.SyncPeriod,
 		services:      corelisters.NewServiceLister(services.GetIndexer()),
 		slices:        discoverylisters.NewEndpointSliceLister(slices.GetIndexer()),
-		synced:        []cache.InformerSynced{services.HasSynced, slices.HasSynced},
 		informers:     []cache.SharedIndexInformer{services, slices},
 		health:        health,
 		serviceHealth: healthcheck.NewServiceHealth(health),
@@ -211,10 +215,21 @@ func newProxier(client kubernetes.Interface, syncer ruleSyncer, node string, o O
 	handler := cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj interface{}) { p.changed(obj) },
 		UpdateFunc: func(_, obj interface{}) { p.changed(obj) },
-		DeleteFunc: func(obj interface{}) { p.changed(nil) },
+		DeleteFunc: func(obj interface{}) {
+			if tombstone, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+				obj = tombstone.Obj
+			}
+			p.changed(obj)
+		},
 	}
-	_, _ = services.AddEventHandler(handler)
-	_, _ = slices.AddEventHandler(handler)
+	// Waiting on the handlers' registrations, not the informers, means the
+	// first sync has seen every object the handlers were told about.
+	for _, inf := range []cache.SharedIndexInformer{services, slices} {
+		registration, err := inf.AddEventHandler(handler)
+		if err == nil {
+			p.synced = append(p.synced, registration.HasSynced)
+		}
+	}
 	return p
 }
 
@@ -223,16 +238,25 @@ func newProxier(client kubernetes.Interface, syncer ruleSyncer, node string, o O
 // where network programming latency starts.
 func (p *proxier) changed(obj interface{}) {
 	at := time.Now()
-	if slice, ok := obj.(*discoveryv1.EndpointSlice); ok {
-		if t, err := time.Parse(time.RFC3339, slice.Annotations[corev1.EndpointsLastChangeTriggerTime]); err == nil && t.Before(at) {
+	var service types.NamespacedName
+	switch o := obj.(type) {
+	case *discoveryv1.EndpointSlice:
+		if t, err := time.Parse(time.RFC3339, o.Annotations[corev1.EndpointsLastChangeTriggerTime]); err == nil && t.Before(at) {
 			at = t
 		}
+		service = types.NamespacedName{Namespace: o.Namespace, Name: o.Labels[discoveryv1.LabelServiceName]}
+	case *corev1.Service:
+		service = types.NamespacedName{Namespace: o.Namespace, Name: o.Name}
 	}
 	p.mu.Lock()
 	p.changedAt = append(p.changedAt, at)
+	if p.changedServices == nil {
+		p.changedServices = map[types.NamespacedName]bool{}
+	}
+	p.changedServices[service] = true
 	p.mu.Unlock()
 	p.health.Queued()
-	p.metrics.lastQueued.SetToCurrentTime()
+	p.metrics.lastQueued.WithLabelValues(family).SetToCurrentTime()
 	select {
 	case p.trigger <- struct{}{}:
 	default:
@@ -303,8 +327,10 @@ func (p *proxier) run(ctx context.Context) error {
 				case <-time.After(wait):
 				}
 			}
-			err := p.sync(full)
-			last = time.Now()
+			wrote, err := p.sync(full)
+			if wrote || err != nil {
+				last = time.Now()
+			}
 			if err != nil {
 				backoff = min(max(2*backoff, time.Second), p.syncPeriod)
 				klog.ErrorS(err, "Failed to sync the proxy rules; retrying", "after", backoff)
@@ -330,20 +356,30 @@ func (p *proxier) run(ctx context.Context) error {
 
 // sync writes the rules for the current state. full also re-creates the
 // jumps into our chains, in case something removed them.
-func (p *proxier) sync(full bool) error {
+func (p *proxier) sync(full bool) (wrote bool, err error) {
 	start := time.Now()
 	p.mu.Lock()
-	changes := p.changedAt
-	p.changedAt = nil
+	changes, changed := p.changedAt, p.changedServices
+	p.changedAt, p.changedServices = nil, nil
 	p.mu.Unlock()
+	if !full && len(changes) == 0 {
+		// A trigger left over from changes the last sync already wrote:
+		// nothing to do, and no reason to hold the next change back.
+		return false, nil
+	}
+	if full {
+		changed = nil
+	} else if changed == nil {
+		changed = map[types.NamespacedName]bool{}
+	}
 
 	services, err := p.services.List(labels.Everything())
 	if err != nil {
-		return err
+		return false, err
 	}
 	slices, err := p.slices.List(labels.Everything())
 	if err != nil {
-		return err
+		return false, err
 	}
 	snap := state.Build(corev1.IPv4Protocol, p.node, services, slices)
 	p.reportSkips(snap.Skipped)
@@ -351,25 +387,33 @@ func (p *proxier) sync(full bool) error {
 	if full {
 		if err := p.syncer.EnsureJumps(); err != nil {
 			p.failed(changes, err)
-			return err
+			return false, err
 		}
 	}
-	tables, err := p.syncer.Sync(snap)
+	tables, err := p.syncer.Sync(snap, changed)
 	if err != nil {
 		p.failed(changes, err)
-		return err
+		return false, err
 	}
 	done := time.Now()
 	p.deleteFlows(conntrack.StaleFlows(p.last, snap))
 	p.last = snap
 	p.health.Updated(nil)
-	p.metrics.syncDuration.Observe(done.Sub(start).Seconds())
-	p.metrics.lastSync.SetToCurrentTime()
-	p.metrics.rules.WithLabelValues("nat").Set(float64(tables.NATRules))
-	p.metrics.rules.WithLabelValues("filter").Set(float64(tables.FilterRules))
+	elapsed := done.Sub(start).Seconds()
+	p.metrics.syncDuration.WithLabelValues(family).Observe(elapsed)
+	if full {
+		p.metrics.fullSyncDuration.WithLabelValues(family).Observe(elapsed)
+		p.metrics.rules.WithLabelValues("nat", family).Set(float64(tables.NATRules))
+		p.metrics.rules.WithLabelValues("filter", family).Set(float64(tables.FilterRules))
+	} else {
+		p.metrics.partialSyncDuration.WithLabelValues(family).Observe(elapsed)
+	}
+	p.metrics.lastSync.WithLabelValues(family).SetToCurrentTime()
+	p.metrics.rulesLast.WithLabelValues("nat", family).Set(float64(tables.NATRules))
+	p.metrics.rulesLast.WithLabelValues("filter", family).Set(float64(tables.FilterRules))
 	p.metrics.skipped.Set(float64(len(snap.Skipped)))
 	for _, at := range changes {
-		p.metrics.programmingDuration.Observe(done.Sub(at).Seconds())
+		p.metrics.programmingDuration.WithLabelValues(family).Observe(done.Sub(at).Seconds())
 	}
 
 	targets := map[int32]healthcheck.Target{}
@@ -382,9 +426,9 @@ func (p *proxier) sync(full bool) error {
 		}
 	}
 	p.serviceHealth.Sync(targets)
-	klog.V(2).InfoS("Synced proxy rules", "full", full, "services", len(snap.Ports), "natRules", tables.NATRules,
+	klog.V(2).InfoS("Synced proxy rules", "full", full, "changedServices", len(changed), "servicePorts", len(snap.Ports), "natRules", tables.NATRules,
 		"filterRules", tables.FilterRules, "elapsed", done.Sub(start))
-	return nil
+	return true, nil
 }
 
 // failed keeps the changes for the retry and reports the failure.
@@ -393,7 +437,7 @@ func (p *proxier) failed(changes []time.Time, err error) {
 	p.changedAt = append(changes, p.changedAt...)
 	p.mu.Unlock()
 	p.health.Updated(err)
-	p.metrics.restoreFailures.Inc()
+	p.metrics.restoreFailures.WithLabelValues(family).Inc()
 }
 
 // reportSkips logs and announces, once each, what the proxy cannot express.

@@ -14,6 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/utils/ptr"
 
@@ -32,7 +33,7 @@ type fakeSyncer struct {
 
 func (f *fakeSyncer) EnsureJumps() error { return nil }
 
-func (f *fakeSyncer) Sync(snap *state.Snapshot) (*iptables.Tables, error) {
+func (f *fakeSyncer) Sync(snap *state.Snapshot, _ map[types.NamespacedName]bool) (*iptables.Tables, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls++
@@ -114,7 +115,7 @@ func TestProxierRetriesFailedSyncs(t *testing.T) {
 	if code, _ := healthCode(p); code != http.StatusOK {
 		t.Errorf("after recovering /healthz answered %d", code)
 	}
-	if n := testutil.ToFloat64(p.metrics.restoreFailures); n != 2 {
+	if n := testutil.ToFloat64(p.metrics.restoreFailures.WithLabelValues(family)); n != 2 {
 		t.Errorf("restore failures counted: %v, want 2", n)
 	}
 

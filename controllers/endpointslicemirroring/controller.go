@@ -20,6 +20,7 @@ import (
 	discoveryinformers "k8s.io/client-go/informers/discovery/v1"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
+	discoverylisters "k8s.io/client-go/listers/discovery/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/ptr"
@@ -45,6 +46,7 @@ type Controller struct {
 	client    kubernetes.Interface
 	services  corelisters.ServiceLister
 	endpoints corelisters.EndpointsLister
+	slices    discoverylisters.EndpointSliceLister
 	synced    []cache.InformerSynced
 	queue     workqueue.TypedRateLimitingInterface[string]
 }
@@ -55,6 +57,7 @@ func New(client kubernetes.Interface, services coreinformers.ServiceInformer, en
 		client:    client,
 		services:  services.Lister(),
 		endpoints: endpoints.Lister(),
+		slices:    slices.Lister(),
 		synced:    []cache.InformerSynced{services.Informer().HasSynced, endpoints.Informer().HasSynced, slices.Informer().HasSynced},
 		queue:     runner.NewQueue("endpointslicemirroring"),
 	}
@@ -94,14 +97,6 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	}
 	client := c.client.DiscoveryV1().EndpointSlices(namespace)
 	selector := labels.SelectorFromSet(labels.Set{discoveryv1.LabelServiceName: name, discoveryv1.LabelManagedBy: ManagedBy})
-	list, err := client.List(ctx, metav1.ListOptions{LabelSelector: selector.String()})
-	if err != nil {
-		return err
-	}
-	existing := make([]*discoveryv1.EndpointSlice, 0, len(list.Items))
-	for i := range list.Items {
-		existing = append(existing, &list.Items[i])
-	}
 
 	endpoints, err := c.endpoints.Endpoints(namespace).Get(name)
 	if err != nil && !apierrors.IsNotFound(err) {
@@ -113,7 +108,13 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	}
 	mirror := err == nil && svcErr == nil && len(svc.Spec.Selector) == 0 && endpoints.Labels[SkipMirrorLabel] != "true"
 	if !mirror {
-		// Nothing to mirror (any more): the mirrored slices go.
+		// Nothing to mirror (any more): the mirrored slices go. The cache
+		// is enough to find them (a delete is guarded by the UID), and
+		// spares a list per Service for the many that never had any.
+		existing, err := c.slices.EndpointSlices(namespace).List(selector)
+		if err != nil {
+			return err
+		}
 		for _, s := range existing {
 			if err := client.Delete(ctx, s.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &s.UID}}); err != nil && !apierrors.IsNotFound(err) {
 				return err
@@ -122,6 +123,16 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 		return nil
 	}
 
+	// Read from the API, not the cache: a slice made by the last sync must
+	// be seen, or it would be made again.
+	list, err := client.List(ctx, metav1.ListOptions{LabelSelector: selector.String()})
+	if err != nil {
+		return err
+	}
+	existing := make([]*discoveryv1.EndpointSlice, 0, len(list.Items))
+	for i := range list.Items {
+		existing = append(existing, &list.Items[i])
+	}
 	plan := endpointslices.Reconcile(meta(endpoints), existing, groups(endpoints), MaxEndpointsPerSubset, discoveryv1.AddressTypeIPv4)
 	for _, s := range plan.Delete {
 		if err := client.Delete(ctx, s.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &s.UID}}); err != nil && !apierrors.IsNotFound(err) {

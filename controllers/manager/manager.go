@@ -81,6 +81,8 @@ type Options struct {
 	// ResourceQuotaSyncPeriod is how often every quota's usage is
 	// recomputed in full.
 	ResourceQuotaSyncPeriod time.Duration
+	// MaxEndpointsPerSlice caps the endpoints of one EndpointSlice.
+	MaxEndpointsPerSlice int
 }
 
 // DefaultOptions are kube-controller-manager's leader-election defaults.
@@ -92,6 +94,7 @@ func DefaultOptions() Options {
 		AllocateNodeCIDRs: true, ClusterCIDR: "10.244.0.0/16", NodeCIDRMaskSize: 24,
 		TerminatedPodGCThreshold: 12500, PodGCPeriod: 20 * time.Second,
 		ResourceQuotaSyncPeriod: 5 * time.Minute,
+		MaxEndpointsPerSlice:    endpoints.DefaultMaxEndpointsPerSlice,
 	}
 }
 
@@ -152,7 +155,11 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 	replicaSets := replicaset.New(clientFor("replicaset-controller"), factory.Apps().V1().ReplicaSets(), factory.Core().V1().Pods())
 	replicationControllers := replicaset.NewForReplicationControllers(clientFor("replication-controller"), factory.Core().V1().ReplicationControllers(), factory.Core().V1().Pods())
 	mirroringController := endpointslicemirroring.New(clientFor("endpointslicemirroring-controller"), factory.Core().V1().Services(), factory.Core().V1().Endpoints(), factory.Discovery().V1().EndpointSlices())
+	if opts.MaxEndpointsPerSlice < 1 || opts.MaxEndpointsPerSlice > 1000 {
+		return fmt.Errorf("--max-endpoints-per-slice %d: must be between 1 and 1000", opts.MaxEndpointsPerSlice)
+	}
 	endpointsController := endpoints.New(clientFor("endpoint-controller"), factory.Core().V1().Services(), factory.Core().V1().Pods(), factory.Discovery().V1().EndpointSlices())
+	endpointsController.MaxEndpointsPerSlice = opts.MaxEndpointsPerSlice
 	daemonSets := daemonset.New(clientFor("daemon-set-controller"), factory.Apps().V1().DaemonSets(), factory.Core().V1().Pods(),
 		factory.Core().V1().Nodes(), factory.Apps().V1().ControllerRevisions())
 	deployments := deployment.New(clientFor("deployment-controller"), factory.Apps().V1().Deployments(), factory.Apps().V1().ReplicaSets(), factory.Core().V1().Pods())
@@ -242,6 +249,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.ClusterCIDR, "cluster-cidr", o.ClusterCIDR, "CIDR Range for Pods in cluster.")
 	fs.IntVar(&o.NodeCIDRMaskSize, "node-cidr-mask-size", o.NodeCIDRMaskSize, "Mask size for node cidr in cluster.")
 	fs.StringVar(&o.RootCAFile, "root-ca-file", o.RootCAFile, "PEM CA bundle published in every namespace as the kube-root-ca.crt ConfigMap (default: the CA the controller manager trusts the API server with).")
+	fs.IntVar(&o.MaxEndpointsPerSlice, "max-endpoints-per-slice", o.MaxEndpointsPerSlice, "The maximum number of endpoints that will be added to an EndpointSlice. More endpoints per slice will result in less endpoint slices, but larger resources. Defaults to 100.")
 	fs.DurationVar(&o.ResourceQuotaSyncPeriod, "resource-quota-sync-period", o.ResourceQuotaSyncPeriod, "The period for syncing quota usage status in the system")
 	fs.IntVar(&o.TerminatedPodGCThreshold, "terminated-pod-gc-threshold", o.TerminatedPodGCThreshold, "Number of terminated pods that can exist before the terminated pod garbage collector starts deleting terminated pods. If <= 0, the terminated pod garbage collector is disabled.")
 }

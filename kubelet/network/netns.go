@@ -3,9 +3,11 @@ package network
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -55,4 +57,34 @@ func deleteNetNS(path string) error {
 		return err
 	}
 	return nil
+}
+
+// DialIn connects to address from inside the network namespace pinned at
+// path (a pod's), for port-forward: the socket stays in that namespace for
+// its life, whichever goroutine then uses it.
+func DialIn(path, network, address string, timeout time.Duration) (net.Conn, error) {
+	type result struct {
+		conn net.Conn
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		// The thread enters the pod's namespace and is never unlocked: the
+		// runtime ends it with this goroutine instead of reusing it.
+		runtime.LockOSThread()
+		f, err := os.Open(path)
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		defer f.Close()
+		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
+			done <- result{err: fmt.Errorf("entering %s: %w", path, err)}
+			return
+		}
+		conn, err := net.DialTimeout(network, address, timeout)
+		done <- result{conn, err}
+	}()
+	r := <-done
+	return r.conn, r.err
 }

@@ -7,6 +7,7 @@ package server
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -37,6 +38,8 @@ type Server struct {
 	Healthy func() error
 	// Exec runs commands in containers (/exec).
 	Exec Executor
+	// PortForward connects a stream to a port of a pod (/portForward).
+	PortForward func(ctx context.Context, namespace, pod string, port int32, stream io.ReadWriteCloser) error
 }
 
 // ListenAndServe serves on addr with a self-signed certificate for host
@@ -85,6 +88,8 @@ func (s *Server) routes() http.Handler {
 	})
 	mux.HandleFunc("GET /containerLogs/{namespace}/{pod}/{container}", s.containerLogs)
 	mux.HandleFunc("/exec/{namespace}/{pod}/{container}", s.exec)
+	mux.HandleFunc("/portForward/{namespace}/{pod}", s.portForward)
+	mux.HandleFunc("/portForward/{namespace}/{pod}/{uid}", s.portForward)
 	return mux
 }
 

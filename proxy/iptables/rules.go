@@ -16,6 +16,8 @@ import (
 	"sort"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/types"
+
 	"github.com/kybernetes/kybernetes/proxy/state"
 )
 
@@ -65,7 +67,8 @@ type Tables struct {
 	Data []byte
 	// NATRules and FilterRules count the rules written, for metrics.
 	NATRules, FilterRules int
-	// NATChains are the nat chains this sync owns.
+	// NATChains are the nat chains in use after this sync, written by it or
+	// kept from an earlier one.
 	NATChains []string
 }
 
@@ -111,6 +114,14 @@ func chainName(prefix, key string) string {
 // chains present now: stale per-service ones among them are deleted.
 // localAddresses are the node's addresses, used only with NodePortAddresses.
 func Render(cfg Config, snap *state.Snapshot, existingNAT []string, localAddresses []net.IP) *Tables {
+	return RenderPartial(cfg, snap, existingNAT, localAddresses, nil)
+}
+
+// RenderPartial is Render that rewrites the chains of the changed services
+// only (all of them when changed is nil). The shared chains are always
+// written whole; they hold one entry rule per service address, while the
+// bulk of the rules is in per-service chains.
+func RenderPartial(cfg Config, snap *state.Snapshot, existingNAT []string, localAddresses []net.IP, changed map[types.NamespacedName]bool) *Tables {
 	filter, nat := &lines{}, &lines{}
 	for _, c := range []string{servicesChain, externalServicesChain, forwardChain, nodePortsChain, proxyFirewallChain} {
 		filter.chain(c)
@@ -134,7 +145,7 @@ func Render(cfg Config, snap *state.Snapshot, existingNAT []string, localAddress
 
 	owned := map[string]bool{}
 	for _, sp := range snap.Ports {
-		writeServicePort(cfg, filter, nat, sp, snap.Endpoints[sp.Name], owned)
+		writeServicePort(cfg, filter, nat, sp, snap.Endpoints[sp.Name], owned, changed == nil || changed[sp.Name.NamespacedName])
 	}
 
 	// Node ports last: they match on the destination being local, which
@@ -155,17 +166,21 @@ func Render(cfg Config, snap *state.Snapshot, existingNAT []string, localAddress
 	// A chain is declared (which flushes it) and then deleted.
 	var stale []string
 	for _, c := range existingNAT {
-		if !owned[c] && hasPerServicePrefix(c) {
+		if _, inUse := owned[c]; !inUse && hasPerServicePrefix(c) {
 			stale = append(stale, c)
 		}
 	}
 	sort.Strings(stale)
-	perService := make([]string, 0, len(owned))
-	for c := range owned {
+	perService, written := make([]string, 0, len(owned)), make([]string, 0, len(owned))
+	for c, write := range owned {
 		perService = append(perService, c)
+		if write {
+			written = append(written, c)
+		}
 	}
 	sort.Strings(perService)
-	nat.chains = append(nat.chains, perService...)
+	sort.Strings(written)
+	nat.chains = append(nat.chains, written...)
 	nat.chains = append(nat.chains, stale...)
 	for _, c := range stale {
 		nat.rules.WriteString("-X " + c + "\n")
@@ -210,7 +225,11 @@ func nodePortIPs(cidrs []string, local []net.IP) []string {
 
 // writeServicePort writes everything for one service port: its entry
 // rules, its policy chains and one chain per endpoint.
-func writeServicePort(cfg Config, filter, nat *lines, sp *state.ServicePort, eps []state.Endpoint, owned map[string]bool) {
+//
+// write false leaves the service's own chains as the kernel has them (a
+// partial sync, for a service that has not changed): its entry rules in the
+// shared chains are written, its chains only counted as in use.
+func writeServicePort(cfg Config, filter, nat *lines, sp *state.ServicePort, eps []state.Endpoint, owned map[string]bool, write bool) {
 	name := sp.Name.String()
 	proto := strings.ToLower(string(sp.Name.Protocol))
 	key := name + proto
@@ -294,47 +313,56 @@ func writeServicePort(cfg Config, filter, nat *lines, sp *state.ServicePort, eps
 			"-m", "tcp", "-p", "tcp", "--dport", fmt.Sprint(sp.HealthCheckNodePort), "-j", "ACCEPT")
 	}
 
+	if !write {
+		// The kernel keeps this service's chains from an earlier sync:
+		// they are only counted as in use.
+		markInUse(owned, key, external && hasEndpoints, len(sp.LoadBalancerIPs) > 0 && len(sp.LoadBalancerSourceRanges) > 0 && hasEndpoints,
+			usesClusterChain, usesLocalChain, svcChain, svlChain, extChain, fwChain, clusterEps, localEps)
+		return
+	}
+	perService := nat
+
 	// Masquerading for traffic from outside the pods' range (or for all).
 	if hasInternal {
 		masq := []string{"-A", internalChain, "-m", "comment", "--comment", name + " cluster IP"}
 		switch {
 		case cfg.MasqueradeAll:
-			nat.add(concat(masq, dest(sp.ClusterIP, sp.Port), []string{"-j", markMasqChain})...)
+			perService.add(concat(masq, dest(sp.ClusterIP, sp.Port), []string{"-j", markMasqChain})...)
 		case cfg.ClusterCIDR != "":
-			nat.add(concat(masq, dest(sp.ClusterIP, sp.Port), []string{"!", "-s", cfg.ClusterCIDR, "-j", markMasqChain})...)
+			perService.add(concat(masq, dest(sp.ClusterIP, sp.Port), []string{"!", "-s", cfg.ClusterCIDR, "-j", markMasqChain})...)
 		}
 	}
 
 	if external && hasEndpoints {
-		owned[extChain] = true
+		owned[extChain] = write
 		if !sp.ExternalLocal {
-			nat.add("-A", extChain, "-m", "comment", "--comment", "masquerade traffic for "+name+" external destinations", "-j", markMasqChain)
+			perService.add("-A", extChain, "-m", "comment", "--comment", "masquerade traffic for "+name+" external destinations", "-j", markMasqChain)
 		} else {
 			if cfg.ClusterCIDR != "" {
-				nat.add("-A", extChain, "-m", "comment", "--comment", "pod traffic for "+name+" external destinations", "-s", cfg.ClusterCIDR, "-j", svcChain)
+				perService.add("-A", extChain, "-m", "comment", "--comment", "pod traffic for "+name+" external destinations", "-s", cfg.ClusterCIDR, "-j", svcChain)
 			}
-			nat.add("-A", extChain, "-m", "comment", "--comment", "masquerade LOCAL traffic for "+name+" external destinations", "-m", "addrtype", "--src-type", "LOCAL", "-j", markMasqChain)
-			nat.add("-A", extChain, "-m", "comment", "--comment", "route LOCAL traffic for "+name+" external destinations", "-m", "addrtype", "--src-type", "LOCAL", "-j", svcChain)
+			perService.add("-A", extChain, "-m", "comment", "--comment", "masquerade LOCAL traffic for "+name+" external destinations", "-m", "addrtype", "--src-type", "LOCAL", "-j", markMasqChain)
+			perService.add("-A", extChain, "-m", "comment", "--comment", "route LOCAL traffic for "+name+" external destinations", "-m", "addrtype", "--src-type", "LOCAL", "-j", svcChain)
 		}
-		nat.add("-A", extChain, "-j", externalPolicyChain)
+		perService.add("-A", extChain, "-j", externalPolicyChain)
 	}
 	if len(sp.LoadBalancerIPs) > 0 && len(sp.LoadBalancerSourceRanges) > 0 && hasEndpoints {
-		owned[fwChain] = true
+		owned[fwChain] = write
 		for _, ip := range sp.LoadBalancerIPs {
 			for _, r := range sp.LoadBalancerSourceRanges {
-				nat.add(concat([]string{"-A", fwChain, "-m", "comment", "--comment", name + " loadbalancer IP"}, dest(ip, sp.Port), []string{"-s", r, "-j", extChain})...)
+				perService.add(concat([]string{"-A", fwChain, "-m", "comment", "--comment", name + " loadbalancer IP"}, dest(ip, sp.Port), []string{"-s", r, "-j", extChain})...)
 			}
 		}
-		nat.add("-A", fwChain, "-m", "comment", "--comment", "other traffic to "+name+" will be dropped by KUBE-PROXY-FIREWALL")
+		perService.add("-A", fwChain, "-m", "comment", "--comment", "other traffic to "+name+" will be dropped by KUBE-PROXY-FIREWALL")
 	}
 
 	if usesClusterChain {
-		owned[svcChain] = true
-		writeBalancing(nat, name, key, svcChain, sp, clusterEps)
+		owned[svcChain] = write
+		writeBalancing(perService, name, key, svcChain, sp, clusterEps)
 	}
 	if usesLocalChain {
-		owned[svlChain] = true
-		writeBalancing(nat, name, key, svlChain, sp, localEps)
+		owned[svlChain] = write
+		writeBalancing(perService, name, key, svlChain, sp, localEps)
 	}
 
 	// One chain per endpoint in use: hairpin traffic (a pod reaching
@@ -348,13 +376,36 @@ func writeServicePort(cfg Config, filter, nat *lines, sp *state.ServicePort, eps
 				continue
 			}
 			written[sep] = true
-			owned[sep] = true
-			nat.add("-A", sep, "-m", "comment", "--comment", name, "-s", ep.IP, "-j", markMasqChain)
+			owned[sep] = write
+			perService.add("-A", sep, "-m", "comment", "--comment", name, "-s", ep.IP, "-j", markMasqChain)
 			rule := []string{"-A", sep, "-m", "comment", "--comment", name}
 			if sp.AffinitySeconds > 0 {
 				rule = append(rule, "-m", "recent", "--name", sep, "--set")
 			}
-			nat.add(concat(rule, match, []string{"-j", "DNAT", "--to-destination", ep.String()})...)
+			perService.add(concat(rule, match, []string{"-j", "DNAT", "--to-destination", ep.String()})...)
+		}
+	}
+}
+
+// markInUse records the chains writeServicePort would write for a service,
+// without writing them.
+func markInUse(owned map[string]bool, key string, ext, fw, cluster, local bool, svcChain, svlChain, extChain, fwChain string, clusterEps, localEps []state.Endpoint) {
+	for _, c := range []struct {
+		used bool
+		name string
+	}{{ext, extChain}, {fw, fwChain}, {cluster, svcChain}, {local, svlChain}} {
+		if c.used {
+			owned[c.name] = false
+		}
+	}
+	for _, ep := range clusterEps {
+		if cluster || (local && ep.Local) {
+			owned[chainName("KUBE-SEP-", key+ep.String())] = false
+		}
+	}
+	for _, ep := range localEps {
+		if local {
+			owned[chainName("KUBE-SEP-", key+ep.String())] = false
 		}
 	}
 }

@@ -2,6 +2,7 @@ package iptables
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
@@ -148,15 +150,91 @@ func TestRenderMatchesGolden(t *testing.T) {
 // network namespace of the test's own.
 func TestRenderIsValidRestoreInput(t *testing.T) {
 	ns := netns.New(t)
-	for _, cfg := range []Config{
-		{MasqueradeBit: 14, ClusterCIDR: "10.244.0.0/16", RandomFully: true},
-		{MasqueradeBit: 3, MasqueradeAll: true, NodePortAddresses: []string{"10.0.0.0/8"}},
-	} {
-		tables := Render(cfg, goldenState(), nil, nil)
-		cmd := exec.Command("ip", "netns", "exec", ns.Name, DetectCommand()+"-restore", "--test", "--noflush")
-		cmd.Stdin = strings.NewReader(string(tables.Data))
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("iptables-restore --test refused the rules: %v: %s\n%s", err, out, tables.Data)
+	for _, backend := range []string{"iptables-nft", "iptables-legacy"} {
+		if _, err := exec.LookPath(backend + "-restore"); err != nil {
+			t.Logf("%s-restore not installed: not checked", backend)
+			continue
+		}
+		for _, cfg := range []Config{
+			{MasqueradeBit: 14, ClusterCIDR: "10.244.0.0/16", RandomFully: true},
+			{MasqueradeBit: 3, MasqueradeAll: true, NodePortAddresses: []string{"10.0.0.0/8"}},
+		} {
+			tables := Render(cfg, goldenState(), nil, nil)
+			cmd := exec.Command("ip", "netns", "exec", ns.Name, backend+"-restore", "--test", "--noflush")
+			cmd.Stdin = strings.NewReader(string(tables.Data))
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("%s-restore --test refused the rules: %v: %s\n%s", backend, err, out, tables.Data)
+			}
 		}
 	}
+}
+
+// TestRenderPartialRewritesOnlyChangedServices: a partial sync writes the
+// shared chains whole but only the changed services' own chains, keeps the
+// others' (not deleted as stale), and deletes the chains of a removed one.
+func TestRenderPartialRewritesOnlyChangedServices(t *testing.T) {
+	cfg := Config{MasqueradeBit: 14}
+	snap := goldenState()
+	full := Render(cfg, snap, nil, nil)
+	web := types.NamespacedName{Namespace: "ns1", Name: "web"}
+	partial := RenderPartial(cfg, snap, append(full.NATChains, "KUBE-SVC-GONEGONEGONEGONE"), nil, map[types.NamespacedName]bool{web: true})
+	got := string(partial.Data)
+	webChain := chainName("KUBE-SVC-", "ns1/web:httptcp")
+	npChain := chainName("KUBE-SVC-", "ns1/np:httptcp")
+	if !strings.Contains(got, ":"+webChain+" ") || !strings.Contains(got, "-A "+webChain+" ") {
+		t.Errorf("the changed service's chain is not rewritten")
+	}
+	if strings.Contains(got, ":"+npChain+" ") || strings.Contains(got, "-A "+npChain+" ") || strings.Contains(got, "-X "+npChain) {
+		t.Errorf("an unchanged service's chain is touched:\n%s", got)
+	}
+	if !strings.Contains(got, "-j "+npChain) {
+		t.Errorf("the unchanged service's entry rule is missing from KUBE-SERVICES")
+	}
+	if !strings.Contains(got, "-X KUBE-SVC-GONEGONEGONEGONE") {
+		t.Errorf("a removed service's chain is not deleted")
+	}
+	if partial.NATRules >= full.NATRules {
+		t.Errorf("a partial sync wrote %d nat rules, a full one %d", partial.NATRules, full.NATRules)
+	}
+	if len(partial.NATChains) != len(full.NATChains) {
+		t.Errorf("chains in use after a partial sync: %d, after a full one %d", len(partial.NATChains), len(full.NATChains))
+	}
+}
+
+// benchState is n ClusterIP services of five endpoints each.
+func benchState(n int) *state.Snapshot {
+	var services []*corev1.Service
+	var slices []*discoveryv1.EndpointSlice
+	for i := range n {
+		name := fmt.Sprintf("svc-%d", i)
+		services = append(services, service(name, func(s *corev1.Service) {
+			s.Spec.ClusterIP = fmt.Sprintf("10.96.%d.%d", i>>8, i&0xff)
+			s.Spec.ClusterIPs = nil
+		}))
+		var eps []ep
+		for e := range 5 {
+			eps = append(eps, ep{fmt.Sprintf("10.%d.%d.%d", 128+e, i>>8, i&0xff), "n1", true, false})
+		}
+		slices = append(slices, slice(name, name, "http", 8080, eps...))
+	}
+	return state.Build(corev1.IPv4Protocol, "n1", services, slices)
+}
+
+// BenchmarkRender is rule generation alone for 1,000 services (no
+// iptables-restore), full and partial (one service changed).
+func BenchmarkRender(b *testing.B) {
+	snap := benchState(1000)
+	cfg := Config{MasqueradeBit: 14}
+	chains := Render(cfg, snap, nil, nil).NATChains
+	b.Run("full", func(b *testing.B) {
+		for range b.N {
+			Render(cfg, snap, chains, nil)
+		}
+	})
+	changed := map[types.NamespacedName]bool{{Namespace: "ns1", Name: "svc-7"}: true}
+	b.Run("partial", func(b *testing.B) {
+		for range b.N {
+			RenderPartial(cfg, snap, chains, nil, changed)
+		}
+	})
 }

@@ -8,8 +8,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	goiptables "github.com/coreos/go-iptables/iptables"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/klog/v2"
 
 	"github.com/kybernetes/kybernetes/proxy/state"
 )
@@ -57,6 +60,10 @@ type Syncer struct {
 	ipt    *goiptables.IPTables
 	// restore is the iptables-restore of the same backend as ipt.
 	restore string
+	// chains are the nat chains in use after the last successful sync: a
+	// partial sync finds stale ones among them instead of listing the
+	// kernel's (which costs as much as the sync itself at scale).
+	chains []string
 }
 
 // NewSyncer finds the host's IPv4 iptables backend.
@@ -127,20 +134,39 @@ func (s *Syncer) EnsureJumps() error {
 
 // Sync writes the tables for snap in one iptables-restore --noflush: our
 // chains are replaced whole, everything else on the host is untouched, and
-// a rejected input changes nothing.
-func (s *Syncer) Sync(snap *state.Snapshot) (*Tables, error) {
-	existing, err := s.ipt.ListChains("nat")
-	if err != nil {
-		return nil, fmt.Errorf("list nat chains: %w", err)
+// a rejected input changes nothing. With changed non-nil it is a partial
+// sync: only those services' own chains are rewritten.
+func (s *Syncer) Sync(snap *state.Snapshot, changed map[types.NamespacedName]bool) (*Tables, error) {
+	existing := s.chains
+	if changed == nil || existing == nil {
+		var err error
+		if existing, err = s.ipt.ListChains("nat"); err != nil {
+			return nil, fmt.Errorf("list nat chains: %w", err)
+		}
+		changed = nil
 	}
-	var local []net.IP
+	var (
+		local []net.IP
+		err   error
+	)
 	if len(s.Config.NodePortAddresses) > 0 {
 		if local, err = localAddresses(); err != nil {
 			return nil, err
 		}
 	}
-	tables := Render(s.Config, snap, existing, local)
-	return tables, s.apply(tables.Data)
+	started := time.Now()
+	tables := RenderPartial(s.Config, snap, existing, local, changed)
+	rendered := time.Now()
+	defer func() {
+		klog.V(4).InfoS("iptables-restore", "render", rendered.Sub(started), "restore", time.Since(rendered), "bytes", len(tables.Data))
+	}()
+	if err := s.apply(tables.Data); err != nil {
+		// What the kernel holds is unknown now: the next sync lists it.
+		s.chains = nil
+		return nil, err
+	}
+	s.chains = tables.NATChains
+	return tables, nil
 }
 
 func (s *Syncer) apply(data []byte) error {

@@ -24,7 +24,7 @@ import (
 // each serving on :8080) and a client namespace beside them; the API server
 // runs on the host, on the host's end of the node's link.
 type proxyCluster struct {
-	t      *testing.T
+	t      testing.TB
 	dir    string
 	api    *serverProcess
 	node   *netns.Namespace
@@ -38,7 +38,7 @@ type proxyCluster struct {
 
 const proxyNodeName = "proxy-node"
 
-func requireProxyTools(t *testing.T) {
+func requireProxyTools(t testing.TB) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: programs iptables in network namespaces the test makes (runs in CI as root)")
@@ -50,7 +50,7 @@ func requireProxyTools(t *testing.T) {
 	}
 }
 
-func startProxyCluster(t *testing.T, pods ...string) *proxyCluster {
+func startProxyCluster(t testing.TB, pods ...string) *proxyCluster {
 	requireProxyTools(t)
 	c := &proxyCluster{t: t, dir: t.TempDir(), node: netns.New(t), pods: map[string]*netns.Namespace{}}
 	c.proxyLog = filepath.Join(c.dir, "proxy.log")
@@ -90,7 +90,7 @@ status:
 }
 
 // serveName answers each line a client sends with the backend's name.
-func serveName(t *testing.T, l net.Listener, name string) {
+func serveName(t testing.TB, l net.Listener, name string) {
 	go func() {
 		for {
 			conn, err := l.Accept()
@@ -111,7 +111,7 @@ func serveName(t *testing.T, l net.Listener, name string) {
 }
 
 // serveNameUDP answers each datagram to :5353 with the backend's name.
-func serveNameUDP(t *testing.T, ns *netns.Namespace, name string) {
+func serveNameUDP(t testing.TB, ns *netns.Namespace, name string) {
 	var pc net.PacketConn
 	if err := ns.Do(func() (err error) { pc, err = net.ListenPacket("udp", ns.PeerIP.String()+":5353"); return err }); err != nil {
 		t.Fatal(err)
@@ -222,7 +222,12 @@ func askOn(conn net.Conn) (string, error) {
 
 func (c *proxyCluster) waitFor(what string, ok func() bool) {
 	c.t.Helper()
-	deadline := time.Now().Add(45 * time.Second)
+	c.waitForUpTo(45*time.Second, what, ok)
+}
+
+func (c *proxyCluster) waitForUpTo(timeout time.Duration, what string, ok func() bool) {
+	c.t.Helper()
+	deadline := time.Now().Add(timeout)
 	for !ok() {
 		if time.Now().After(deadline) {
 			out, _ := c.node.Run("iptables-save")
@@ -238,7 +243,7 @@ func (c *proxyCluster) waitFor(what string, ok func() bool) {
 }
 
 // sample asks address n times and counts the answers.
-func sample(t *testing.T, ns *netns.Namespace, address string, n int) map[string]int {
+func sample(t testing.TB, ns *netns.Namespace, address string, n int) map[string]int {
 	t.Helper()
 	seen := map[string]int{}
 	for range n {
@@ -347,10 +352,50 @@ func TestProxyRoutesServices(t *testing.T) {
 			t.Errorf("/healthz: %d %s", status, body)
 		}
 		_, metrics := c.httpGet("127.0.0.1:10249", "/metrics")
-		for _, want := range []string{"kubeproxy_sync_proxy_rules_duration_seconds_count", `kubeproxy_sync_proxy_rules_iptables_total{table="nat"}`, "kubeproxy_network_programming_duration_seconds_bucket"} {
+		for _, want := range []string{`kubeproxy_sync_proxy_rules_duration_seconds_count{ip_family="IPv4"}`,
+			`kubeproxy_sync_full_proxy_rules_duration_seconds_count{ip_family="IPv4"}`,
+			`kubeproxy_sync_proxy_rules_iptables_total{ip_family="IPv4",table="nat"}`, "kubeproxy_network_programming_duration_seconds_bucket"} {
 			if !strings.Contains(metrics, want) {
 				t.Errorf("/metrics lacks %s", want)
 			}
+		}
+	}
+
+	// A pod reaching itself through its service (hairpin): masqueraded, so
+	// the reply comes back through the node.
+	{
+		c.apply(c.serviceYAML("self", httpPort, "a"))
+		self := c.clusterAddress("self")
+		c.waitFor("pod a to reach itself through its service", func() bool {
+			name, err := ask(c.pods["a"], self)
+			return err == nil && name == "a"
+		})
+	}
+
+	// A Local load balancer: its health check node port says whether this
+	// node has endpoints; external traffic only reaches local ones.
+	{
+		local := func(svc string, node string) string {
+			yaml := c.serviceYAML(svc, "  type: LoadBalancer\n  externalTrafficPolicy: Local\n"+httpPort, "b")
+			return strings.Replace(yaml, "nodeName: "+proxyNodeName, "nodeName: "+node, 1)
+		}
+		c.apply(local("here", proxyNodeName))
+		c.apply(local("elsewhere", "other-node"))
+		for svc, want := range map[string]int{"here": http.StatusOK, "elsewhere": http.StatusServiceUnavailable} {
+			port := c.get("service", svc, "-o", "jsonpath={.spec.healthCheckNodePort}")
+			var status int
+			var body string
+			c.waitFor("the health check node port of "+svc, func() bool {
+				status, body = c.httpGet(net.JoinHostPort(c.node.PeerIP.String(), port), "/")
+				return status == want
+			})
+			if !strings.Contains(body, `"name":"`+svc+`"`) {
+				t.Errorf("health check of %s answered %d %s", svc, status, body)
+			}
+		}
+		nodePort := net.JoinHostPort(c.client.HostIP.String(), c.get("service", "elsewhere", "-o", "jsonpath={.spec.ports[0].nodePort}"))
+		if name, err := ask(c.client, nodePort); err == nil {
+			t.Errorf("the node port of a Local service without local endpoints was answered by %s", name)
 		}
 	}
 
@@ -425,7 +470,16 @@ func TestProxyRoutesServices(t *testing.T) {
 			out, _ := c.node.Run("iptables-save", "-t", "nat")
 			return !strings.Contains(out, "default/dns:http -> "+c.pods[first].PeerIP.String())
 		})
-		if got, err := askUDP(conn); err != nil || got != stay {
+		// The rules change before the proxy deletes the flow: ask for a
+		// while. Each answer from the old endpoint would refresh its entry,
+		// so without the deletion this never turns.
+		var got string
+		deadline := time.Now().Add(10 * time.Second)
+		for got != stay && time.Now().Before(deadline) {
+			got, err = askUDP(conn)
+			time.Sleep(100 * time.Millisecond)
+		}
+		if got != stay {
 			t.Errorf("after %s left, the same UDP socket was answered by %q (%v), want %s", first, got, err, stay)
 		}
 	}
@@ -445,6 +499,30 @@ func TestProxyRoutesServices(t *testing.T) {
 		if _, err := ask(c.node, web); err == nil {
 			t.Errorf("the cluster IP still answers after --cleanup")
 		}
+	}
+}
+
+// TestProxyUsesTheLegacyBackendWhereKubernetesDoes: on a node whose
+// Kubernetes rules are in legacy iptables (the kubelet's hint chain), the
+// proxy programs legacy iptables too, and the cluster IP answers.
+func TestProxyUsesTheLegacyBackendWhereKubernetesDoes(t *testing.T) {
+	requireProxyTools(t)
+	if _, err := exec.LookPath("iptables-legacy"); err != nil {
+		t.Skip("iptables-legacy not installed")
+	}
+	c := startProxyCluster(t, "a")
+	if out, err := c.node.Run("iptables-legacy", "-t", "mangle", "-N", "KUBE-IPTABLES-HINT"); err != nil {
+		t.Fatalf("hint chain: %v: %s", err, out)
+	}
+	c.startProxy(kybernetesBin, "proxy", "--kubeconfig", filepath.Join(c.dir, "data", "proxy.kubeconfig"),
+		"--hostname-override", proxyNodeName, "--healthz-bind-address", net.JoinHostPort(c.node.PeerIP.String(), "10256"))
+	c.apply(c.serviceYAML("web", httpPort, "a"))
+	web := c.clusterAddress("web")
+	c.waitFor("the cluster IP to answer", func() bool { name, err := ask(c.node, web); return err == nil && name == "a" })
+	legacy, _ := c.node.Run("iptables-legacy-save", "-t", "nat")
+	nft, _ := c.node.Run("iptables-nft-save", "-t", "nat")
+	if !strings.Contains(legacy, "default/web:http cluster IP") || strings.Contains(nft, "KUBE-SERVICES") {
+		t.Errorf("rules not in legacy iptables alone:\nlegacy:\n%s\nnft:\n%s", legacy, nft)
 	}
 }
 

@@ -296,3 +296,47 @@ func TestAllocationRepairFreesLeaks(t *testing.T) {
 		t.Fatalf("leaked IP %s and node port %d were not freed", svc.Spec.ClusterIP, svc.Spec.Ports[0].NodePort)
 	}
 }
+
+// TestHealthCheckNodePort: a Local load balancer gets a health check node
+// port from the node port range, keeps it across updates, gives it back
+// when it stops being Local, and may not set one otherwise.
+func TestHealthCheckNodePort(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	services := shared.Client.CoreV1().Services(ns)
+	local := webService("local", corev1.ServiceTypeLoadBalancer)
+	local.Spec.ExternalTrafficPolicy = corev1.ServiceExternalTrafficPolicyLocal
+	svc, err := services.Create(ctx, local, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc := svc.Spec.HealthCheckNodePort
+	if !shared.Options.ServiceNodePortRange.Contains(int(hc)) || hc == svc.Spec.Ports[0].NodePort {
+		t.Fatalf("health check node port %d (node port %d)", hc, svc.Spec.Ports[0].NodePort)
+	}
+	// An apply that leaves it out keeps it.
+	svc.Spec.HealthCheckNodePort = 0
+	svc.Labels = map[string]string{"touched": "yes"}
+	if svc, err = services.Update(ctx, svc, metav1.UpdateOptions{}); err != nil || svc.Spec.HealthCheckNodePort != hc {
+		t.Fatalf("after an update: %d, %v; want %d", svc.Spec.HealthCheckNodePort, err, hc)
+	}
+	// Taken: another service may not ask for it.
+	clash := webService("clash", corev1.ServiceTypeLoadBalancer)
+	clash.Spec.ExternalTrafficPolicy = corev1.ServiceExternalTrafficPolicyLocal
+	clash.Spec.HealthCheckNodePort = hc
+	_, err = services.Create(ctx, clash, metav1.CreateOptions{})
+	assertInvalid(t, err, "spec.healthCheckNodePort")
+	// Not Local: none allowed.
+	cluster := webService("cluster", corev1.ServiceTypeLoadBalancer)
+	cluster.Spec.HealthCheckNodePort = 31999
+	_, err = services.Create(ctx, cluster, metav1.CreateOptions{})
+	assertInvalid(t, err, "spec.healthCheckNodePort")
+	// Cluster policy now: the port is cleared and free again.
+	svc.Spec.ExternalTrafficPolicy = corev1.ServiceExternalTrafficPolicyCluster
+	if svc, err = services.Update(ctx, svc, metav1.UpdateOptions{}); err != nil || svc.Spec.HealthCheckNodePort != 0 {
+		t.Fatalf("after switching to Cluster: %d, %v", svc.Spec.HealthCheckNodePort, err)
+	}
+	if _, err := services.Create(ctx, clash, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("the released health check node port is not reusable: %v", err)
+	}
+}

@@ -12,6 +12,8 @@ import (
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	genericrest "k8s.io/apiserver/pkg/registry/generic/rest"
 	"k8s.io/apiserver/pkg/registry/rest"
+	translator "k8s.io/apiserver/pkg/util/proxy"
+	"k8s.io/streaming/pkg/httpstream/wsstream"
 )
 
 // LogREST is pods/log: the container's log, streamed from its kubelet.
@@ -65,6 +67,8 @@ type StreamREST struct {
 	options func() runtime.Object
 	// container reads the container from the options (none for portforward).
 	container func(runtime.Object) string
+	// translate, when set, wraps the proxy to the kubelet.
+	translate func(http.Handler) http.Handler
 }
 
 var _ rest.Connecter = &StreamREST{}
@@ -83,7 +87,11 @@ func (r *StreamREST) Connect(ctx context.Context, name string, opts runtime.Obje
 	if err != nil {
 		return nil, err
 	}
-	return proxy.NewUpgradeAwareHandler(location, r.kubelet.Transport, false, true, proxy.NewErrorResponder(responder)), nil
+	var handler http.Handler = proxy.NewUpgradeAwareHandler(location, r.kubelet.Transport, false, true, proxy.NewErrorResponder(responder))
+	if r.translate != nil {
+		handler = r.translate(handler)
+	}
+	return handler, nil
 }
 
 func newExecREST(store *genericregistry.Store, kubelet *Kubelet) *StreamREST {
@@ -101,5 +109,11 @@ func newAttachREST(store *genericregistry.Store, kubelet *Kubelet) *StreamREST {
 func newPortForwardREST(store *genericregistry.Store, kubelet *Kubelet) *StreamREST {
 	return &StreamREST{store: store, kubelet: kubelet, target: target{"portForward", false},
 		options:   func() runtime.Object { return &corev1.PodPortForwardOptions{} },
-		container: func(runtime.Object) string { return "" }}
+		container: func(runtime.Object) string { return "" },
+		// kubectl tunnels SPDY through a WebSocket; the kubelet is spoken
+		// to in SPDY, as upstream's API server does it for kubelets that
+		// do not advertise WebSocket support.
+		translate: func(h http.Handler) http.Handler {
+			return translator.NewTranslatingHandler(h, translator.NewTunnelingHandler(h), wsstream.IsWebSocketRequestWithTunnelingProtocol)
+		}}
 }

@@ -179,16 +179,7 @@ func (a *allocation) allocate(ctx context.Context, svc, old *corev1.Service) err
 		a.setFamily(spec)
 	}
 
-	// Node ports.
-	if !needsNodePorts(svc) {
-		if old != nil {
-			a.freedPorts = nodePorts(old)
-		}
-		for i := range spec.Ports {
-			spec.Ports[i].NodePort = 0
-		}
-		return nil
-	}
+	// Node ports, and the health check node port of a Local load balancer.
 	kept := map[int]bool{}
 	if old != nil {
 		for _, p := range nodePorts(old) {
@@ -196,25 +187,37 @@ func (a *allocation) allocate(ctx context.Context, svc, old *corev1.Service) err
 		}
 	}
 	var errs field.ErrorList
-	for i := range spec.Ports {
-		p := &spec.Ports[i]
-		switch {
-		case p.NodePort == 0:
-			port, err := a.r.ports.AllocateNext(ctx)
-			if err != nil {
-				return apierrors.NewInternalError(fmt.Errorf("failed to allocate a nodePort: %w", err))
+	if needsNodePorts(svc) {
+		for i := range spec.Ports {
+			p := &spec.Ports[i]
+			err := a.claimPort(ctx, &p.NodePort, kept)
+			if err != nil && !isFieldError(err) {
+				return err
+			} else if err != nil {
+				errs = append(errs, field.Invalid(field.NewPath("spec", "ports").Index(i).Child("nodePort"), p.NodePort, err.Error()))
 			}
-			a.claimedPort = append(a.claimedPort, port)
-			p.NodePort = int32(port)
-		case kept[int(p.NodePort)]:
-			delete(kept, int(p.NodePort))
-		default:
-			if err := a.r.ports.Allocate(ctx, int(p.NodePort)); err != nil {
-				errs = append(errs, field.Invalid(field.NewPath("spec", "ports").Index(i).Child("nodePort"), p.NodePort, a.portError(err)))
-				continue
-			}
-			a.claimedPort = append(a.claimedPort, int(p.NodePort))
 		}
+	} else {
+		for i := range spec.Ports {
+			spec.Ports[i].NodePort = 0
+		}
+	}
+	hcPath := field.NewPath("spec", "healthCheckNodePort")
+	switch {
+	case needsHealthCheckNodePort(svc):
+		if spec.HealthCheckNodePort == 0 && old != nil && needsHealthCheckNodePort(old) {
+			spec.HealthCheckNodePort = old.Spec.HealthCheckNodePort
+		}
+		if err := a.claimPort(ctx, &spec.HealthCheckNodePort, kept); err != nil && !isFieldError(err) {
+			return err
+		} else if err != nil {
+			errs = append(errs, field.Invalid(hcPath, spec.HealthCheckNodePort, err.Error()))
+		}
+	case spec.HealthCheckNodePort != 0 && old == nil:
+		errs = append(errs, field.Invalid(hcPath, spec.HealthCheckNodePort, "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"))
+	default:
+		// No longer a Local load balancer: the port goes back.
+		spec.HealthCheckNodePort = 0
 	}
 	for port := range kept {
 		a.freedPorts = append(a.freedPorts, port)
@@ -223,6 +226,44 @@ func (a *allocation) allocate(ctx context.Context, svc, old *corev1.Service) err
 		return invalid(svc, errs...)
 	}
 	return nil
+}
+
+// fieldError is a refused port, reported on the field that asked for it.
+type fieldError struct{ msg string }
+
+func (e fieldError) Error() string { return e.msg }
+
+func isFieldError(err error) bool {
+	var fe fieldError
+	return errors.As(err, &fe)
+}
+
+// claimPort allocates *port (the next free one when 0) unless the stored
+// service already holds it (kept, which then keeps it from being freed).
+func (a *allocation) claimPort(ctx context.Context, port *int32, kept map[int]bool) error {
+	switch {
+	case *port == 0:
+		next, err := a.r.ports.AllocateNext(ctx)
+		if err != nil {
+			return apierrors.NewInternalError(fmt.Errorf("failed to allocate a nodePort: %w", err))
+		}
+		a.claimedPort = append(a.claimedPort, next)
+		*port = int32(next)
+	case kept[int(*port)]:
+		delete(kept, int(*port))
+	default:
+		if err := a.r.ports.Allocate(ctx, int(*port)); err != nil {
+			return fieldError{a.portError(err)}
+		}
+		a.claimedPort = append(a.claimedPort, int(*port))
+	}
+	return nil
+}
+
+// needsHealthCheckNodePort: load balancers that keep external traffic on
+// the node it arrives at need a port their health checks can ask.
+func needsHealthCheckNodePort(svc *corev1.Service) bool {
+	return svc.Spec.Type == corev1.ServiceTypeLoadBalancer && svc.Spec.ExternalTrafficPolicy == corev1.ServiceExternalTrafficPolicyLocal
 }
 
 func (a *allocation) setFamily(spec *corev1.ServiceSpec) {
@@ -297,12 +338,17 @@ func allocatedIPs(svc *corev1.Service) []net.IP {
 	return ips
 }
 
+// nodePorts are the node ports the service holds, its health check node
+// port included.
 func nodePorts(svc *corev1.Service) []int {
 	var ports []int
 	for _, p := range svc.Spec.Ports {
 		if p.NodePort != 0 {
 			ports = append(ports, int(p.NodePort))
 		}
+	}
+	if svc.Spec.HealthCheckNodePort != 0 {
+		ports = append(ports, int(svc.Spec.HealthCheckNodePort))
 	}
 	return ports
 }

@@ -64,9 +64,13 @@ func (r *Repair) RunOnce(ctx context.Context) error {
 				ips[offset] = true
 			}
 		}
+		held := []int32{services[i].Spec.HealthCheckNodePort}
 		for _, p := range services[i].Spec.Ports {
-			if p.NodePort != 0 && r.ports.ports.Contains(int(p.NodePort)) {
-				ports[int(p.NodePort)-r.ports.ports.Base] = true
+			held = append(held, p.NodePort)
+		}
+		for _, p := range held {
+			if p != 0 && r.ports.ports.Contains(int(p)) {
+				ports[int(p)-r.ports.ports.Base] = true
 			}
 		}
 	}

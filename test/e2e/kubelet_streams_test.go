@@ -1,0 +1,83 @@
+package e2e
+
+import (
+	"bufio"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestKubeletPortForwardAndCopy: stock kubectl's port-forward (a WebSocket
+// tunnel to the API server, SPDY from there to the kubelet) reaches a port
+// that listens only on the pod's loopback, twice over one forward; kubectl
+// cp copies both ways (tar over exec).
+func TestKubeletPortForwardAndCopy(t *testing.T) {
+	c := startNodeCluster(t)
+	c.k("run", "web", "--image=example.test/busybox:1", "--", "sh", "-c",
+		"mkdir -p /www && echo hello-from-the-pod > /www/index.html && exec httpd -f -p 127.0.0.1:8080 -h /www")
+	c.waitFor("web Running", func() bool {
+		out, _ := c.kubectl("get", "pod", "web", "-o", "jsonpath={.status.phase}")
+		return out == "Running"
+	})
+
+	forward := exec.Command(kubectlBin, "--kubeconfig", c.api.kubeconfig, "port-forward", "pod/web", "0:8080")
+	stdout, err := forward.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	forward.Stderr = forward.Stdout
+	if err := forward.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = forward.Process.Signal(syscall.SIGTERM); _ = forward.Wait() })
+	local := make(chan string, 1)
+	go func() {
+		lines := bufio.NewScanner(stdout)
+		forwarding := regexp.MustCompile(`Forwarding from (127\.0\.0\.1:\d+) -> 8080`)
+		for lines.Scan() {
+			t.Logf("kubectl port-forward: %s", lines.Text())
+			if m := forwarding.FindStringSubmatch(lines.Text()); m != nil {
+				local <- m[1]
+			}
+		}
+	}()
+	var address string
+	select {
+	case address = <-local:
+	case <-time.After(30 * time.Second):
+		t.Fatal("kubectl port-forward did not start forwarding")
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+	for i := range 2 {
+		resp, err := client.Get("http://" + address + "/")
+		if err != nil {
+			t.Fatalf("request %d through the forward: %v", i, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.TrimSpace(string(body)) != "hello-from-the-pod" {
+			t.Fatalf("request %d through the forward: %d %q", i, resp.StatusCode, body)
+		}
+	}
+
+	// kubectl cp, out of the pod and into it.
+	dir := t.TempDir()
+	c.k("cp", "default/web:/www/index.html", filepath.Join(dir, "index.html"))
+	if got, err := os.ReadFile(filepath.Join(dir, "index.html")); err != nil || strings.TrimSpace(string(got)) != "hello-from-the-pod" {
+		t.Errorf("kubectl cp from the pod: %q, %v", got, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "upload.txt"), []byte("from-the-test\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.k("cp", filepath.Join(dir, "upload.txt"), "default/web:/tmp/upload.txt")
+	if out := c.k("exec", "web", "--", "cat", "/tmp/upload.txt"); out != "from-the-test" {
+		t.Errorf("kubectl cp into the pod: the pod has %q", out)
+	}
+}
