@@ -156,7 +156,7 @@ func (n *Node) status(old *corev1.NodeStatus) corev1.NodeStatus {
 	now := metav1.Now()
 	capacity := corev1.ResourceList{
 		corev1.ResourceCPU:    *resource.NewQuantity(int64(goruntime.NumCPU()), resource.DecimalSI),
-		corev1.ResourceMemory: *resource.NewQuantity(memTotal(), resource.BinarySI),
+		corev1.ResourceMemory: *resource.NewQuantity(MemTotal(), resource.BinarySI),
 		corev1.ResourcePods:   *resource.NewQuantity(110, resource.DecimalSI),
 	}
 	var fs unix.Statfs_t
@@ -236,7 +236,8 @@ func (n *Node) renewLease(ctx context.Context) {
 	}
 }
 
-func memTotal() int64 {
+// MemTotal is the machine's memory, from /proc/meminfo (0 when unreadable).
+func MemTotal() int64 {
 	f, err := os.Open("/proc/meminfo")
 	if err != nil {
 		return 0

@@ -69,6 +69,14 @@ func environment(ctx context.Context, client kubernetes.Interface, pod *corev1.P
 			set(e.Name, expand(e.Value, withFallback(values, services)))
 			continue
 		}
+		if ref := e.ValueFrom.ResourceFieldRef; ref != nil {
+			value, err := resourceValue(pod, c.Name, ref)
+			if err != nil {
+				return nil, err
+			}
+			set(e.Name, value)
+			continue
+		}
 		value, skip, err := valueFrom(ctx, client, pod, e.ValueFrom, podIP, hostIP)
 		if err != nil {
 			return nil, err
@@ -149,7 +157,7 @@ func valueFrom(ctx context.Context, client kubernetes.Interface, pod *corev1.Pod
 		}
 		return string(v), false, nil
 	}
-	return "", false, &configError{"resourceFieldRef environment variables are not supported yet"}
+	return "", false, &configError{"an environment variable's valueFrom names no source"}
 }
 
 var labelRef = regexp.MustCompile(`^metadata\.(labels|annotations)\['(.+)'\]$`)

@@ -9,6 +9,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/utils/ptr"
@@ -203,5 +204,38 @@ func TestAtomicVolumeWrites(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(filepath.Dir(dir), "escape")); !os.IsNotExist(err) {
 		t.Fatalf("a file was written outside the volume: %v", err)
+	}
+}
+
+func TestDownwardAPIValues(t *testing.T) {
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "ns", Labels: map[string]string{"b": "2", "a": `say "hi"`}},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "main", Resources: corev1.ResourceRequirements{
+			Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("250m"), corev1.ResourceMemory: resource.MustParse("100Mi")},
+			Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m")},
+		}}}},
+	}
+	files, err := downwardFiles(pod, []corev1.DownwardAPIVolumeFile{
+		{Path: "labels", FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.labels"}},
+		{Path: "ns", FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.namespace"}},
+		{Path: "cpu", ResourceFieldRef: &corev1.ResourceFieldSelector{ContainerName: "main", Resource: "limits.cpu"}},
+		{Path: "cpu-m", ResourceFieldRef: &corev1.ResourceFieldSelector{ContainerName: "main", Resource: "requests.cpu", Divisor: resource.MustParse("1m")}},
+		{Path: "mem", ResourceFieldRef: &corev1.ResourceFieldSelector{ContainerName: "main", Resource: "limits.memory", Divisor: resource.MustParse("1Mi")}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"labels": "a=\"say \\\"hi\\\"\"\nb=\"2\"", "ns": "ns", "cpu": "1", "cpu-m": "100", "mem": "100"}
+	for path, w := range want {
+		if string(files[path]) != w {
+			t.Errorf("%s: %q, want %q", path, files[path], w)
+		}
+	}
+	// No memory request: 0; an unknown container: a config error.
+	if v, err := resourceValue(pod, "main", &corev1.ResourceFieldSelector{Resource: "requests.memory"}); err != nil || v != "0" {
+		t.Errorf("requests.memory unset: %q, %v", v, err)
+	}
+	if _, err := resourceValue(pod, "", &corev1.ResourceFieldSelector{ContainerName: "nope", Resource: "limits.cpu"}); err == nil {
+		t.Error("an unknown container gave a value")
 	}
 }

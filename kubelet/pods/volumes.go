@@ -18,7 +18,7 @@ import (
 
 // volumeMounts are the container's volume mounts as bind mounts of
 // directories the kubelet prepares under the pod's directory: emptyDir,
-// hostPath, configMap and secret volumes. Other kinds are refused with a
+// hostPath, configMap, secret, downwardAPI and projected volumes. Other kinds are refused with a
 // clear message until they are supported.
 func (m *Manager) volumeMounts(ctx context.Context, pod *corev1.Pod, c *corev1.Container) ([]specs.Mount, error) {
 	var mounts []specs.Mount
@@ -112,6 +112,23 @@ func (m *Manager) prepareVolume(ctx context.Context, pod *corev1.Pod, v *corev1.
 			return "", err
 		}
 		return writeFiles(dir, s.Data, v.Secret.Items)
+	case v.DownwardAPI != nil:
+		files, err := downwardFiles(pod, v.DownwardAPI.Items)
+		if err != nil {
+			return "", err
+		}
+		return writeFiles(filepath.Join(base, "downward-api", v.Name), files, nil)
+	case v.Projected != nil:
+		files, err := m.projectedFiles(ctx, pod, v)
+		if err != nil {
+			return "", err
+		}
+		// Projections may hold secrets: in memory, as secret volumes.
+		dir := filepath.Join(base, "projected", v.Name)
+		if err := memoryBacked(dir, 0); err != nil {
+			return "", err
+		}
+		return writeFiles(dir, files, nil)
 	}
 	return "", &configError{fmt.Sprintf("volume %q: this volume type is not supported by this kubelet yet", v.Name)}
 }
@@ -240,7 +257,7 @@ func memoryBacked(dir string, sizeLimit int64) error {
 // unmountVolumes unmounts the pod's memory-backed volumes, so that its
 // directory can go.
 func unmountVolumes(podDir string) {
-	for _, pattern := range []string{"secret/*", "empty-dir/*"} {
+	for _, pattern := range []string{"secret/*", "empty-dir/*", "projected/*"} {
 		dirs, _ := filepath.Glob(filepath.Join(podDir, "volumes", pattern))
 		for _, d := range dirs {
 			_ = unix.Unmount(d, unix.MNT_DETACH)
@@ -248,13 +265,13 @@ func unmountVolumes(podDir string) {
 	}
 }
 
-// refreshVolumes rewrites the pod's configMap and secret volumes from the
-// API, so that running containers see updates (not through subPath, as
+// refreshVolumes rewrites the pod's configMap, secret, downwardAPI and
+// projected volumes from the API, so that running containers see updates (not through subPath, as
 // upstream).
 func (m *Manager) refreshVolumes(ctx context.Context, pod *corev1.Pod) {
 	for i := range pod.Spec.Volumes {
 		v := &pod.Spec.Volumes[i]
-		if v.ConfigMap == nil && v.Secret == nil {
+		if v.ConfigMap == nil && v.Secret == nil && v.DownwardAPI == nil && v.Projected == nil {
 			continue
 		}
 		if _, err := os.Stat(filepath.Join(m.podDir(pod.UID), "volumes")); err != nil {
@@ -264,4 +281,71 @@ func (m *Manager) refreshVolumes(ctx context.Context, pod *corev1.Pod) {
 			klog.V(2).InfoS("refreshing a volume", "pod", klog.KObj(pod), "volume", v.Name, "err", err)
 		}
 	}
+}
+
+// projectedFiles gathers a projected volume's sources into one set of
+// files: configMaps and secrets (their items, or all keys; a missing
+// optional one contributes nothing) and downward API items.
+func (m *Manager) projectedFiles(ctx context.Context, pod *corev1.Pod, v *corev1.Volume) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	add := func(data map[string][]byte, items []corev1.KeyToPath) error {
+		if len(items) == 0 {
+			for k, val := range data {
+				files[k] = val
+			}
+			return nil
+		}
+		for _, it := range items {
+			val, ok := data[it.Key]
+			if !ok {
+				return &configError{fmt.Sprintf("couldn't find key %s", it.Key)}
+			}
+			files[it.Path] = val
+		}
+		return nil
+	}
+	for _, src := range v.Projected.Sources {
+		switch {
+		case src.ConfigMap != nil:
+			cm, err := m.Client.CoreV1().ConfigMaps(pod.Namespace).Get(ctx, src.ConfigMap.Name, metav1.GetOptions{})
+			if err != nil {
+				if src.ConfigMap.Optional != nil && *src.ConfigMap.Optional {
+					continue
+				}
+				return nil, &configError{fmt.Sprintf("MountVolume.SetUp failed for volume %q : configmap %q not found", v.Name, src.ConfigMap.Name)}
+			}
+			data := map[string][]byte{}
+			for k, val := range cm.Data {
+				data[k] = []byte(val)
+			}
+			for k, val := range cm.BinaryData {
+				data[k] = val
+			}
+			if err := add(data, src.ConfigMap.Items); err != nil {
+				return nil, err
+			}
+		case src.Secret != nil:
+			s, err := m.Client.CoreV1().Secrets(pod.Namespace).Get(ctx, src.Secret.Name, metav1.GetOptions{})
+			if err != nil {
+				if src.Secret.Optional != nil && *src.Secret.Optional {
+					continue
+				}
+				return nil, &configError{fmt.Sprintf("MountVolume.SetUp failed for volume %q : secret %q not found", v.Name, src.Secret.Name)}
+			}
+			if err := add(s.Data, src.Secret.Items); err != nil {
+				return nil, err
+			}
+		case src.DownwardAPI != nil:
+			data, err := downwardFiles(pod, src.DownwardAPI.Items)
+			if err != nil {
+				return nil, err
+			}
+			for k, val := range data {
+				files[k] = val
+			}
+		default:
+			return nil, &configError{fmt.Sprintf("volume %q: this projected volume source (service account tokens, cluster trust bundles, pod certificates) is not supported by this kubelet yet", v.Name)}
+		}
+	}
+	return files, nil
 }

@@ -471,6 +471,39 @@ func TestKubeletConfigAndSecrets(t *testing.T) {
 		out, _ := c.kubectl("exec", "configured", "--", "cat", "/etc/cfg/mode")
 		return out == "careful"
 	})
+
+	// The downward API (env and volume) and a projected volume of a
+	// ConfigMap, a Secret and pod fields; labels are updated live.
+	downward := `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"downward","labels":{"tier":"front"}},"spec":{"terminationGracePeriodSeconds":1,
+	  "volumes":[{"name":"info","downwardAPI":{"items":[{"path":"labels","fieldRef":{"fieldPath":"metadata.labels"}},
+	                {"path":"mem","resourceFieldRef":{"containerName":"main","resource":"limits.memory","divisor":"1Mi"}}]}},
+	             {"name":"all","projected":{"sources":[{"configMap":{"name":"settings"}},{"secret":{"name":"creds","items":[{"key":"password","path":"pw"}]}},
+	                {"downwardAPI":{"items":[{"path":"name","fieldRef":{"fieldPath":"metadata.name"}}]}},
+	                {"configMap":{"name":"absent","optional":true}}]}}],
+	  "containers":[{"name":"main","image":"example.test/busybox:1","command":["sh","-c","exec sleep 3600"],
+	    "resources":{"limits":{"cpu":"1500m","memory":"64Mi"}},
+	    "env":[{"name":"CPU","valueFrom":{"resourceFieldRef":{"resource":"limits.cpu"}}},
+	           {"name":"MEM_MI","valueFrom":{"resourceFieldRef":{"resource":"limits.memory","divisor":"1Mi"}}}],
+	    "volumeMounts":[{"name":"info","mountPath":"/etc/info"},{"name":"all","mountPath":"/etc/all"}]}]}}`
+	cmd = exec.Command(kubectlBin, "--kubeconfig", c.api.kubeconfig, "create", "-f", "-")
+	cmd.Stdin = strings.NewReader(downward)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("create: %v\n%s", err, out)
+	}
+	c.waitFor("downward running", func() bool {
+		out, _ := c.kubectl("get", "pod", "downward", "-o", "jsonpath={.status.phase}")
+		return out == "Running"
+	})
+	want := "2 64\ntier=\"front\"\n64\ncareful s3cret downward"
+	if out := c.k("exec", "downward", "--", "sh", "-c",
+		"echo $CPU $MEM_MI; cat /etc/info/labels; echo; cat /etc/info/mem; echo; echo $(cat /etc/all/mode) $(cat /etc/all/pw) $(cat /etc/all/name)"); out != want {
+		t.Errorf("downward API and projected volume: %q, want %q", out, want)
+	}
+	c.k("label", "pod", "downward", "tier=back", "--overwrite")
+	c.waitFor("the label change inside the container", func() bool {
+		out, _ := c.kubectl("exec", "downward", "--", "cat", "/etc/info/labels")
+		return out == `tier="back"`
+	})
 }
 
 // oneSize sends one terminal size, then stops.
