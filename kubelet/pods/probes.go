@@ -9,6 +9,11 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
@@ -104,7 +109,8 @@ func (m *Manager) probe(ctx context.Context, pod *corev1.Pod, podIP string, c *c
 }
 
 // check runs one probe: exec (exit code 0), httpGet (a status from 200 to
-// 399) or tcpSocket (a connection), within timeoutSeconds.
+// 399), tcpSocket (a connection) or grpc (SERVING from the gRPC health
+// service), within timeoutSeconds.
 func (m *Manager) check(ctx context.Context, podIP string, c *corev1.Container, cs *containerState, p *corev1.Probe) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(max(p.TimeoutSeconds, 1))*time.Second)
 	defer cancel()
@@ -164,8 +170,36 @@ func (m *Manager) check(ctx context.Context, podIP string, c *corev1.Container, 
 		}
 		conn.Close()
 		return "", nil
+	case p.GRPC != nil:
+		service := ""
+		if p.GRPC.Service != nil {
+			service = *p.GRPC.Service
+		}
+		return "", grpcCheck(ctx, net.JoinHostPort(podIP, strconv.Itoa(int(p.GRPC.Port))), service)
 	}
-	return "", fmt.Errorf("this kubelet does not run gRPC probes yet")
+	return "", fmt.Errorf("the probe names no handler")
+}
+
+// grpcCheck asks address's gRPC health service (grpc.health.v1) about
+// service, as upstream's gRPC probe: healthy only when it answers SERVING.
+func grpcCheck(ctx context.Context, address, service string) error {
+	conn, err := grpc.NewClient(address, grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithUserAgent("kube-probe/1.37"))
+	if err != nil {
+		return fmt.Errorf("failed to connect service %q: %w", address, err)
+	}
+	defer conn.Close()
+	resp, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{Service: service})
+	switch {
+	case err != nil && status.Code(err) == codes.Unimplemented:
+		return fmt.Errorf("error: this server does not implement the grpc health protocol (grpc.health.v1.Health): %s", status.Convert(err).Message())
+	case err != nil && ctx.Err() != nil:
+		return fmt.Errorf("timeout: health rpc did not complete within the probe's timeout: %w", err)
+	case err != nil:
+		return fmt.Errorf("error: health rpc probe failed: %w", err)
+	case resp.GetStatus() != healthpb.HealthCheckResponse_SERVING:
+		return fmt.Errorf("service unhealthy (responded with %q)", resp.GetStatus().String())
+	}
+	return nil
 }
 
 // resolvePort turns a probe's port (a number, or a container port's name)
