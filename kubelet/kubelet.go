@@ -36,6 +36,7 @@ import (
 	"github.com/kybernetes/kybernetes/kubelet/pods"
 	"github.com/kybernetes/kybernetes/kubelet/runtime"
 	"github.com/kybernetes/kybernetes/kubelet/server"
+	"github.com/kybernetes/kybernetes/kubelet/stats"
 )
 
 // Options are the kubelet's flags, with upstream's names.
@@ -191,6 +192,15 @@ func Run(ctx context.Context, o Options) error {
 		Healthy:     rt.Check,
 		Exec:        manager.Exec,
 		PortForward: manager.PortForward,
+		Stats: &server.StatsSource{NodeName: nodeName, StartedAt: time.Now(), Reader: stats.NewReader(), Running: func() []server.Container {
+			var out []server.Container
+			for _, c := range manager.Running() {
+				out = append(out, server.Container{Namespace: c.Namespace, Pod: c.Pod, Name: c.Container, PodUID: string(c.PodUID),
+					StartedAt: c.StartedAt, PodStartedAt: c.PodStartedAt,
+					Cgroup: runtime.PodCgroup(string(c.PodUID), c.Container), PodCgroup: filepath.Dir(runtime.PodCgroup(string(c.PodUID), c.Container))})
+			}
+			return out
+		}},
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe(listener, nodeIP, config.CAData) }()

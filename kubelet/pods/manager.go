@@ -73,6 +73,9 @@ type Manager struct {
 	// execIDs are the running containers' IDs by namespace/pod/container,
 	// for exec, which runs beside the pod's sync.
 	execIDs map[string]string
+	// startedAt are the running containers' start times, by the same keys,
+	// for the stats endpoints.
+	startedAt map[string]time.Time
 }
 
 func (m *Manager) setExecID(pod *corev1.Pod, container, id string) {
@@ -84,9 +87,44 @@ func (m *Manager) setExecID(pod *corev1.Pod, container, id string) {
 	key := pod.Namespace + "/" + pod.Name + "/" + container
 	if id == "" {
 		delete(m.execIDs, key)
+		delete(m.startedAt, key)
 	} else {
 		m.execIDs[key] = id
 	}
+}
+
+// setStarted records when a running container started.
+func (m *Manager) setStarted(pod *corev1.Pod, container string, at time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.startedAt == nil {
+		m.startedAt = map[string]time.Time{}
+	}
+	m.startedAt[pod.Namespace+"/"+pod.Name+"/"+container] = at
+}
+
+// RunningContainer is a container the node runs, for the stats endpoints.
+type RunningContainer struct {
+	Namespace, Pod, Container string
+	PodUID                    types.UID
+	StartedAt, PodStartedAt   time.Time
+}
+
+// Running lists the containers running now.
+func (m *Manager) Running() []RunningContainer {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []RunningContainer
+	for key := range m.execIDs {
+		parts := strings.SplitN(key, "/", 3)
+		st := m.state[parts[0]+"/"+parts[1]]
+		if len(parts) != 3 || st == nil {
+			continue
+		}
+		out = append(out, RunningContainer{Namespace: parts[0], Pod: parts[1], Container: parts[2], PodUID: st.uid,
+			StartedAt: m.startedAt[key], PodStartedAt: st.startTime.Time})
+	}
+	return out
 }
 
 // podState is what the kubelet keeps of one pod it runs.
@@ -317,6 +355,7 @@ func (m *Manager) forget(key string) {
 	for k := range m.execIDs {
 		if strings.HasPrefix(k, key+"/") {
 			delete(m.execIDs, k)
+			delete(m.startedAt, k)
 		}
 	}
 	m.mu.Unlock()
@@ -355,6 +394,7 @@ func (m *Manager) syncRunning(ctx context.Context, pod *corev1.Pod, st *podState
 				continue
 			}
 			m.setExecID(pod, c.Name, cs.id) // adopted containers too
+			m.setStarted(pod, c.Name, state.StartedAt)
 			cs.ready = m.runProbes(ctx, pod, st.podIP, c, cs, state.StartedAt)
 			cs.started = c.StartupProbe == nil || cs.probes[startup] != nil && cs.probes[startup].ok
 		}

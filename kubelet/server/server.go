@@ -40,6 +40,8 @@ type Server struct {
 	Exec Executor
 	// PortForward connects a stream to a port of a pod (/portForward).
 	PortForward func(ctx context.Context, namespace, pod string, port int32, stream io.ReadWriteCloser) error
+	// Stats feeds /stats/summary and /metrics/resource.
+	Stats *StatsSource
 }
 
 // ListenAndServe serves on addr with a self-signed certificate for host
@@ -88,6 +90,10 @@ func (s *Server) routes() http.Handler {
 	})
 	mux.HandleFunc("GET /containerLogs/{namespace}/{pod}/{container}", s.containerLogs)
 	mux.HandleFunc("/exec/{namespace}/{pod}/{container}", s.exec)
+	if s.Stats != nil {
+		mux.HandleFunc("GET /stats/summary", s.Stats.summary)
+		mux.HandleFunc("GET /metrics/resource", s.Stats.resourceMetrics)
+	}
 	mux.HandleFunc("/portForward/{namespace}/{pod}", s.portForward)
 	mux.HandleFunc("/portForward/{namespace}/{pod}/{uid}", s.portForward)
 	return mux

@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"bufio"
+	"crypto/tls"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -12,9 +14,11 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	statsv1alpha1 "k8s.io/kubelet/pkg/apis/stats/v1alpha1"
 )
 
-// TestKubeletPortForwardAndCopy: stock kubectl's port-forward (a WebSocket
+// TestKubeletPortForwardAndCopy (and stats): stock kubectl's port-forward (a WebSocket
 // tunnel to the API server, SPDY from there to the kubelet) reaches a port
 // that listens only on the pod's loopback, twice over one forward; kubectl
 // cp copies both ways (tar over exec).
@@ -67,6 +71,8 @@ func TestKubeletPortForwardAndCopy(t *testing.T) {
 		}
 	}
 
+	checkStats(t, c, "web")
+
 	// kubectl cp, out of the pod and into it.
 	dir := t.TempDir()
 	c.k("cp", "default/web:/www/index.html", filepath.Join(dir, "index.html"))
@@ -79,5 +85,68 @@ func TestKubeletPortForwardAndCopy(t *testing.T) {
 	c.k("cp", filepath.Join(dir, "upload.txt"), "default/web:/tmp/upload.txt")
 	if out := c.k("exec", "web", "--", "cat", "/tmp/upload.txt"); out != "from-the-test" {
 		t.Errorf("kubectl cp into the pod: the pod has %q", out)
+	}
+}
+
+// checkStats reads the kubelet's /stats/summary and /metrics/resource as
+// the API server would (its kubelet client certificate): the running pod's
+// container has CPU time and a working set.
+func checkStats(t *testing.T, c *nodeCluster, pod string) {
+	t.Helper()
+	pkiDir := filepath.Join(filepath.Dir(c.api.kubeconfig), "pki")
+	cert, err := tls.LoadX509KeyPair(filepath.Join(pkiDir, "apiserver-kubelet-client.crt"), filepath.Join(pkiDir, "apiserver-kubelet-client.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ""
+	for i, a := range c.args {
+		if a == "--port" {
+			port = c.args[i+1]
+		}
+	}
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{
+		Certificates: []tls.Certificate{cert}, InsecureSkipVerify: true}}} // the kubelet's serving certificate is self-signed
+	get := func(path string) []byte {
+		resp, err := client.Get("https://127.0.0.1:" + port + path)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
+		}
+		return body
+	}
+	var summary statsv1alpha1.Summary
+	if err := json.Unmarshal(get("/stats/summary"), &summary); err != nil {
+		t.Fatal(err)
+	}
+	if summary.Node.NodeName != c.node || summary.Node.Memory == nil || *summary.Node.Memory.WorkingSetBytes == 0 {
+		t.Errorf("node stats: %+v", summary.Node)
+	}
+	found := false
+	for _, p := range summary.Pods {
+		if p.PodRef.Name != pod || len(p.Containers) != 1 {
+			continue
+		}
+		found = true
+		cs := p.Containers[0]
+		if cs.CPU == nil || *cs.CPU.UsageCoreNanoSeconds == 0 || cs.Memory == nil || *cs.Memory.WorkingSetBytes == 0 || cs.StartTime.IsZero() {
+			t.Errorf("container stats of %s: cpu %+v memory %+v start %v", pod, cs.CPU, cs.Memory, cs.StartTime)
+		}
+	}
+	if !found {
+		t.Errorf("no stats for pod %s in %+v", pod, summary.Pods)
+	}
+	metrics := string(get("/metrics/resource"))
+	for _, want := range []string{
+		`container_cpu_usage_seconds_total{container="` + pod + `",namespace="default",pod="` + pod + `"}`,
+		`container_memory_working_set_bytes{container="` + pod + `",namespace="default",pod="` + pod + `"}`,
+		"node_memory_working_set_bytes ", "scrape_error 0",
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics/resource lacks %s:\n%s", want, metrics)
+		}
 	}
 }
