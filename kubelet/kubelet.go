@@ -132,6 +132,17 @@ func Run(ctx context.Context, o Options) error {
 	podCIDR.Store("")
 	n := &node.Node{Client: client, Name: nodeName, Address: nodeIP, Port: port, RootDir: o.RootDir,
 		RuntimeVersion: node.RuncVersion(o.Runc),
+		Images: func() []corev1.ContainerImage {
+			list, err := store.List()
+			if err != nil {
+				return nil
+			}
+			out := make([]corev1.ContainerImage, 0, len(list))
+			for _, img := range list {
+				out = append(out, corev1.ContainerImage{Names: append(append([]string(nil), img.Names...), img.ID), SizeBytes: img.Size})
+			}
+			return out
+		},
 		Health: func() string {
 			if err := rt.Check(); err != nil {
 				return "container runtime is down: " + err.Error()

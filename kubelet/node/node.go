@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	goruntime "runtime"
 	"strings"
+	"sort"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -53,6 +54,8 @@ type Node struct {
 	Health  Health
 	// RuntimeVersion is shown as containerRuntimeVersion (runc://1.1.5).
 	RuntimeVersion string
+	// Images lists the images on the node, for status.images.
+	Images func() []corev1.ContainerImage
 
 	lastReported time.Time
 	kick         chan struct{}
@@ -193,7 +196,26 @@ func (n *Node) status(old *corev1.NodeStatus) corev1.NodeStatus {
 		Addresses:       []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: n.Address}, {Type: corev1.NodeHostName, Address: n.Name}},
 		DaemonEndpoints: corev1.NodeDaemonEndpoints{KubeletEndpoint: corev1.DaemonEndpoint{Port: int32(n.Port)}},
 		NodeInfo:        n.nodeInfo(),
+		Images:          n.images(),
 	}
+}
+
+// maxImages is upstream's --node-status-max-images default.
+const maxImages = 50
+
+// images are the node's images for its status, largest first, at most
+// maxImages, as upstream reports them (the scheduler's image locality
+// reads them).
+func (n *Node) images() []corev1.ContainerImage {
+	if n.Images == nil {
+		return nil
+	}
+	list := n.Images()
+	sort.SliceStable(list, func(i, j int) bool { return list[i].SizeBytes > list[j].SizeBytes })
+	if len(list) > maxImages {
+		list = list[:maxImages]
+	}
+	return list
 }
 
 func (n *Node) nodeInfo() corev1.NodeSystemInfo {

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"fmt"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -46,4 +47,17 @@ func condition(s corev1.NodeStatus, t corev1.NodeConditionType) corev1.NodeCondi
 		}
 	}
 	return corev1.NodeCondition{}
+}
+
+// The node's images are in its status, largest first, at most 50.
+func TestStatusImages(t *testing.T) {
+	var list []corev1.ContainerImage
+	for i := range 60 {
+		list = append(list, corev1.ContainerImage{Names: []string{fmt.Sprintf("example.test/img:%d", i)}, SizeBytes: int64(i)})
+	}
+	n := &Node{Name: "n1", RootDir: t.TempDir(), Images: func() []corev1.ContainerImage { return list }}
+	images := n.status(nil).Images
+	if len(images) != 50 || images[0].SizeBytes != 59 || images[49].SizeBytes != 10 {
+		t.Errorf("%d images, first %+v, last %+v", len(images), images[0], images[len(images)-1])
+	}
 }

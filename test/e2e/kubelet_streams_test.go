@@ -72,6 +72,9 @@ func TestKubeletPortForwardAndCopy(t *testing.T) {
 	}
 
 	checkStats(t, c, "web")
+	if images := c.k("get", "node", c.node, "-o", "jsonpath={.status.images[*].names}"); !strings.Contains(images, "example.test/busybox:1") {
+		t.Errorf("node status images: %s", images)
+	}
 
 	// kubectl cp, out of the pod and into it.
 	dir := t.TempDir()
