@@ -12,8 +12,8 @@ import (
 	"os"
 	"os/exec"
 	goruntime "runtime"
-	"strings"
 	"sort"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
