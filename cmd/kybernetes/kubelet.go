@@ -46,7 +46,7 @@ func newImageCommand() *cobra.Command {
 	cmd.PersistentFlags().StringVar(&rootDir, "root-dir", rootDir, "The kubelet's --root-dir, whose image store to use.")
 	importCmd := &cobra.Command{
 		Use:   "import FILE...",
-		Short: "Import images from `docker save` tarballs",
+		Short: "Import images from `docker save` or OCI layout tarballs",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			store, err := open()

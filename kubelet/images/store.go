@@ -73,6 +73,11 @@ func Normalize(ref string) (string, error) {
 // ImportTarball stores every image of a `docker save` tarball under the
 // tags it carries, and returns them.
 func (s *Store) ImportTarball(path string) ([]Image, error) {
+	if oci, err := isOCILayout(path); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	} else if oci && !hasDockerManifest(path) {
+		return s.importOCILayout(path)
+	}
 	manifest, err := tarball.LoadManifest(func() (io.ReadCloser, error) { return os.Open(path) })
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
@@ -287,4 +292,11 @@ func dirSize(dir string) int64 {
 		return nil
 	})
 	return size
+}
+
+// hasDockerManifest says whether a tarball has docker save's manifest.json
+// (newer Docker writes it beside an OCI layout; either way works).
+func hasDockerManifest(path string) bool {
+	_, err := tarball.LoadManifest(func() (io.ReadCloser, error) { return os.Open(path) })
+	return err == nil
 }

@@ -3,8 +3,13 @@ package images
 import (
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
 
 	testimages "github.com/kybernetes/kybernetes/test/images"
 )
@@ -71,4 +76,54 @@ func TestImportGetRemove(t *testing.T) {
 	if _, err := os.Stat(got.RootFS); !os.IsNotExist(err) {
 		t.Fatalf("the unpacked image outlived its last name: %v", err)
 	}
+}
+
+// An OCI layout tarball (as `docker buildx --output type=oci`, skopeo or
+// `ctr export` write) imports under the name its index annotates.
+func TestImportOCILayout(t *testing.T) {
+	img, err := testimages.Busybox()
+	if err != nil {
+		t.Skip(err) // busybox-static not installed here
+	}
+	dir := t.TempDir()
+	layoutDir := filepath.Join(dir, "layout")
+	p, err := layout.Write(layoutDir, empty.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AppendImage(img, layout.WithAnnotations(map[string]string{ociRefName: "example.test/oci:2"})); err != nil {
+		t.Fatal(err)
+	}
+	// An unnamed image beside it is left out.
+	if err := p.AppendImage(img); err != nil {
+		t.Fatal(err)
+	}
+	tarPath := filepath.Join(dir, "oci.tar")
+	if out, err := exec.Command("tar", "-C", layoutDir, "-cf", tarPath, ".").CombinedOutput(); err != nil {
+		t.Fatalf("tar: %v: %s", err, out)
+	}
+	store, err := Open(filepath.Join(dir, "root"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	imported, err := store.ImportTarball(tarPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(imported) != 1 || imported[0].Names[0] != "example.test/oci:2" {
+		t.Fatalf("imported %+v", imported)
+	}
+	got, err := store.Get("example.test/oci:2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(got.RootFS, "bin", "busybox")); err != nil {
+		t.Fatalf("unpacked rootfs: %v", err)
+	}
+	_ = filepath.WalkDir(filepath.Join(dir, "root"), func(path string, d os.DirEntry, err error) error {
+		if err == nil && strings.HasPrefix(d.Name(), ".import-") {
+			t.Errorf("scratch directory left: %s", path)
+		}
+		return err
+	})
 }
