@@ -25,11 +25,13 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/klog/v2"
 
+	"github.com/kybernetes/kybernetes/apis/version"
 	"github.com/kybernetes/kybernetes/kubelet/images"
 	"github.com/kybernetes/kybernetes/kubelet/network"
 	"github.com/kybernetes/kybernetes/kubelet/node"
@@ -53,12 +55,25 @@ type Options struct {
 	Runc               string
 	RegistryConfig     string
 	InsecureRegistries []string
+	// Runtime is runc, or fake for hollow nodes.
+	Runtime string
+	// Nodes is how many (hollow) nodes this process runs, named
+	// NodeNamePrefix and their index.
+	Nodes          int
+	NodeNamePrefix string
 }
+
+// The runtimes --runtime names.
+const (
+	RuntimeRunc = "runc"
+	RuntimeFake = "fake"
+)
 
 // DefaultOptions are upstream's defaults where upstream has the flag.
 func DefaultOptions() Options {
 	return Options{RootDir: "/var/lib/kybernetes/kubelet", Port: 10250, Address: "0.0.0.0",
-		ClusterDomain: "cluster.local", CNIBinDirs: network.DefaultBinDirs, Runc: "runc"}
+		ClusterDomain: "cluster.local", CNIBinDirs: network.DefaultBinDirs, Runc: "runc",
+		Runtime: RuntimeRunc, Nodes: 1, NodeNamePrefix: "hollow-"}
 }
 
 // AddFlags registers the options.
@@ -75,12 +90,22 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Runc, "runc", o.Runc, "The runc binary.")
 	fs.StringVar(&o.RegistryConfig, "registry-config", o.RegistryConfig, "A docker config.json whose credentials are used for registries the pod's imagePullSecrets do not cover.")
 	fs.StringSliceVar(&o.InsecureRegistries, "insecure-registry", o.InsecureRegistries, "Registries (host:port) to pull from over plain HTTP; loopback and private-range ones always are.")
+	fs.StringVar(&o.Runtime, "runtime", o.Runtime, "The container runtime: runc, or fake for hollow nodes (pods are Running at once with addresses of the pod CIDR, no process runs, no root needed).")
+	fs.IntVar(&o.Nodes, "nodes", o.Nodes, "How many nodes to run in this process (more than 1 with --runtime=fake only): named <node-name-prefix><index>, each with a directory under --root-dir and a server on a port of its own.")
+	fs.StringVar(&o.NodeNamePrefix, "node-name-prefix", o.NodeNamePrefix, "With --nodes, the prefix of the nodes' names.")
 }
 
 // Run runs the kubelet until ctx ends.
 func Run(ctx context.Context, o Options) error {
-	if os.Geteuid() != 0 {
-		return errors.New("the kubelet runs containers and pod networks: it must run as root")
+	switch {
+	case o.Runtime != RuntimeRunc && o.Runtime != RuntimeFake:
+		return fmt.Errorf("--runtime: %q is not a runtime this kubelet has (runc, fake)", o.Runtime)
+	case o.Nodes < 1:
+		return fmt.Errorf("--nodes: must be at least 1")
+	case o.Nodes > 1 && o.Runtime != RuntimeFake:
+		return fmt.Errorf("--nodes %d: several nodes in one process need --runtime=fake (real nodes would share one bridge and one runc root)", o.Nodes)
+	case o.Runtime == RuntimeRunc && os.Geteuid() != 0:
+		return errors.New("the kubelet runs containers and pod networks: it must run as root (or use --runtime=fake for hollow nodes)")
 	}
 	config, err := clientcmd.BuildConfigFromFlags("", o.Kubeconfig)
 	if err != nil {
@@ -90,50 +115,87 @@ func Run(ctx context.Context, o Options) error {
 	// Upstream's kubeAPIQPS and kubeAPIBurst: client-go's default of 5
 	// requests a second would make a node starting 30 pods wait on itself.
 	config.QPS, config.Burst = 50, 100
-	client, err := kubernetes.NewForConfig(config)
-	if err != nil {
-		return err
-	}
-	nodeName := o.HostnameOverride
-	if nodeName == "" {
-		if nodeName, err = os.Hostname(); err != nil {
-			return err
-		}
-	}
-	nodeName = strings.ToLower(nodeName)
 	nodeIP := o.NodeIP
 	if nodeIP == "" {
 		if nodeIP, err = defaultRouteIP(); err != nil {
 			return fmt.Errorf("finding the node's address (set --node-ip): %w", err)
 		}
 	}
-	if err := os.MkdirAll(o.RootDir, 0o700); err != nil {
-		return err
+	if o.Nodes == 1 {
+		nodeName := o.HostnameOverride
+		if nodeName == "" {
+			if nodeName, err = os.Hostname(); err != nil {
+				return err
+			}
+		}
+		return runNode(ctx, o, config, strings.ToLower(nodeName), nodeIP, o.RootDir, o.Port)
 	}
-	store, err := images.Open(o.RootDir)
-	if err != nil {
-		return err
+	// Hollow nodes: each its own client (its own rate limits, as separate
+	// kubelets have), directory and server port; one failing ends all.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, o.Nodes)
+	for i := range o.Nodes {
+		name := fmt.Sprintf("%s%d", o.NodeNamePrefix, i)
+		go func() { errc <- runNode(ctx, o, config, name, nodeIP, filepath.Join(o.RootDir, name), 0) }()
 	}
-	self, err := os.Executable()
-	if err != nil {
-		return err
+	var first error
+	for range o.Nodes {
+		if err := <-errc; err != nil && first == nil {
+			first = fmt.Errorf("hollow node: %w", err)
+			cancel()
+		}
 	}
-	rt := &runtime.Runc{Binary: o.Runc, Root: filepath.Join(o.RootDir, "runc"), Shim: []string{self, "container-shim"}}
-	cni := network.New(o.CNIBinDirs, filepath.Join(o.RootDir, "network"), "kyb0")
+	return first
+}
 
-	listener, err := net.Listen("tcp", net.JoinHostPort(o.Address, strconv.Itoa(o.Port)))
+// runNode runs one node until ctx ends: its registration, status and
+// lease, its pods and its server.
+func runNode(ctx context.Context, o Options, config *rest.Config, nodeName, nodeIP, rootDir string, port int) error {
+	client, err := kubernetes.NewForConfig(config)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(rootDir, 0o700); err != nil {
+		return err
+	}
+	var (
+		rt             runtime.Interface
+		podNetwork     network.Interface
+		imageService   images.Service
+		runtimeVersion string
+	)
+	if o.Runtime == RuntimeFake {
+		rt, podNetwork, imageService = &runtime.Fake{StateDir: filepath.Join(rootDir, "fake-runtime")}, &network.Fake{StateDir: filepath.Join(rootDir, "network", "ipam")}, &images.Fake{}
+		runtimeVersion = "fake://" + version.Get().GitVersion
+	} else {
+		store, err := images.Open(rootDir)
+		if err != nil {
+			return err
+		}
+		self, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		rt = &runtime.Runc{Binary: o.Runc, Root: filepath.Join(rootDir, "runc"), Shim: []string{self, "container-shim"}}
+		podNetwork = network.New(o.CNIBinDirs, filepath.Join(rootDir, "network"), "kyb0")
+		imageService = images.Local{Store: store, Puller: &images.Puller{Store: store, Insecure: o.InsecureRegistries, Config: o.RegistryConfig}}
+		runtimeVersion = node.RuncVersion(o.Runc)
+	}
+
+	listener, err := net.Listen("tcp", net.JoinHostPort(o.Address, strconv.Itoa(port)))
 	if err != nil {
 		return fmt.Errorf("the kubelet's server: %w", err)
 	}
 	defer listener.Close()
-	port := listener.Addr().(*net.TCPAddr).Port
+	port = listener.Addr().(*net.TCPAddr).Port
 
 	var podCIDR atomic.Value
 	podCIDR.Store("")
-	n := &node.Node{Client: client, Name: nodeName, Address: nodeIP, Port: port, RootDir: o.RootDir,
-		RuntimeVersion: node.RuncVersion(o.Runc),
+	n := &node.Node{Client: client, Name: nodeName, Address: nodeIP, Port: port, RootDir: rootDir,
+		RuntimeVersion: runtimeVersion,
 		Images: func() []corev1.ContainerImage {
-			list, err := store.List()
+			list, err := imageService.List()
 			if err != nil {
 				return nil
 			}
@@ -147,33 +209,32 @@ func Run(ctx context.Context, o Options) error {
 			if err := rt.Check(); err != nil {
 				return "container runtime is down: " + err.Error()
 			}
-			if err := cni.Check(); err != nil {
+			if err := podNetwork.Check(); err != nil {
 				return "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:" + err.Error()
 			}
 			if podCIDR.Load().(string) == "" {
 				return "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:the node has no pod CIDR yet"
 			}
 			return ""
-		}}
-	registered, err := registerUntil(ctx, n)
-	if err != nil {
+		},
+		Seen: func(node *corev1.Node) { podCIDR.Store(node.Spec.PodCIDR) }}
+	if _, err := registerUntil(ctx, n); err != nil {
 		return err
 	}
-	podCIDR.Store(registered.Spec.PodCIDR)
 
 	// The node's own object: its pod CIDR comes from the node IPAM
 	// controller after registration.
+	cidrSeen := func(node *corev1.Node) {
+		if podCIDR.Swap(node.Spec.PodCIDR) != node.Spec.PodCIDR {
+			n.Kick() // Ready depends on it: say so now, not in 10 s
+		}
+	}
 	nodeFactory := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTweakListOptions(func(lo *metav1.ListOptions) {
 		lo.FieldSelector = fields.OneTermEqualSelector("metadata.name", nodeName).String()
 	}))
 	_, _ = nodeFactory.Core().V1().Nodes().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: func(obj interface{}) { podCIDR.Store(obj.(*corev1.Node).Spec.PodCIDR) },
-		UpdateFunc: func(_, obj interface{}) {
-			cidr := obj.(*corev1.Node).Spec.PodCIDR
-			if podCIDR.Swap(cidr) != cidr {
-				n.Kick() // Ready depends on it: say so now, not in 10 s
-			}
-		},
+		AddFunc:    func(obj interface{}) { cidrSeen(obj.(*corev1.Node)) },
+		UpdateFunc: func(_, obj interface{}) { cidrSeen(obj.(*corev1.Node)) },
 	})
 	nodeFactory.Start(ctx.Done())
 	defer nodeFactory.Shutdown()
@@ -184,10 +245,9 @@ func Run(ctx context.Context, o Options) error {
 	defer broadcaster.Shutdown()
 	recorder := broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "kubelet", Host: nodeName})
 
-	puller := &images.Puller{Store: store, Insecure: o.InsecureRegistries, Config: o.RegistryConfig}
-	manager := &pods.Manager{Client: client, NodeName: nodeName, NodeIP: nodeIP, RootDir: o.RootDir, Images: store, Puller: puller,
-		Network: cni, Runtime: rt, Recorder: recorder, ClusterDNS: o.ClusterDNS, ClusterDomain: o.ClusterDomain,
-		PodCIDR: func() string { return podCIDR.Load().(string) }}
+	manager := &pods.Manager{Client: client, NodeName: nodeName, NodeIP: nodeIP, RootDir: rootDir, Images: imageService,
+		Network: podNetwork, Runtime: rt, Recorder: recorder, ClusterDNS: o.ClusterDNS, ClusterDomain: o.ClusterDomain,
+		PodCIDR: func() string { return podCIDR.Load().(string) }, Hollow: o.Runtime == RuntimeFake}
 	go manager.Run(ctx)
 
 	podFactory := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTweakListOptions(func(lo *metav1.ListOptions) {
@@ -199,7 +259,7 @@ func Run(ctx context.Context, o Options) error {
 	srv := &server.Server{
 		Pods:        func() ([]*corev1.Pod, error) { return podLister.List(labels.Everything()) },
 		Pod:         func(ns, name string) (*corev1.Pod, error) { return podLister.Pods(ns).Get(name) },
-		LogDir:      func(p *corev1.Pod) string { return pods.LogDir(o.RootDir, p) },
+		LogDir:      func(p *corev1.Pod) string { return pods.LogDir(rootDir, p) },
 		Healthy:     rt.Check,
 		Exec:        manager.Exec,
 		PortForward: manager.PortForward,
@@ -215,7 +275,7 @@ func Run(ctx context.Context, o Options) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe(listener, nodeIP, config.CAData) }()
-	klog.InfoS("kubelet running", "node", nodeName, "address", nodeIP, "port", port)
+	klog.InfoS("kubelet running", "node", nodeName, "address", nodeIP, "port", port, "runtime", o.Runtime)
 	select {
 	case <-ctx.Done():
 		return nil

@@ -56,6 +56,11 @@ type Node struct {
 	RuntimeVersion string
 	// Images lists the images on the node, for status.images.
 	Images func() []corev1.ContainerImage
+	// Seen, if set, is given the Node as the API has it before a status is
+	// computed over it, so that what Health learns from the spec (the pod
+	// CIDR) counts at once: a restarted kubelet must not report NotReady
+	// for a node that has its CIDR.
+	Seen func(*corev1.Node)
 
 	lastReported time.Time
 	kick         chan struct{}
@@ -95,6 +100,12 @@ func (n *Node) Register(ctx context.Context) (*corev1.Node, error) {
 	return n.updateStatus(ctx, existing)
 }
 
+func (n *Node) seen(node *corev1.Node) {
+	if n.Seen != nil {
+		n.Seen(node)
+	}
+}
+
 // Run renews the lease and reports status until ctx ends.
 func (n *Node) Run(ctx context.Context) {
 	lease := time.NewTicker(renewInterval)
@@ -130,6 +141,7 @@ func (n *Node) Run(ctx context.Context) {
 
 // updateStatus patches nodes/status when it changed or is due.
 func (n *Node) updateStatus(ctx context.Context, node *corev1.Node) (*corev1.Node, error) {
+	n.seen(node)
 	status := n.status(&node.Status)
 	if apiequality.Semantic.DeepEqual(withoutHeartbeats(status), withoutHeartbeats(node.Status)) && time.Since(n.lastReported) < reportInterval {
 		return node, nil

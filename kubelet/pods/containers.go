@@ -39,8 +39,14 @@ func (m *Manager) ensure(ctx context.Context, pod *corev1.Pod, st *podState, c *
 	}
 	if cs.id != "" {
 		state, err := m.Runtime.State(ctx, cs.id, cs.bundle)
-		if err != nil || !state.Exited {
-			return cs // running, or starting
+		if err != nil || state.Running {
+			return cs
+		}
+		if !state.Exited {
+			// Start returned, so the container was there: the runtime
+			// lost it with no record of its end (the machine rebooted; a
+			// hollow node restarted). Upstream's words for it.
+			state = runtime.State{Exited: true, ExitCode: 137, FinishedAt: time.Now(), Lost: true}
 		}
 		m.recordExit(ctx, pod, c, cs, state)
 	}
@@ -81,13 +87,16 @@ func (m *Manager) recordExit(ctx context.Context, pod *corev1.Pod, c *corev1.Con
 		reason = "StartError"
 	}
 	message := state.Error
+	if state.Lost {
+		reason, message = "ContainerStatusUnknown", "The container could not be located when the pod was terminated"
+	}
 	if message == "" && c.TerminationMessagePath != "" {
 		if data, err := os.ReadFile(filepath.Join(cs.bundle, "termination-log")); err == nil {
 			message = strings.TrimSpace(string(data))
 		}
 	}
 	cs.last = &corev1.ContainerStateTerminated{ExitCode: int32(state.ExitCode), Reason: reason, Message: message,
-		StartedAt: metav1.NewTime(state.StartedAt), FinishedAt: metav1.NewTime(state.FinishedAt), ContainerID: "runc://" + cs.id}
+		StartedAt: metav1.NewTime(state.StartedAt), FinishedAt: metav1.NewTime(state.FinishedAt), ContainerID: m.Runtime.Name() + "://" + cs.id}
 	if err := m.Runtime.Remove(ctx, cs.id, cs.bundle); err != nil {
 		klog.ErrorS(err, "removing an ended container", "pod", klog.KObj(pod), "container", c.Name)
 	}
@@ -151,8 +160,13 @@ func (m *Manager) start(ctx context.Context, pod *corev1.Pod, st *podState, c *c
 	m.setExecID(pod, c.Name, id)
 	if err != nil {
 		// The shim's exit record carries runc's reason; the next look at
-		// the container turns it into a StartError termination.
+		// the container turns it into a StartError termination. Failing
+		// before there was a shim leaves no record: it is made here.
 		m.Recorder.Eventf(pod, corev1.EventTypeWarning, "Failed", "Error: %v", err)
+		if state, serr := m.Runtime.State(ctx, id, bundle); serr == nil && !state.Running && !state.Exited {
+			now := time.Now()
+			m.recordExit(ctx, pod, c, cs, runtime.State{Exited: true, ExitCode: 128, Error: err.Error(), StartedAt: now, FinishedAt: now})
+		}
 		return
 	}
 	m.Recorder.Eventf(pod, corev1.EventTypeNormal, "Started", "Started container %s", c.Name)
@@ -205,7 +219,7 @@ func (m *Manager) image(ctx context.Context, pod *corev1.Pod, c *corev1.Containe
 	// Bounded as the runtime's requests are upstream (2 minutes): a
 	// registry that never answers must not hold the pod's sync for ever.
 	pullCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	pulled, err := m.Puller.Pull(pullCtx, c.Image, goruntime.GOARCH, m.pullSecrets(ctx, pod)...)
+	pulled, err := m.Images.Pull(pullCtx, c.Image, goruntime.GOARCH, m.pullSecrets(ctx, pod)...)
 	cancel()
 	if err != nil {
 		cs.pullBackoff = min(max(cs.pullBackoff*2, backoffStart), backoffMax)

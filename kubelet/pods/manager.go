@@ -53,11 +53,15 @@ type Manager struct {
 	NodeName string
 	NodeIP   string
 	RootDir  string
-	Images   *images.Store
-	Puller   *images.Puller
-	Network  *network.CNI
-	Runtime  *runtime.Runc
+	Images   images.Service
+	Network  network.Interface
+	Runtime  runtime.Interface
 	Recorder record.EventRecorder
+	// Hollow is a node of the fake runtime: volumes are written but not
+	// mounted (no tmpfs), cgroups are not touched, and probes and
+	// lifecycle hooks are not run — a running container is started and
+	// ready, as on kubemark's hollow nodes, whose prober is a fake too.
+	Hollow bool
 	// PodCIDR returns the node's pod CIDR, empty until it has one.
 	PodCIDR func() string
 	// ClusterDNS and ClusterDomain make pods' resolv.conf (dnsPolicy
@@ -471,7 +475,7 @@ func (m *Manager) kill(ctx context.Context, namespace, name string, st *podState
 					reason = "Error"
 				}
 				cs.last = &corev1.ContainerStateTerminated{ExitCode: int32(state.ExitCode), Reason: reason,
-					StartedAt: metav1.NewTime(state.StartedAt), FinishedAt: metav1.NewTime(state.FinishedAt), ContainerID: "runc://" + cs.id}
+					StartedAt: metav1.NewTime(state.StartedAt), FinishedAt: metav1.NewTime(state.FinishedAt), ContainerID: m.Runtime.Name() + "://" + cs.id}
 			}
 			if err := m.Runtime.Remove(ctx, cs.id, cs.bundle); err != nil {
 				errs <- err
@@ -492,9 +496,11 @@ func (m *Manager) kill(ctx context.Context, namespace, name string, st *podState
 		}
 	}
 	st.sandbox = false
-	unmountVolumes(m.podDir(st.uid))
-	if err := runtime.RemovePodCgroups(string(st.uid)); err != nil {
-		klog.ErrorS(err, "removing the pod's cgroups", "pod", namespace+"/"+name)
+	if !m.Hollow {
+		unmountVolumes(m.podDir(st.uid))
+		if err := runtime.RemovePodCgroups(string(st.uid)); err != nil {
+			klog.ErrorS(err, "removing the pod's cgroups", "pod", namespace+"/"+name)
+		}
 	}
 	return os.RemoveAll(m.podDir(st.uid))
 }

@@ -30,6 +30,9 @@ func (m *Manager) PortForward(ctx context.Context, namespace, name string, port 
 	if err != nil || st == nil || !sandbox || string(pod.UID) != uid {
 		return fmt.Errorf("pod %s/%s is not running on this node", namespace, name)
 	}
+	if m.Hollow {
+		return fmt.Errorf("pod %s/%s runs on a hollow node: nothing listens on its ports", namespace, name)
+	}
 	address := net.JoinHostPort("127.0.0.1", strconv.Itoa(int(port)))
 	var conn net.Conn
 	if pod.Spec.HostNetwork {

@@ -118,8 +118,14 @@ func (m *Manager) status(pod *corev1.Pod, st *podState) corev1.PodStatus {
 
 func (m *Manager) containerStatus(pod *corev1.Pod, c *corev1.Container, cs *containerState) corev1.ContainerStatus {
 	out := corev1.ContainerStatus{Name: c.Name, Image: c.Image}
+	// Not created yet: upstream's default waiting reason, PodInitializing
+	// in a pod with init containers.
+	notCreated := &corev1.ContainerStateWaiting{Reason: "ContainerCreating"}
+	if len(pod.Spec.InitContainers) > 0 {
+		notCreated.Reason = "PodInitializing"
+	}
 	if cs == nil {
-		out.State.Waiting = &corev1.ContainerStateWaiting{Reason: "ContainerCreating"}
+		out.State.Waiting = notCreated
 		return out
 	}
 	out.RestartCount = cs.restarts
@@ -129,7 +135,7 @@ func (m *Manager) containerStatus(pod *corev1.Pod, c *corev1.Container, cs *cont
 	started := false
 	switch {
 	case cs.id != "":
-		out.ContainerID = "runc://" + cs.id
+		out.ContainerID = m.Runtime.Name() + "://" + cs.id
 		state, err := m.Runtime.State(context.Background(), cs.id, cs.bundle)
 		if err == nil && !state.Exited {
 			out.State.Running = &corev1.ContainerStateRunning{StartedAt: metav1.NewTime(state.StartedAt)}
@@ -152,7 +158,7 @@ func (m *Manager) containerStatus(pod *corev1.Pod, c *corev1.Container, cs *cont
 		out.State.Terminated = cs.last
 		out.ContainerID = cs.last.ContainerID
 	default:
-		out.State.Waiting = &corev1.ContainerStateWaiting{Reason: "ContainerCreating"}
+		out.State.Waiting = notCreated
 	}
 	out.Started = &started
 	return out

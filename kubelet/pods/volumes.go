@@ -67,7 +67,7 @@ func (m *Manager) prepareVolume(ctx context.Context, pod *corev1.Pod, v *corev1.
 			if v.EmptyDir.SizeLimit != nil {
 				limit = v.EmptyDir.SizeLimit.Value()
 			}
-			if err := memoryBacked(dir, limit); err != nil {
+			if err := m.memoryBacked(dir, limit); err != nil {
 				return "", err
 			}
 		}
@@ -108,7 +108,7 @@ func (m *Manager) prepareVolume(ctx context.Context, pod *corev1.Pod, v *corev1.
 			return "", &configError{fmt.Sprintf("MountVolume.SetUp failed for volume %q : secret %q not found", v.Name, v.Secret.SecretName)}
 		}
 		dir := filepath.Join(base, "secret", v.Name)
-		if err := memoryBacked(dir, 0); err != nil {
+		if err := m.memoryBacked(dir, 0); err != nil {
 			return "", err
 		}
 		return writeFiles(dir, s.Data, v.Secret.Items)
@@ -125,7 +125,7 @@ func (m *Manager) prepareVolume(ctx context.Context, pod *corev1.Pod, v *corev1.
 		}
 		// Projections may hold secrets: in memory, as secret volumes.
 		dir := filepath.Join(base, "projected", v.Name)
-		if err := memoryBacked(dir, 0); err != nil {
+		if err := m.memoryBacked(dir, 0); err != nil {
 			return "", err
 		}
 		return writeFiles(dir, files, nil)
@@ -238,9 +238,10 @@ func same(dir string, payload map[string][]byte) bool {
 }
 
 // memoryBacked mounts a tmpfs on dir unless one is there: secrets are never
-// written to disk, and emptyDir with medium Memory lives in memory.
-func memoryBacked(dir string, sizeLimit int64) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+// written to disk, and emptyDir with medium Memory lives in memory. Hollow
+// nodes mount nothing: the files of their pods are never read.
+func (m *Manager) memoryBacked(dir string, sizeLimit int64) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil || m.Hollow {
 		return err
 	}
 	var fs unix.Statfs_t

@@ -58,6 +58,9 @@ type State struct {
 	// Error is runc's own complaint when the container could not start
 	// (an executable not found, say).
 	Error string
+	// Lost marks a container that was running and is no longer known to
+	// the runtime, its end unrecorded.
+	Lost bool
 }
 
 // exitRecord is the shim's exit file.
@@ -67,6 +70,9 @@ type exitRecord struct {
 	FinishedAt time.Time `json:"finishedAt"`
 	Error      string    `json:"error,omitempty"`
 }
+
+// Name is "runc".
+func (r *Runc) Name() string { return "runc" }
 
 // Check reports why containers cannot run (the RuntimeReady condition).
 func (r *Runc) Check() error {
@@ -145,6 +151,9 @@ func (r *Runc) State(ctx context.Context, id, bundle string) (State, error) {
 	ctx, cancel := context.WithTimeout(ctx, runcTimeout)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, r.Binary, "--root", r.Root, "state", id).Output()
+	if ctx.Err() != nil {
+		return State{}, fmt.Errorf("runc state %s: %w", id, ctx.Err()) // runc hangs: we know nothing
+	}
 	if err != nil {
 		return State{}, nil // not created yet (or gone without a record)
 	}
