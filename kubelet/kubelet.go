@@ -37,6 +37,7 @@ import (
 	"github.com/kybernetes/kybernetes/kubelet/node"
 	"github.com/kybernetes/kybernetes/kubelet/pods"
 	"github.com/kybernetes/kybernetes/kubelet/runtime"
+	"github.com/kybernetes/kybernetes/kubelet/static"
 	"github.com/kybernetes/kybernetes/kubelet/server"
 	"github.com/kybernetes/kybernetes/kubelet/stats"
 )
@@ -61,6 +62,9 @@ type Options struct {
 	// NodeNamePrefix and their index.
 	Nodes          int
 	NodeNamePrefix string
+	// PodManifestPath holds the static pods' manifests.
+	PodManifestPath    string
+	FileCheckFrequency time.Duration
 }
 
 // The runtimes --runtime names.
@@ -73,7 +77,7 @@ const (
 func DefaultOptions() Options {
 	return Options{RootDir: "/var/lib/kybernetes/kubelet", Port: 10250, Address: "0.0.0.0",
 		ClusterDomain: "cluster.local", CNIBinDirs: network.DefaultBinDirs, Runc: "runc",
-		Runtime: RuntimeRunc, Nodes: 1, NodeNamePrefix: "hollow-"}
+		Runtime: RuntimeRunc, Nodes: 1, NodeNamePrefix: "hollow-", FileCheckFrequency: 20 * time.Second}
 }
 
 // AddFlags registers the options.
@@ -92,6 +96,8 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&o.InsecureRegistries, "insecure-registry", o.InsecureRegistries, "Registries (host:port) to pull from over plain HTTP; loopback and private-range ones always are.")
 	fs.StringVar(&o.Runtime, "runtime", o.Runtime, "The container runtime: runc, or fake for hollow nodes (pods are Running at once with addresses of the pod CIDR, no process runs, no root needed).")
 	fs.IntVar(&o.Nodes, "nodes", o.Nodes, "How many nodes to run in this process (more than 1 with --runtime=fake only): named <node-name-prefix><index>, each with a directory under --root-dir and a server on a port of its own.")
+	fs.StringVar(&o.PodManifestPath, "pod-manifest-path", o.PodManifestPath, "Path to the directory containing static pod files to run, or the path to a single static pod file. Files starting with dots will be ignored.")
+	fs.DurationVar(&o.FileCheckFrequency, "file-check-frequency", o.FileCheckFrequency, "Duration between checking config files for new data (changes are also seen at once where the directory can be watched).")
 	fs.StringVar(&o.NodeNamePrefix, "node-name-prefix", o.NodeNamePrefix, "With --nodes, the prefix of the nodes' names.")
 }
 
@@ -247,7 +253,10 @@ func runNode(ctx context.Context, o Options, config *rest.Config, nodeName, node
 
 	manager := &pods.Manager{Client: client, NodeName: nodeName, NodeIP: nodeIP, RootDir: rootDir, Images: imageService,
 		Network: podNetwork, Runtime: rt, Recorder: recorder, ClusterDNS: o.ClusterDNS, ClusterDomain: o.ClusterDomain,
-		PodCIDR: func() string { return podCIDR.Load().(string) }, Hollow: o.Runtime == RuntimeFake}
+		PodCIDR: func() string { return podCIDR.Load().(string) }, Hollow: o.Runtime == RuntimeFake, FileCheckFrequency: o.FileCheckFrequency}
+	if o.PodManifestPath != "" {
+		manager.StaticPods = &static.Source{Path: o.PodManifestPath, NodeName: nodeName}
+	}
 	go manager.Run(ctx)
 
 	podFactory := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTweakListOptions(func(lo *metav1.ListOptions) {

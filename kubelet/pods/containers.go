@@ -176,7 +176,7 @@ func (m *Manager) start(ctx context.Context, pod *corev1.Pod, st *podState, c *c
 // LogDir is where a pod's container logs go, as upstream's
 // /var/log/pods/<namespace>_<name>_<uid>.
 func LogDir(rootDir string, pod *corev1.Pod) string {
-	return filepath.Join(rootDir, "logs", fmt.Sprintf("%s_%s_%s", pod.Namespace, pod.Name, pod.UID))
+	return filepath.Join(rootDir, "logs", fmt.Sprintf("%s_%s_%s", pod.Namespace, pod.Name, PodUID(pod)))
 }
 
 func (m *Manager) logPath(pod *corev1.Pod, container string, attempt int) string {

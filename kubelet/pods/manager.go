@@ -38,6 +38,7 @@ import (
 	"github.com/kybernetes/kybernetes/kubelet/images"
 	"github.com/kybernetes/kybernetes/kubelet/network"
 	"github.com/kybernetes/kybernetes/kubelet/runtime"
+	"github.com/kybernetes/kybernetes/kubelet/static"
 )
 
 // volumeRefresh is how often configMap and secret volumes are rewritten
@@ -62,6 +63,10 @@ type Manager struct {
 	// lifecycle hooks are not run — a running container is started and
 	// ready, as on kubemark's hollow nodes, whose prober is a fake too.
 	Hollow bool
+	// StaticPods, if set, reads the node's static pods, every
+	// FileCheckFrequency and when its directory changes.
+	StaticPods         *static.Source
+	FileCheckFrequency time.Duration
 	// PodCIDR returns the node's pod CIDR, empty until it has one.
 	PodCIDR func() string
 	// ClusterDNS and ClusterDomain make pods' resolv.conf (dnsPolicy
@@ -80,6 +85,9 @@ type Manager struct {
 	// startedAt are the running containers' start times, by the same keys,
 	// for the stats endpoints.
 	startedAt map[string]time.Time
+	// static are the static pods, by namespace/name.
+	static       map[string]*corev1.Pod
+	nodeUIDCache types.UID
 }
 
 func (m *Manager) setExecID(pod *corev1.Pod, container, id string) {
@@ -191,6 +199,16 @@ func (m *Manager) Run(ctx context.Context) {
 		return
 	}
 	m.collectLeaks(ctx)
+	if m.StaticPods != nil {
+		// Read before the first sync: an adopted static pod must not be
+		// taken for one whose manifest went.
+		pods, errs := m.StaticPods.Read()
+		for _, err := range errs {
+			klog.ErrorS(err, "skipping a static pod manifest")
+		}
+		m.setStaticPods(pods)
+		go m.StaticPods.Watch(ctx, m.FileCheckFrequency, m.setStaticPods)
+	}
 	// Adopted pods are looked at first: those deleted while no kubelet ran
 	// are cleaned up.
 	m.mu.Lock()
@@ -251,6 +269,18 @@ func (m *Manager) sync(ctx context.Context, key string) error {
 	if err != nil && !apierrors.IsNotFound(err) {
 		return err
 	}
+	// status goes to the API's pod; for a static pod that is its mirror.
+	target := pod
+	if static := m.staticPod(key); static != nil {
+		if target, err = m.syncMirror(ctx, static, pod); err != nil {
+			klog.ErrorS(err, "syncing a mirror pod", "pod", key) // the static pod runs all the same
+		}
+		pod = static
+	} else if pod != nil && isMirror(pod) {
+		// Its manifest is gone: so is the pod.
+		m.deleteMirror(ctx, pod)
+		pod, target = nil, nil
+	}
 	m.mu.Lock()
 	st := m.state[key]
 	m.mu.Unlock()
@@ -295,7 +325,7 @@ func (m *Manager) sync(ctx context.Context, key string) error {
 		return nil
 	}
 	if st.finished {
-		return m.writeStatus(ctx, pod, st.final)
+		return m.writeStatus(ctx, target, st.final)
 	}
 	if d := pod.Spec.ActiveDeadlineSeconds; d != nil && time.Since(st.startTime.Time) > time.Duration(*d)*time.Second {
 		// Upstream's DeadlineExceeded: the pod fails and its containers go.
@@ -309,7 +339,7 @@ func (m *Manager) sync(ctx context.Context, key string) error {
 		if err := m.save(namespace, name, st); err != nil {
 			return err
 		}
-		return m.writeStatus(ctx, pod, final)
+		return m.writeStatus(ctx, target, final)
 	}
 	if time.Since(st.volumesRefreshed) > volumeRefresh {
 		m.refreshVolumes(ctx, pod)
@@ -331,7 +361,7 @@ func (m *Manager) sync(ctx context.Context, key string) error {
 			return err
 		}
 	}
-	return m.writeStatus(ctx, pod, status)
+	return m.writeStatus(ctx, target, status)
 }
 
 // Exec runs cmd in a running container of a pod of the node, for
@@ -510,6 +540,9 @@ func (m *Manager) kill(ctx context.Context, namespace, name string, st *podState
 // kubelet patches, so that other writers (the scheduler's condition, a
 // controller's annotation) never make it conflict.
 func (m *Manager) writeStatus(ctx context.Context, pod *corev1.Pod, status corev1.PodStatus) error {
+	if pod == nil {
+		return nil // a static pod without its mirror yet
+	}
 	if apiequality.Semantic.DeepEqual(pod.Status, status) {
 		return nil
 	}

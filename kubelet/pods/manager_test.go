@@ -2,6 +2,7 @@ package pods
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -19,6 +20,7 @@ import (
 	"github.com/kybernetes/kybernetes/kubelet/images"
 	"github.com/kybernetes/kybernetes/kubelet/network"
 	"github.com/kybernetes/kybernetes/kubelet/runtime"
+	"github.com/kybernetes/kybernetes/kubelet/static"
 )
 
 // hollowNode is a pod manager on the fake runtime, over a fake clientset,
@@ -39,7 +41,7 @@ func startHollowNode(t *testing.T) *hollowNode {
 
 // restartHollowNode runs a pod manager over client with its state in
 // rootDir (the fake runtime's and network's too); stop ends it.
-func restartHollowNode(t *testing.T, client *fake.Clientset, rootDir string) *hollowNode {
+func restartHollowNode(t *testing.T, client *fake.Clientset, rootDir string, configure ...func(*Manager)) *hollowNode {
 	t.Helper()
 	h := &hollowNode{client: client, runtime: &runtime.Fake{StateDir: filepath.Join(rootDir, "fake-runtime")},
 		network: &network.Fake{StateDir: filepath.Join(rootDir, "ipam")}}
@@ -63,6 +65,9 @@ func restartHollowNode(t *testing.T, client *fake.Clientset, rootDir string) *ho
 	m := &Manager{Client: h.client, NodeName: "n1", NodeIP: "192.0.2.10", RootDir: rootDir,
 		Images: &images.Fake{}, Network: h.network, Runtime: h.runtime, Recorder: recorder,
 		PodCIDR: func() string { return "10.244.1.0/24" }, Hollow: true}
+	for _, c := range configure {
+		c(m)
+	}
 	go func() { m.Run(ctx); close(stopped) }()
 	return h
 }
@@ -292,5 +297,97 @@ func TestPodWorkerAdoptsAfterARestart(t *testing.T) {
 	}
 	if ids := h.runtime.List(ctx); ids[0] != containerID(t, a) {
 		t.Errorf("the runtime holds %v, want the kept pod's container", ids)
+	}
+}
+
+// TestStaticPodsAndTheirMirrors: a manifest's pod runs and its mirror pod
+// shows it in the API (owned by the Node, marked with the static pod's
+// UID, with its status); a deleted mirror is made again while the pod runs
+// on; an edited manifest replaces the pod; a removed one ends it and its
+// mirror.
+func TestStaticPodsAndTheirMirrors(t *testing.T) {
+	ctx := context.Background()
+	client := fake.NewClientset(&corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "n1", UID: "node-uid"}})
+	manifests := t.TempDir()
+	manifest := filepath.Join(manifests, "web.yaml")
+	writeManifest := func(image string) {
+		content := "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: kube-system}\nspec:\n  containers: [{name: app, image: " + image + "}]\n"
+		if err := os.WriteFile(manifest, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeManifest("example.test/web:1")
+	h := restartHollowNode(t, client, t.TempDir(), func(m *Manager) {
+		m.StaticPods, m.FileCheckFrequency = &static.Source{Path: manifests, NodeName: "n1"}, time.Minute
+	})
+	get := func(what string, ok func(*corev1.Pod) bool) *corev1.Pod {
+		t.Helper()
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			pod, err := client.CoreV1().Pods("kube-system").Get(ctx, "web-n1", metav1.GetOptions{})
+			if err == nil && ok(pod) {
+				return pod
+			}
+		}
+		t.Fatalf("the mirror pod never %s", what)
+		return nil
+	}
+	runningWith := func(image string) func(*corev1.Pod) bool {
+		return func(p *corev1.Pod) bool {
+			return p.Status.Phase == corev1.PodRunning && p.DeletionTimestamp == nil && p.Spec.Containers[0].Image == image
+		}
+	}
+	mirror := get("Running", runningWith("example.test/web:1"))
+	hash := mirror.Annotations[static.ConfigHashAnnotation]
+	if mirror.Annotations[static.ConfigMirrorAnnotation] != hash || hash == "" || mirror.UID == types.UID(hash) {
+		t.Errorf("annotations %v, UID %s: want config.mirror = config.hash, the static pod's UID, not the mirror's own", mirror.Annotations, mirror.UID)
+	}
+	if PodUID(mirror) != types.UID(hash) {
+		t.Errorf("PodUID of the mirror: %s, want the static pod's %s", PodUID(mirror), hash)
+	}
+	if refs := mirror.OwnerReferences; len(refs) != 1 || refs[0].Kind != "Node" || refs[0].Name != "n1" || refs[0].UID != "node-uid" || !ptr.Deref(refs[0].Controller, false) {
+		t.Errorf("owner references %+v, want the Node as controller", refs)
+	}
+	if mirror.Spec.NodeName != "n1" || mirror.Status.PodIP != "10.244.1.2" {
+		t.Errorf("node %q, IP %q", mirror.Spec.NodeName, mirror.Status.PodIP)
+	}
+	started := mirror.Status.ContainerStatuses[0].ContainerID
+
+	// Deleting the mirror does not stop the static pod: it comes back. (A
+	// label tells the old mirror from the new: the fake clientset gives
+	// objects no UIDs.)
+	mirror.Labels = map[string]string{"old": "mirror"}
+	if _, err := client.CoreV1().Pods("kube-system").Update(ctx, mirror, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.CoreV1().Pods("kube-system").Delete(ctx, "web-n1", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	again := get("made again", func(p *corev1.Pod) bool { return p.Labels["old"] == "" && runningWith("example.test/web:1")(p) })
+	if s := again.Status.ContainerStatuses[0]; s.ContainerID != started || s.RestartCount != 0 {
+		t.Errorf("after the mirror's deletion the container is %s (restarts %d), want %s running on", s.ContainerID, s.RestartCount, started)
+	}
+
+	// An edited manifest is a new pod.
+	writeManifest("example.test/web:2")
+	edited := get("replaced by the edited manifest's", runningWith("example.test/web:2"))
+	if edited.Annotations[static.ConfigMirrorAnnotation] == hash {
+		t.Error("the edited pod's mirror kept the old hash")
+	}
+	if ids := h.runtime.List(ctx); len(ids) != 1 || ids[0] == strings.TrimPrefix(started, "fake://") {
+		t.Errorf("containers %v: want only the edited pod's", ids)
+	}
+
+	// A removed manifest: the pod ends and its mirror goes.
+	if err := os.Remove(manifest); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		_, err := client.CoreV1().Pods("kube-system").Get(ctx, "web-n1", metav1.GetOptions{})
+		if apierrors.IsNotFound(err) && len(h.runtime.List(ctx)) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the removed manifest's pod is still there: %v, containers %v", err, h.runtime.List(ctx))
+		}
 	}
 }

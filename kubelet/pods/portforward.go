@@ -27,7 +27,7 @@ func (m *Manager) PortForward(ctx context.Context, namespace, name string, port 
 	}
 	m.mu.Unlock()
 	pod, err := m.pods.Pods(namespace).Get(name)
-	if err != nil || st == nil || !sandbox || string(pod.UID) != uid {
+	if err != nil || st == nil || !sandbox || string(PodUID(pod)) != uid {
 		return fmt.Errorf("pod %s/%s is not running on this node", namespace, name)
 	}
 	if m.Hollow {

@@ -165,3 +165,37 @@ func TestHollowNodes(t *testing.T) {
 		return err == nil && out == ""
 	})
 }
+
+// TestHollowStaticPods: every hollow node runs the static pods of
+// --pod-manifest-path, shown in the API as mirror pods <name>-<node>; a
+// mirror deleted with kubectl (gracefully, as for any bound pod) is made
+// again by its kubelet.
+func TestHollowStaticPods(t *testing.T) {
+	manifests := t.TempDir()
+	manifest := "apiVersion: v1\nkind: Pod\nmetadata: {name: agent, namespace: kube-system, labels: {app: agent}}\nspec:\n  containers: [{name: agent, image: example.test/agent:1}]\n"
+	if err := os.WriteFile(filepath.Join(manifests, "agent.yaml"), []byte(manifest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := startHollowCluster(t, 2, "--pod-manifest-path", manifests)
+	c.waitFor("two Running mirror pods", time.Minute, func() bool {
+		out, _ := c.kubectl("-n", "kube-system", "get", "pods", "-l", "app=agent", "--no-headers")
+		return strings.Count(out, "Running") == 2
+	})
+	out := c.k("-n", "kube-system", "get", "pods", "-l", "app=agent", "-o", "wide")
+	mustContain(t, out, "agent-hollow-0 ", "agent-hollow-1 ", "hollow-0", "hollow-1")
+	owner := c.k("-n", "kube-system", "get", "pod", "agent-hollow-0", "-o", `jsonpath={.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name} {.metadata.annotations.kubernetes\.io/config\.source}`)
+	if owner != "Node/hollow-0 file" {
+		t.Errorf("mirror pod owner and source: %q, want Node/hollow-0 file", owner)
+	}
+	uid := c.k("-n", "kube-system", "get", "pod", "agent-hollow-0", "-o", "jsonpath={.metadata.uid}")
+	started := c.k("-n", "kube-system", "get", "pod", "agent-hollow-0", "-o", "jsonpath={.status.containerStatuses[0].state.running.startedAt}")
+	c.k("-n", "kube-system", "delete", "pod", "agent-hollow-0")
+	c.waitFor("the mirror pod made again", time.Minute, func() bool {
+		out, _ := c.kubectl("-n", "kube-system", "get", "pod", "agent-hollow-0", "-o", "jsonpath={.metadata.uid} {.status.phase}")
+		f := strings.Fields(out)
+		return len(f) == 2 && f[0] != uid && f[1] == "Running"
+	})
+	if again := c.k("-n", "kube-system", "get", "pod", "agent-hollow-0", "-o", "jsonpath={.status.containerStatuses[0].state.running.startedAt}"); again != started {
+		t.Errorf("the static pod's container restarted (started %s, now %s): deleting a mirror must not touch it", started, again)
+	}
+}

@@ -153,3 +153,43 @@ func checkStats(t *testing.T, c *nodeCluster, pod string) {
 		}
 	}
 }
+
+// TestKubeletStaticPods: a manifest in --pod-manifest-path runs as a real
+// container; its mirror pod carries its status, and kubectl logs and exec
+// reach it by the mirror's name; the manifest removed, the pod ends and
+// leaves nothing (the cluster's clean-up checks the namespaces, cgroups
+// and rules).
+func TestKubeletStaticPods(t *testing.T) {
+	requireNodeTools(t)
+	manifests := t.TempDir()
+	manifest := filepath.Join(manifests, "static.yaml")
+	content := "apiVersion: v1\nkind: Pod\nmetadata: {name: static}\nspec:\n  containers:\n  - name: main\n    image: example.test/busybox:1\n    imagePullPolicy: Never\n    command: [sh, -c, 'echo static up; exec sleep 3600']\n"
+	if err := os.WriteFile(manifest, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := startNodeCluster(t, "--pod-manifest-path", manifests)
+	t.Cleanup(func() { _ = os.Remove(manifest) }) // before the cluster's clean-up, which runs after
+	mirror := "static-" + c.node
+	c.waitFor("the static pod Running", func() bool {
+		out, _ := c.kubectl("get", "pod", mirror, "-o", "jsonpath={.status.phase}")
+		return out == "Running"
+	})
+	c.waitFor("its output in kubectl logs", func() bool {
+		out, _ := c.kubectl("logs", mirror)
+		return out == "static up"
+	})
+	if out := c.k("exec", mirror, "--", "hostname"); out != mirror {
+		t.Errorf("exec hostname in the static pod: %q, want %q", out, mirror)
+	}
+	if err := os.Remove(manifest); err != nil {
+		t.Fatal(err)
+	}
+	c.waitFor("the static pod and its mirror gone", func() bool {
+		out, err := c.kubectl("get", "pod", mirror, "-o", "name")
+		return err != nil && strings.Contains(out, "NotFound")
+	})
+	c.waitFor("its container gone", func() bool {
+		out, _ := exec.Command("runc", "--root", filepath.Join(c.rootDir, "runc"), "list", "-q").Output()
+		return strings.TrimSpace(string(out)) == ""
+	})
+}

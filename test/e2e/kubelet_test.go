@@ -62,7 +62,7 @@ func requireNodeTools(t testing.TB) {
 	}
 }
 
-func startNodeCluster(t testing.TB) *nodeCluster {
+func startNodeCluster(t testing.TB, kubeletArgs ...string) *nodeCluster {
 	requireNodeTools(t)
 	dir := t.TempDir()
 	api, err := startServer(filepath.Join(dir, "data"), filepath.Join(dir, "server.log"))
@@ -114,6 +114,7 @@ func startNodeCluster(t testing.TB) *nodeCluster {
 	}
 	c.args = []string{"kubelet", "--kubeconfig", filepath.Join(dir, "data", "kubelet.kubeconfig"), "--root-dir", c.rootDir,
 		"--hostname-override", c.node, "--node-ip", "127.0.0.1", "--address", "127.0.0.1", "--port", fmt.Sprint(port)}
+	c.args = append(c.args, kubeletArgs...)
 	c.startKubelet()
 	c.waitFor("the node Ready", func() bool {
 		out, _ := c.kubectl("get", "node", c.node, "-o", `jsonpath={.status.conditions[?(@.type=="Ready")].status}`)
