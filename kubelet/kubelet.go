@@ -37,8 +37,8 @@ import (
 	"github.com/kybernetes/kybernetes/kubelet/node"
 	"github.com/kybernetes/kybernetes/kubelet/pods"
 	"github.com/kybernetes/kybernetes/kubelet/runtime"
-	"github.com/kybernetes/kybernetes/kubelet/static"
 	"github.com/kybernetes/kybernetes/kubelet/server"
+	"github.com/kybernetes/kybernetes/kubelet/static"
 	"github.com/kybernetes/kybernetes/kubelet/stats"
 )
 
