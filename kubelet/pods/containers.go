@@ -128,6 +128,15 @@ func (m *Manager) start(ctx context.Context, pod *corev1.Pod, st *podState, c *c
 	}
 	cs.image = img
 	spec, err := m.spec(ctx, pod, st, c, img)
+	var mnt *mountError
+	if errors.As(err, &mnt) {
+		cs.waiting = &corev1.ContainerStateWaiting{Reason: "ContainerCreating"}
+		if len(pod.Spec.InitContainers) > 0 {
+			cs.waiting.Reason = "PodInitializing"
+		}
+		m.Recorder.Event(pod, corev1.EventTypeWarning, "FailedMount", mnt.Error())
+		return
+	}
 	var cfg *configError
 	if errors.As(err, &cfg) {
 		cs.waiting = &corev1.ContainerStateWaiting{Reason: "CreateContainerConfigError", Message: cfg.msg}

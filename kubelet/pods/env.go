@@ -21,6 +21,18 @@ type configError struct{ msg string }
 
 func (e *configError) Error() string { return e.msg }
 
+// mountError is a volume that cannot be set up: the container waits in
+// ContainerCreating with a FailedMount event, as upstream's volume manager
+// leaves it, and the next sync tries again.
+type mountError struct {
+	volume string
+	err    error
+}
+
+func (e *mountError) Error() string {
+	return fmt.Sprintf("MountVolume.SetUp failed for volume %q : %v", e.volume, e.err)
+}
+
 // environment resolves a container's environment in upstream's order:
 // envFrom, then env (later entries win), with $(VAR) references to earlier
 // variables expanded, and values from the pod's fields, ConfigMaps and

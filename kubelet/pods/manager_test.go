@@ -391,3 +391,47 @@ func TestStaticPodsAndTheirMirrors(t *testing.T) {
 		}
 	}
 }
+
+// TestPodWorkerClaims: a pod's claim must exist and be bound before its
+// containers start — until then it waits in ContainerCreating with
+// upstream's FailedMount event — and then mounts the bound volume.
+func TestPodWorkerClaims(t *testing.T) {
+	h := startHollowNode(t)
+	ctx := context.Background()
+	pod := testPod("db", "app")
+	pod.Spec.Volumes = []corev1.Volume{{Name: "data", VolumeSource: corev1.VolumeSource{
+		PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "data"}}}}
+	pod.Spec.Containers[0].VolumeMounts = []corev1.VolumeMount{{Name: "data", MountPath: "/data"}}
+	if _, err := h.client.CoreV1().Pods("default").Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waiting := func(p *corev1.Pod) bool {
+		return len(p.Status.ContainerStatuses) == 1 && p.Status.ContainerStatuses[0].State.Waiting != nil &&
+			p.Status.ContainerStatuses[0].State.Waiting.Reason == "ContainerCreating"
+	}
+	h.waitFor(t, "db", "waiting for its claim", waiting)
+	for deadline := time.Now().Add(10 * time.Second); !h.sawEvent(`FailedMount MountVolume.SetUp failed for volume "data" : error processing PVC default/data: failed to fetch PVC from API server`); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no FailedMount event for the missing claim; events %v", h.events)
+		}
+	}
+	claim := &corev1.PersistentVolumeClaim{ObjectMeta: metav1.ObjectMeta{Name: "data", Namespace: "default"}}
+	if _, err := h.client.CoreV1().PersistentVolumeClaims("default").Create(ctx, claim, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); !h.sawEvent(`error processing PVC default/data: PVC is not bound`); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no FailedMount event for the unbound claim; events %v", h.events)
+		}
+	}
+	pv := &corev1.PersistentVolume{ObjectMeta: metav1.ObjectMeta{Name: "pv-data"}, Spec: corev1.PersistentVolumeSpec{
+		PersistentVolumeSource: corev1.PersistentVolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/srv/data"}}}}
+	if _, err := h.client.CoreV1().PersistentVolumes().Create(ctx, pv, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	claim.Spec.VolumeName, claim.Status.Phase = "pv-data", corev1.ClaimBound
+	if _, err := h.client.CoreV1().PersistentVolumeClaims("default").Update(ctx, claim, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor(t, "db", "Running once its claim is bound", func(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodRunning })
+}

@@ -2,6 +2,7 @@ package pods
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 )
 
 // volumeMounts are the container's volume mounts as bind mounts of
@@ -32,9 +34,9 @@ func (m *Manager) volumeMounts(ctx context.Context, pod *corev1.Pod, c *corev1.C
 		if volume == nil {
 			return nil, &configError{fmt.Sprintf("volume %q not found in the pod", vm.Name)}
 		}
-		source, err := m.prepareVolume(ctx, pod, volume)
+		source, readOnly, err := m.prepareVolume(ctx, pod, volume)
 		if err != nil {
-			return nil, err
+			return nil, &mountError{volume: volume.Name, err: err}
 		}
 		if vm.SubPath != "" {
 			source = filepath.Join(source, filepath.Clean("/"+vm.SubPath))
@@ -45,7 +47,7 @@ func (m *Manager) volumeMounts(ctx context.Context, pod *corev1.Pod, c *corev1.C
 			}
 		}
 		options := []string{"rbind", "rw"}
-		if vm.ReadOnly {
+		if vm.ReadOnly || readOnly {
 			options = []string{"rbind", "ro"}
 		}
 		mounts = append(mounts, specs.Mount{Destination: vm.MountPath, Type: "bind", Source: source, Options: options})
@@ -54,13 +56,13 @@ func (m *Manager) volumeMounts(ctx context.Context, pod *corev1.Pod, c *corev1.C
 }
 
 // prepareVolume makes the volume's directory on the node and returns it.
-func (m *Manager) prepareVolume(ctx context.Context, pod *corev1.Pod, v *corev1.Volume) (string, error) {
+func (m *Manager) prepareVolume(ctx context.Context, pod *corev1.Pod, v *corev1.Volume) (string, bool, error) {
 	base := filepath.Join(m.podDir(pod.UID), "volumes")
 	switch {
 	case v.EmptyDir != nil:
 		dir := filepath.Join(base, "empty-dir", v.Name)
 		if err := os.MkdirAll(dir, 0o777); err != nil {
-			return "", err
+			return "", false, err
 		}
 		if v.EmptyDir.Medium == corev1.StorageMediumMemory {
 			var limit int64
@@ -68,31 +70,16 @@ func (m *Manager) prepareVolume(ctx context.Context, pod *corev1.Pod, v *corev1.
 				limit = v.EmptyDir.SizeLimit.Value()
 			}
 			if err := m.memoryBacked(dir, limit); err != nil {
-				return "", err
+				return "", false, err
 			}
 		}
-		return dir, os.Chmod(dir, 0o777)
+		return dir, false, os.Chmod(dir, 0o777)
 	case v.HostPath != nil:
-		t := corev1.HostPathUnset
-		if v.HostPath.Type != nil {
-			t = *v.HostPath.Type
-		}
-		info, err := os.Stat(v.HostPath.Path)
-		switch {
-		case t == corev1.HostPathDirectoryOrCreate && os.IsNotExist(err):
-			return v.HostPath.Path, os.MkdirAll(v.HostPath.Path, 0o755)
-		case t == corev1.HostPathFileOrCreate && os.IsNotExist(err):
-			return v.HostPath.Path, os.WriteFile(v.HostPath.Path, nil, 0o644)
-		case t == corev1.HostPathDirectory && (err != nil || !info.IsDir()):
-			return "", &configError{fmt.Sprintf("hostPath type check failed: %s is not a directory", v.HostPath.Path)}
-		case t == corev1.HostPathFile && (err != nil || !info.Mode().IsRegular()):
-			return "", &configError{fmt.Sprintf("hostPath type check failed: %s is not a file", v.HostPath.Path)}
-		}
-		return v.HostPath.Path, nil
+		return v.HostPath.Path, false, m.checkHostPath(v.HostPath.Path, v.HostPath.Type)
 	case v.ConfigMap != nil:
 		cm, err := m.Client.CoreV1().ConfigMaps(pod.Namespace).Get(ctx, v.ConfigMap.Name, metav1.GetOptions{})
 		if err != nil {
-			return "", &configError{fmt.Sprintf("MountVolume.SetUp failed for volume %q : configmap %q not found", v.Name, v.ConfigMap.Name)}
+			return "", false, &configError{fmt.Sprintf("configmap %q not found", v.ConfigMap.Name)}
 		}
 		files := map[string][]byte{}
 		for k, val := range cm.Data {
@@ -101,36 +88,101 @@ func (m *Manager) prepareVolume(ctx context.Context, pod *corev1.Pod, v *corev1.
 		for k, val := range cm.BinaryData {
 			files[k] = val
 		}
-		return writeFiles(filepath.Join(base, "configmap", v.Name), files, v.ConfigMap.Items)
+		dir, err := writeFiles(filepath.Join(base, "configmap", v.Name), files, v.ConfigMap.Items)
+		return dir, false, err
 	case v.Secret != nil:
 		s, err := m.Client.CoreV1().Secrets(pod.Namespace).Get(ctx, v.Secret.SecretName, metav1.GetOptions{})
 		if err != nil {
-			return "", &configError{fmt.Sprintf("MountVolume.SetUp failed for volume %q : secret %q not found", v.Name, v.Secret.SecretName)}
+			return "", false, &configError{fmt.Sprintf("secret %q not found", v.Secret.SecretName)}
 		}
 		dir := filepath.Join(base, "secret", v.Name)
 		if err := m.memoryBacked(dir, 0); err != nil {
-			return "", err
+			return "", false, err
 		}
-		return writeFiles(dir, s.Data, v.Secret.Items)
+		dir, err = writeFiles(dir, s.Data, v.Secret.Items)
+		return dir, false, err
 	case v.DownwardAPI != nil:
 		files, err := downwardFiles(pod, v.DownwardAPI.Items)
 		if err != nil {
-			return "", err
+			return "", false, err
 		}
-		return writeFiles(filepath.Join(base, "downward-api", v.Name), files, nil)
+		dir, err := writeFiles(filepath.Join(base, "downward-api", v.Name), files, nil)
+		return dir, false, err
 	case v.Projected != nil:
 		files, err := m.projectedFiles(ctx, pod, v)
 		if err != nil {
-			return "", err
+			return "", false, err
 		}
 		// Projections may hold secrets: in memory, as secret volumes.
 		dir := filepath.Join(base, "projected", v.Name)
 		if err := m.memoryBacked(dir, 0); err != nil {
-			return "", err
+			return "", false, err
 		}
-		return writeFiles(dir, files, nil)
+		dir, err = writeFiles(dir, files, nil)
+		return dir, false, err
+	case v.PersistentVolumeClaim != nil:
+		path, err := m.claimPath(ctx, pod, v.PersistentVolumeClaim.ClaimName)
+		return path, v.PersistentVolumeClaim.ReadOnly, err
 	}
-	return "", &configError{fmt.Sprintf("volume %q: this volume type is not supported by this kubelet yet", v.Name)}
+	return "", false, errors.New("this volume type is not supported by this kubelet yet")
+}
+
+// checkHostPath makes or checks a host path as its type says. Hollow nodes
+// leave the machine's file system alone, as kubemark's fake host path
+// plugin does.
+func (m *Manager) checkHostPath(path string, hostPathType *corev1.HostPathType) error {
+	if m.Hollow {
+		return nil
+	}
+	t := ptr.Deref(hostPathType, corev1.HostPathUnset)
+	info, err := os.Stat(path)
+	switch {
+	case t == corev1.HostPathDirectoryOrCreate && os.IsNotExist(err):
+		return os.MkdirAll(path, 0o755)
+	case t == corev1.HostPathFileOrCreate && os.IsNotExist(err):
+		return os.WriteFile(path, nil, 0o644)
+	case t == corev1.HostPathDirectory && (err != nil || !info.IsDir()):
+		return fmt.Errorf("hostPath type check failed: %s is not a directory", path)
+	case t == corev1.HostPathFile && (err != nil || !info.Mode().IsRegular()):
+		return fmt.Errorf("hostPath type check failed: %s is not a file", path)
+	case t == corev1.HostPathSocket && (err != nil || info.Mode()&os.ModeSocket == 0):
+		return fmt.Errorf("hostPath type check failed: %s is not a socket file", path)
+	case t == corev1.HostPathCharDev && (err != nil || info.Mode()&os.ModeCharDevice == 0):
+		return fmt.Errorf("hostPath type check failed: %s is not a character device", path)
+	case t == corev1.HostPathBlockDev && (err != nil || info.Mode()&os.ModeDevice == 0 || info.Mode()&os.ModeCharDevice != 0):
+		return fmt.Errorf("hostPath type check failed: %s is not a block device", path)
+	}
+	return nil
+}
+
+// claimPath is the directory of the persistent volume bound to the claim:
+// a hostPath or local volume, the kinds a single machine has.
+func (m *Manager) claimPath(ctx context.Context, pod *corev1.Pod, claimName string) (string, error) {
+	claim, err := m.Client.CoreV1().PersistentVolumeClaims(pod.Namespace).Get(ctx, claimName, metav1.GetOptions{})
+	if err != nil {
+		return "", fmt.Errorf("error processing PVC %s/%s: failed to fetch PVC from API server: %w", pod.Namespace, claimName, err)
+	}
+	if claim.Spec.VolumeName == "" || claim.Status.Phase != corev1.ClaimBound {
+		return "", fmt.Errorf("error processing PVC %s/%s: PVC is not bound", pod.Namespace, claimName)
+	}
+	pv, err := m.Client.CoreV1().PersistentVolumes().Get(ctx, claim.Spec.VolumeName, metav1.GetOptions{})
+	if err != nil {
+		return "", fmt.Errorf("error processing PVC %s/%s: failed to fetch PV %s from API server: %w", pod.Namespace, claimName, claim.Spec.VolumeName, err)
+	}
+	switch {
+	case pv.Spec.HostPath != nil:
+		return pv.Spec.HostPath.Path, m.checkHostPath(pv.Spec.HostPath.Path, pv.Spec.HostPath.Type)
+	case pv.Spec.Local != nil && m.Hollow:
+		return pv.Spec.Local.Path, nil
+	case pv.Spec.Local != nil:
+		// A local volume must be there already: it is a disk or directory
+		// the operator made, never created by the kubelet.
+		if _, err := os.Stat(pv.Spec.Local.Path); err != nil {
+			return "", fmt.Errorf("local volume %s: path %q does not exist", pv.Name, pv.Spec.Local.Path)
+		}
+		return pv.Spec.Local.Path, nil
+	}
+	return "", fmt.Errorf("persistent volume %s: only hostPath and local volumes can be mounted on this node", pv.Name)
 }
 
 // writeFiles writes the keys (or the items chosen) into dir the way
@@ -278,7 +330,7 @@ func (m *Manager) refreshVolumes(ctx context.Context, pod *corev1.Pod) {
 		if _, err := os.Stat(filepath.Join(m.podDir(pod.UID), "volumes")); err != nil {
 			return // nothing mounted yet
 		}
-		if _, err := m.prepareVolume(ctx, pod, v); err != nil {
+		if _, _, err := m.prepareVolume(ctx, pod, v); err != nil {
 			klog.V(2).InfoS("refreshing a volume", "pod", klog.KObj(pod), "volume", v.Name, "err", err)
 		}
 	}
@@ -313,7 +365,7 @@ func (m *Manager) projectedFiles(ctx context.Context, pod *corev1.Pod, v *corev1
 				if src.ConfigMap.Optional != nil && *src.ConfigMap.Optional {
 					continue
 				}
-				return nil, &configError{fmt.Sprintf("MountVolume.SetUp failed for volume %q : configmap %q not found", v.Name, src.ConfigMap.Name)}
+				return nil, &configError{fmt.Sprintf("configmap %q not found", src.ConfigMap.Name)}
 			}
 			data := map[string][]byte{}
 			for k, val := range cm.Data {
@@ -331,7 +383,7 @@ func (m *Manager) projectedFiles(ctx context.Context, pod *corev1.Pod, v *corev1
 				if src.Secret.Optional != nil && *src.Secret.Optional {
 					continue
 				}
-				return nil, &configError{fmt.Sprintf("MountVolume.SetUp failed for volume %q : secret %q not found", v.Name, src.Secret.Name)}
+				return nil, &configError{fmt.Sprintf("secret %q not found", src.Secret.Name)}
 			}
 			if err := add(s.Data, src.Secret.Items); err != nil {
 				return nil, err

@@ -193,3 +193,44 @@ func TestKubeletStaticPods(t *testing.T) {
 		return strings.TrimSpace(string(out)) == ""
 	})
 }
+
+// TestKubeletPersistentVolumes: a claim bound to a hostPath volume is
+// mounted into the pod (what it writes is on the host), read-only where
+// the pod's claim says so.
+func TestKubeletPersistentVolumes(t *testing.T) {
+	c := startNodeCluster(t)
+	hostDir := filepath.Join(t.TempDir(), "pv")
+	objects := `{"apiVersion":"v1","kind":"List","items":[
+	  {"apiVersion":"v1","kind":"PersistentVolume","metadata":{"name":"e2e-hostpath"},"spec":{"capacity":{"storage":"1Gi"},
+	    "accessModes":["ReadWriteOnce"],"persistentVolumeReclaimPolicy":"Retain","storageClassName":"",
+	    "hostPath":{"path":"` + hostDir + `","type":"DirectoryOrCreate"}}},
+	  {"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"data"},"spec":{"accessModes":["ReadWriteOnce"],
+	    "storageClassName":"","resources":{"requests":{"storage":"1Gi"}}}},
+	  {"apiVersion":"v1","kind":"Pod","metadata":{"name":"writer"},"spec":{"terminationGracePeriodSeconds":1,
+	    "volumes":[{"name":"data","persistentVolumeClaim":{"claimName":"data"}}],
+	    "containers":[{"name":"main","image":"example.test/busybox:1","command":["sh","-c","echo written > /data/out; exec sleep 3600"],
+	      "volumeMounts":[{"name":"data","mountPath":"/data"}]}]}},
+	  {"apiVersion":"v1","kind":"Pod","metadata":{"name":"reader"},"spec":{"terminationGracePeriodSeconds":1,
+	    "volumes":[{"name":"data","persistentVolumeClaim":{"claimName":"data","readOnly":true}}],
+	    "containers":[{"name":"main","image":"example.test/busybox:1","command":["sleep","3600"],
+	      "volumeMounts":[{"name":"data","mountPath":"/data"}]}]}}]}`
+	cmd := exec.Command(kubectlBin, "--kubeconfig", c.api.kubeconfig, "create", "-f", "-")
+	cmd.Stdin = strings.NewReader(objects)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("create: %v\n%s", err, out)
+	}
+	c.waitFor("both pods Running", func() bool {
+		out, _ := c.kubectl("get", "pods", "writer", "reader", "-o", "jsonpath={.items[*].status.phase}")
+		return out == "Running Running"
+	})
+	c.waitFor("the writer's file on the host", func() bool {
+		data, _ := os.ReadFile(filepath.Join(hostDir, "out"))
+		return string(data) == "written\n"
+	})
+	if out := c.k("exec", "reader", "--", "cat", "/data/out"); out != "written" {
+		t.Errorf("the reader sees %q", out)
+	}
+	if out, err := c.kubectl("exec", "reader", "--", "touch", "/data/mine"); err == nil || !strings.Contains(out, "Read-only file system") {
+		t.Errorf("a read-only claim was written to: %v %q", err, out)
+	}
+}
