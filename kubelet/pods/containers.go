@@ -289,7 +289,7 @@ func (m *Manager) spec(ctx context.Context, pod *corev1.Pod, st *podState, c *co
 	if len(args) == 0 {
 		return nil, &configError{"no command specified"}
 	}
-	uid, gid, err := user(pod, c, img)
+	u, err := user(pod, c, img)
 	if err != nil {
 		return nil, err
 	}
@@ -301,7 +301,7 @@ func (m *Manager) spec(ctx context.Context, pod *corev1.Pod, st *podState, c *co
 		cwd = "/"
 	}
 	in := runtime.SpecInput{
-		Args: args, Env: env, Cwd: cwd, UID: uid, GID: gid, Hostname: hostname,
+		Args: args, Env: env, Cwd: cwd, UID: u.uid, GID: u.gid, AdditionalGIDs: u.additional, Hostname: hostname,
 		CgroupsPath: runtime.PodCgroup(string(pod.UID), c.Name),
 	}
 	if !pod.Spec.HostNetwork {
@@ -370,7 +370,7 @@ func commandLine(c *corev1.Container, img images.Image, env map[string]string) [
 // user is the container's uid and gid: its securityContext's, the pod's,
 // else the image's numeric USER. runAsNonRoot refuses root with upstream's
 // message.
-func user(pod *corev1.Pod, c *corev1.Container, img images.Image) (uint32, uint32, error) {
+func user(pod *corev1.Pod, c *corev1.Container, img images.Image) (imageUser, error) {
 	var uid, gid *int64
 	nonRoot := false
 	if psc := pod.Spec.SecurityContext; psc != nil {
@@ -387,26 +387,29 @@ func user(pod *corev1.Pod, c *corev1.Container, img images.Image) (uint32, uint3
 			nonRoot = *sc.RunAsNonRoot
 		}
 	}
-	if uid == nil && img.Config.User != "" {
-		u, g, _ := strings.Cut(img.Config.User, ":")
-		n, err := strconv.ParseInt(u, 10, 64)
-		if err != nil {
-			if nonRoot {
-				return 0, 0, &configError{fmt.Sprintf("container has runAsNonRoot and image has non-numeric user (%s), cannot verify user is non-root", u)}
-			}
-			return 0, 0, &configError{fmt.Sprintf("image user %q is not numeric; named users are not supported yet", u)}
-		}
-		uid = &n
-		if g != "" && gid == nil {
-			if gn, err := strconv.ParseInt(g, 10, 64); err == nil {
-				gid = &gn
-			}
+	if uid == nil && nonRoot {
+		// As upstream: a named image user cannot be checked before the
+		// container exists, so it is refused.
+		name, _, _ := strings.Cut(img.Config.User, ":")
+		n, err := strconv.ParseInt(name, 10, 64)
+		switch {
+		case name != "" && err != nil:
+			return imageUser{}, &configError{fmt.Sprintf("container has runAsNonRoot and image has non-numeric user (%s), cannot verify user is non-root", name)}
+		case name == "" || n == 0:
+			return imageUser{}, &configError{"container has runAsNonRoot and image will run as root"}
 		}
 	}
-	if nonRoot && (uid == nil || *uid == 0) {
-		return 0, 0, &configError{"container has runAsNonRoot and image will run as root"}
+	if nonRoot && uid != nil && *uid == 0 {
+		return imageUser{}, &configError{"container has runAsNonRoot and image will run as root"}
 	}
-	return uint32(ptr.Deref(uid, 0)), uint32(ptr.Deref(gid, 0)), nil
+	u, err := resolveUser(img.RootFS, img.Config.User, uid)
+	if err != nil {
+		return imageUser{}, err
+	}
+	if gid != nil {
+		u.gid = uint32(*gid)
+	}
+	return u, nil
 }
 
 func hasEnv(env []string, name string) bool {

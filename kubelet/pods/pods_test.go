@@ -2,6 +2,7 @@ package pods
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -73,19 +74,59 @@ func TestEnvironment(t *testing.T) {
 }
 
 func TestUser(t *testing.T) {
+	rootfs := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(rootfs, "etc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	passwd := "root:x:0:0:root:/root:/bin/sh\n# a comment\nnginx:x:101:101:nginx:/var/cache/nginx:/sbin/nologin\nweb:x:1000:1000::/home/web:/bin/sh\n"
+	group := "root:x:0:\nnginx:x:101:\nweb:x:1000:\nwww-data:x:33:web,nginx\naudio:x:29:web\n"
+	for name, content := range map[string]string{"etc/passwd": passwd, "etc/group": group} {
+		if err := os.WriteFile(filepath.Join(rootfs, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	pod := &corev1.Pod{}
-	img := images.Image{Config: v1.Config{User: "1000:2000"}}
-	if uid, gid, err := user(pod, &corev1.Container{}, img); err != nil || uid != 1000 || gid != 2000 {
-		t.Errorf("image user: %d:%d %v", uid, gid, err)
+	for _, tc := range []struct {
+		imageUser string
+		sc        *corev1.SecurityContext
+		want      string
+	}{
+		{"", nil, "0:0 []"},
+		{"1000:2000", nil, "1000:2000 [33 29]"},
+		{"nginx", nil, "101:101 [33]"},
+		{"web:www-data", nil, "1000:33 [29]"},
+		{"4242", nil, "4242:0 []"}, // no passwd entry: group 0
+		{"nobody", nil, "unable to find user nobody: no matching entries in passwd file"},
+		{"web:staff", nil, "unable to find group staff: no matching entries in group file"},
+		// runAsUser wins over the image's user; its group comes from passwd.
+		{"nginx", &corev1.SecurityContext{RunAsUser: ptr.To[int64](1000)}, "1000:1000 [33 29]"},
+		{"nginx", &corev1.SecurityContext{RunAsUser: ptr.To[int64](1000), RunAsGroup: ptr.To[int64](5)}, "1000:5 [33 29]"},
+		{"", &corev1.SecurityContext{RunAsNonRoot: ptr.To(true)}, "container has runAsNonRoot and image will run as root"},
+		{"nginx", &corev1.SecurityContext{RunAsNonRoot: ptr.To(true)}, "container has runAsNonRoot and image has non-numeric user (nginx), cannot verify user is non-root"},
+		{"101", &corev1.SecurityContext{RunAsNonRoot: ptr.To(true)}, "101:101 [33]"},
+		{"", &corev1.SecurityContext{RunAsNonRoot: ptr.To(true), RunAsUser: ptr.To[int64](1001)}, "1001:0 []"},
+		{"web", &corev1.SecurityContext{RunAsNonRoot: ptr.To(true), RunAsUser: ptr.To[int64](0)}, "container has runAsNonRoot and image will run as root"},
+	} {
+		img := images.Image{RootFS: rootfs, Config: v1.Config{User: tc.imageUser}}
+		u, err := user(pod, &corev1.Container{SecurityContext: tc.sc}, img)
+		got := fmt.Sprintf("%d:%d %v", u.uid, u.gid, u.additional)
+		if err != nil {
+			got = err.Error()
+		}
+		if got != tc.want {
+			t.Errorf("image user %q, security context %+v: %s, want %s", tc.imageUser, tc.sc, got, tc.want)
+		}
 	}
-	root := images.Image{}
-	c := &corev1.Container{SecurityContext: &corev1.SecurityContext{RunAsNonRoot: ptr.To(true)}}
-	if _, _, err := user(pod, c, root); err == nil || err.Error() != "container has runAsNonRoot and image will run as root" {
-		t.Errorf("runAsNonRoot with a root image: %v", err)
+
+	// /etc/passwd as a symbolic link is not followed: it could name the
+	// machine's own.
+	linked := t.TempDir()
+	_ = os.MkdirAll(filepath.Join(linked, "etc"), 0o755)
+	if err := os.Symlink(filepath.Join(rootfs, "etc", "passwd"), filepath.Join(linked, "etc", "passwd")); err != nil {
+		t.Fatal(err)
 	}
-	c.SecurityContext.RunAsUser = ptr.To[int64](1001)
-	if uid, _, err := user(pod, c, root); err != nil || uid != 1001 {
-		t.Errorf("runAsUser: %d %v", uid, err)
+	if _, err := user(pod, &corev1.Container{}, images.Image{RootFS: linked, Config: v1.Config{User: "nginx"}}); err == nil {
+		t.Error("a symlinked /etc/passwd was read")
 	}
 }
 

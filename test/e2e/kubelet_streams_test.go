@@ -15,7 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	statsv1alpha1 "k8s.io/kubelet/pkg/apis/stats/v1alpha1"
+
+	"github.com/kybernetes/kybernetes/test/images"
 )
 
 // TestKubeletPortForwardAndCopy (and stats): stock kubectl's port-forward (a WebSocket
@@ -233,4 +236,47 @@ func TestKubeletPersistentVolumes(t *testing.T) {
 	if out, err := c.kubectl("exec", "reader", "--", "touch", "/data/mine"); err == nil || !strings.Contains(out, "Read-only file system") {
 		t.Errorf("a read-only claim was written to: %v %q", err, out)
 	}
+}
+
+// TestKubeletImageUsers: an image whose USER is a name runs as that user
+// of its own /etc/passwd, as container runtimes resolve it; runAsNonRoot
+// refuses it with upstream's message, as the name cannot be checked.
+func TestKubeletImageUsers(t *testing.T) {
+	c := startNodeCluster(t)
+	base, err := images.Busybox()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := base.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = cfg.DeepCopy()
+	cfg.Config.User = "nobody"
+	named, err := mutate.ConfigFile(base, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tarball, err := images.WriteTarball(t.TempDir(), "example.test/nobody:1", named)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(kybernetesBin, "image", "import", tarball, "--root-dir", c.rootDir).CombinedOutput(); err != nil {
+		t.Fatalf("image import: %v\n%s", err, out)
+	}
+	c.k("run", "named", "--image=example.test/nobody:1", "--image-pull-policy=Never", "--", "sleep", "3600")
+	c.k("run", "checked", "--image=example.test/nobody:1", "--image-pull-policy=Never",
+		`--overrides={"spec":{"securityContext":{"runAsNonRoot":true}}}`, "--", "sleep", "3600")
+	c.waitFor("named Running", func() bool {
+		out, _ := c.kubectl("get", "pod", "named", "-o", "jsonpath={.status.phase}")
+		return out == "Running"
+	})
+	if out := c.k("exec", "named", "--", "id"); !strings.HasPrefix(out, "uid=65534(nobody) gid=65534") {
+		t.Errorf("id in the container: %q, want nobody's 65534", out)
+	}
+	c.waitFor("checked refused", func() bool {
+		msg, _ := field(c.containerStatus("checked"), "state", "waiting", "message").(string)
+		reason, _ := field(c.containerStatus("checked"), "state", "waiting", "reason").(string)
+		return reason == "CreateContainerConfigError" && msg == "container has runAsNonRoot and image has non-numeric user (nobody), cannot verify user is non-root"
+	})
 }
