@@ -271,6 +271,7 @@ func runNode(ctx context.Context, o Options, config *rest.Config, nodeName, node
 		LogDir:      func(p *corev1.Pod) string { return pods.LogDir(rootDir, p) },
 		Healthy:     rt.Check,
 		Exec:        manager.Exec,
+		Attach:      manager.Attach,
 		PortForward: manager.PortForward,
 		Stats: &server.StatsSource{NodeName: nodeName, StartedAt: time.Now(), Reader: stats.NewReader(), Running: func() []server.Container {
 			var out []server.Container

@@ -162,7 +162,8 @@ func (m *Manager) start(ctx context.Context, pod *corev1.Pod, st *podState, c *c
 		}
 	}
 	m.Recorder.Eventf(pod, corev1.EventTypeNormal, "Created", "Created container: %s", c.Name)
-	err = m.Runtime.Start(ctx, runtime.Container{ID: id, Bundle: bundle, Image: img.RootFS, Spec: spec, Log: m.logPath(pod, c.Name, attempt)})
+	err = m.Runtime.Start(ctx, runtime.Container{ID: id, Bundle: bundle, Image: img.RootFS, Spec: spec, Log: m.logPath(pod, c.Name, attempt),
+		Stdin: c.Stdin, StdinOnce: c.StdinOnce, TTY: c.TTY})
 	cs.starts++
 	cs.restarts = int32(cs.starts - 1)
 	cs.id, cs.bundle, cs.waiting, cs.probes, cs.killing = id, bundle, nil, nil, false
@@ -302,7 +303,7 @@ func (m *Manager) spec(ctx context.Context, pod *corev1.Pod, st *podState, c *co
 	}
 	in := runtime.SpecInput{
 		Args: args, Env: env, Cwd: cwd, UID: u.uid, GID: u.gid, AdditionalGIDs: u.additional, Hostname: hostname,
-		CgroupsPath: runtime.PodCgroup(string(pod.UID), c.Name),
+		CgroupsPath: runtime.PodCgroup(string(pod.UID), c.Name), Terminal: c.TTY,
 	}
 	if !pod.Spec.HostNetwork {
 		in.NetNS = m.Network.NetNSPath(m.sandboxOf(pod))

@@ -380,6 +380,19 @@ func (m *Manager) Exec(ctx context.Context, namespace, pod, container string, cm
 	return m.Runtime.ExecStreams(ctx, id, cmd, stdin, stdout, stderr)
 }
 
+// Attach connects to a running container's own stdio, for `kubectl
+// attach` and `kubectl run -i`.
+func (m *Manager) Attach(ctx context.Context, namespace, pod, container string, stdin io.Reader, stdout, stderr io.Writer,
+	resize <-chan runtime.TerminalSize) error {
+	m.mu.Lock()
+	id := m.execIDs[namespace+"/"+pod+"/"+container]
+	m.mu.Unlock()
+	if id == "" {
+		return fmt.Errorf("container %q in pod %s/%s is not running", container, namespace, pod)
+	}
+	return m.Runtime.Attach(ctx, id, stdin, stdout, stderr, resize)
+}
+
 // forget drops a pod the node no longer runs, with its directory and
 // checkpoint.
 func (m *Manager) forget(key string) {

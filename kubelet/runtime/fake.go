@@ -173,3 +173,8 @@ func (f *Fake) ExecStreams(ctx context.Context, id string, cmd []string, stdin i
 func (f *Fake) ExecTTY(ctx context.Context, id string, cmd []string, stdin io.Reader, stdout io.Writer, resize <-chan TerminalSize) (int, error) {
 	return -1, ErrNoProcesses
 }
+
+// Attach is not possible: there is no process.
+func (f *Fake) Attach(ctx context.Context, id string, stdin io.Reader, stdout, stderr io.Writer, resize <-chan TerminalSize) error {
+	return ErrNoProcesses
+}

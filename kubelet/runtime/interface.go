@@ -32,6 +32,9 @@ type Interface interface {
 	// with a terminal; they return its exit code.
 	ExecStreams(ctx context.Context, id string, cmd []string, stdin io.Reader, stdout, stderr io.Writer) (int, error)
 	ExecTTY(ctx context.Context, id string, cmd []string, stdin io.Reader, stdout io.Writer, resize <-chan TerminalSize) (int, error)
+	// Attach connects to the running container's own stdio (stdin nil for
+	// none) until it ends or ctx does.
+	Attach(ctx context.Context, id string, stdin io.Reader, stdout, stderr io.Writer, resize <-chan TerminalSize) error
 }
 
 var _ Interface = (*Runc)(nil)

@@ -46,6 +46,10 @@ type Container struct {
 	Spec  *specs.Spec
 	// Log is the file the container's stdout and stderr go to.
 	Log string
+	// Stdin, StdinOnce and TTY are the container's: a stdin attach can
+	// write to (closed after the first session with StdinOnce), a
+	// terminal (its spec's process.terminal too).
+	Stdin, StdinOnce, TTY bool
 }
 
 // State is what the runtime knows of a container.
@@ -109,7 +113,8 @@ func (r *Runc) Start(ctx context.Context, c Container) error {
 		return err
 	}
 	args := append(append([]string{}, r.Shim[1:]...), "--runc", r.Binary, "--runc-root", r.Root,
-		"--bundle", c.Bundle, "--id", c.ID, "--log", c.Log, "--exit-file", exitFile(c.Bundle))
+		"--bundle", c.Bundle, "--id", c.ID, "--log", c.Log, "--exit-file", exitFile(c.Bundle),
+		fmt.Sprintf("--stdin=%t", c.Stdin), fmt.Sprintf("--stdin-once=%t", c.StdinOnce), fmt.Sprintf("--tty=%t", c.TTY))
 	shim := exec.Command(r.Shim[0], args...)
 	// A session of its own: signals to the kubelet's process group (a
 	// Ctrl-C, a supervisor's stop) do not reach the containers.

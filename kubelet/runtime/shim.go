@@ -14,6 +14,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // ShimMain is `kybernetes container-shim`: it runs one container with
@@ -28,6 +30,9 @@ func ShimMain(args []string) error {
 	id := fs.String("id", "", "container ID")
 	logPath := fs.String("log", "", "container log file")
 	exitPath := fs.String("exit-file", "", "where the exit record goes")
+	withStdin := fs.Bool("stdin", false, "the container has stdin (attach may write to it)")
+	stdinOnce := fs.Bool("stdin-once", false, "close the container's stdin when the first attach session that wrote to it ends")
+	tty := fs.Bool("tty", false, "run the container on a terminal")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -38,27 +43,68 @@ func ShimMain(args []string) error {
 	defer logFile.Close()
 	runcLog := filepath.Join(*bundle, "runc.log")
 	cmd := exec.Command(*runc, "--root", *root, "--log", runcLog, "--log-format", "json", "run", "--bundle", *bundle, *id)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return err
+	attach := &attachServer{stdinOnce: *stdinOnce}
+	outputs := map[string]io.Reader{}
+	var terminal *os.File
+	if *tty {
+		// runc runs in the foreground on our terminal and relays it to
+		// the container's console; its size is ours.
+		master, slave, err := openPTY()
+		if err != nil {
+			return err
+		}
+		defer master.Close()
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+		terminal, outputs["stdout"] = slave, master
+		if *withStdin {
+			attach.stdin = nopCloser{master}
+		}
+		attach.resize = func(width, height uint16) {
+			_ = unix.IoctlSetWinsize(int(master.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: height, Col: width})
+		}
+	} else {
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			return err
+		}
+		stderr, err := cmd.StderrPipe()
+		if err != nil {
+			return err
+		}
+		outputs["stdout"], outputs["stderr"] = stdout, stderr
+		if *withStdin {
+			if attach.stdin, err = cmd.StdinPipe(); err != nil {
+				return err
+			}
+		}
 	}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		return err
+	if err := attach.listen(*id); err != nil {
+		return fmt.Errorf("serving attach: %w", err)
 	}
+	defer attach.close()
 	started := time.Now()
 	rec := exitRecord{StartedAt: started}
 	if err := cmd.Start(); err != nil {
 		rec.ExitCode, rec.Error, rec.FinishedAt = 128, err.Error(), time.Now()
 		return writeExit(*exitPath, rec)
 	}
+	if terminal != nil {
+		terminal.Close() // runc holds it now; the master reads EIO once runc is gone
+	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	for stream, r := range map[string]io.Reader{"stdout": stdout, "stderr": stderr} {
+	for stream, r := range outputs {
+		kind := frameStdout
+		if stream == "stderr" {
+			kind = frameStderr
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			copyLog(r, stream, logFile, &mu)
+			// Attached clients get the output as it is read; the log
+			// gets it line by line.
+			copyLog(io.TeeReader(r, attachOutput{attach, kind}), stream, logFile, &mu)
 		}()
 	}
 	wg.Wait()
@@ -83,6 +129,23 @@ func ShimMain(args []string) error {
 	}
 	return writeExit(*exitPath, rec)
 }
+
+// attachOutput hands what a stream reads to the attached clients.
+type attachOutput struct {
+	server *attachServer
+	kind   byte
+}
+
+func (o attachOutput) Write(p []byte) (int, error) {
+	o.server.output(o.kind, p)
+	return len(p), nil
+}
+
+// nopCloser is a terminal's input: stdinOnce stops taking input, but the
+// terminal stays (closing it would hang it up).
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
 
 // copyLog writes each line of r to w in the CRI log format; a line cut by
 // the end of the stream is written as partial (P).

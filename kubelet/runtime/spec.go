@@ -32,6 +32,8 @@ type SpecInput struct {
 	CPUShares   uint64
 	CPUQuota    int64
 	CgroupsPath string
+	// Terminal runs the process on a terminal (the container's tty).
+	Terminal bool
 }
 
 // defaultCapabilities are what a container has unless its securityContext
@@ -132,7 +134,7 @@ func BuildSpec(in SpecInput) *specs.Spec {
 		Hostname: in.Hostname,
 		Root:     &specs.Root{Path: "rootfs", Readonly: in.ReadOnlyRoot},
 		Process: &specs.Process{
-			Args: in.Args, Env: in.Env, Cwd: in.Cwd,
+			Args: in.Args, Env: in.Env, Cwd: in.Cwd, Terminal: in.Terminal,
 			User:            specs.User{UID: in.UID, GID: in.GID, AdditionalGids: in.AdditionalGIDs},
 			NoNewPrivileges: in.NoNewPrivileges,
 			Capabilities:    &specs.LinuxCapabilities{Bounding: caps, Effective: caps, Permitted: caps},

@@ -2,14 +2,13 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
+	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/streaming/pkg/httpstream/wsstream"
+	"k8s.io/cri-streaming/pkg/streaming/remotecommand"
+	utilexec "k8s.io/utils/exec"
 
 	"github.com/kybernetes/kybernetes/kubelet/runtime"
 )
@@ -19,96 +18,110 @@ import (
 type Executor func(ctx context.Context, namespace, pod, container string, cmd []string, tty bool, resize <-chan runtime.TerminalSize,
 	stdin io.Reader, stdout, stderr io.Writer) (exitCode int, err error)
 
-// The stream protocols of exec over WebSocket, as kubectl v1.37 speaks
-// them: channel 0 stdin, 1 stdout, 2 stderr, 3 the error (the command's
-// final Status), 4 terminal resize; v5 adds closing a channel (stdin's
-// end).
-var execProtocols = []string{"v5.channel.k8s.io", "v4.channel.k8s.io"}
+// Attacher connects to a running container's own stdio.
+type Attacher func(ctx context.Context, namespace, pod, container string, stdin io.Reader, stdout, stderr io.Writer,
+	resize <-chan runtime.TerminalSize) error
 
-// exec serves /exec/{namespace}/{pod}/{container}?command=...&stdin=...
-// over WebSocket; with tty=true the command runs on a terminal, resized
-// by what the client sends on the resize channel.
+// streamCreationTimeout is how long a client has to open its streams, as
+// upstream's kubelet gives it.
+const streamCreationTimeout = 30 * time.Second
+
+// exec serves /exec/{namespace}/{pod}/{container}?command=...&input=1...
+// and attach /attach/{namespace}/{pod}/{container} in the protocols
+// kubelets speak — SPDY (channel.k8s.io v1 to v4, which the API server
+// makes of kubectl's WebSocket v5) and WebSocket up to v4 — with
+// k8s.io/cri-streaming's server, as upstream's kubelet does.
 func (s *Server) exec(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	cmd := q["command"]
-	if len(cmd) == 0 {
-		http.Error(w, "you must specify at least 1 command", http.StatusBadRequest)
-		return
-	}
-	if !wsstream.IsWebSocketRequest(r) {
-		// kubectl falls back to SPDY on an upgrade failure; this kubelet
-		// speaks WebSocket only, so it says so.
-		http.Error(w, "this kubelet serves exec over WebSocket (v5.channel.k8s.io) only", http.StatusBadRequest)
-		return
-	}
-	tty := q.Get("tty") == "true"
-	channels := make([]wsstream.ChannelType, 5)
-	if q.Get("stdin") == "true" || q.Get("input") == "1" {
-		channels[0] = wsstream.ReadChannel
-	}
-	if q.Get("stdout") == "true" || q.Get("output") == "1" {
-		channels[1] = wsstream.WriteChannel
-	}
-	if !tty && (q.Get("stderr") == "true" || q.Get("error") == "1") {
-		channels[2] = wsstream.WriteChannel
-	}
-	channels[3] = wsstream.WriteChannel
-	if tty {
-		channels[4] = wsstream.ReadChannel
-	}
-	protocols := map[string]wsstream.ChannelProtocolConfig{}
-	for _, p := range execProtocols {
-		protocols[p] = wsstream.ChannelProtocolConfig{Binary: true, Channels: channels}
-	}
-	conn := wsstream.NewConn(protocols)
-	_, streams, err := conn.Open(w, r)
-	if err != nil {
-		return // the handshake has answered the client
-	}
-	defer conn.Close()
-	resize := make(chan runtime.TerminalSize, 1)
-	if tty {
-		go func() {
-			defer close(resize)
-			decoder := json.NewDecoder(streams[4])
-			for {
-				var size runtime.TerminalSize
-				if err := decoder.Decode(&size); err != nil {
-					return
-				}
-				resize <- size
-			}
-		}()
-	} else {
-		close(resize)
-	}
-	var stdin io.Reader
-	if channels[0] == wsstream.ReadChannel {
-		stdin = streams[0]
-	}
-	stdout, stderr := io.Discard, io.Discard
-	if channels[1] == wsstream.WriteChannel {
-		stdout = streams[1]
-		stderr = streams[1]
-	}
-	if channels[2] == wsstream.WriteChannel {
-		stderr = streams[2]
-	}
-	code, err := s.Exec(r.Context(), r.PathValue("namespace"), r.PathValue("pod"), r.PathValue("container"), cmd, tty, resize, stdin, stdout, stderr)
-	_ = json.NewEncoder(streams[3]).Encode(execStatus(code, err))
+	s.remoteCommand(w, r, true)
 }
 
-// execStatus is the final Status on the error channel, as the kubelet
-// writes it: Success, or NonZeroExitCode with the code as a cause that
-// kubectl turns into its own exit code.
-func execStatus(code int, err error) *metav1.Status {
-	switch {
-	case err != nil:
-		return &metav1.Status{Status: metav1.StatusFailure, Message: err.Error()}
-	case code == 0:
-		return &metav1.Status{Status: metav1.StatusSuccess}
+func (s *Server) attach(w http.ResponseWriter, r *http.Request) {
+	s.remoteCommand(w, r, false)
+}
+
+func (s *Server) remoteCommand(w http.ResponseWriter, r *http.Request, exec bool) {
+	namespace, name, container := r.PathValue("namespace"), r.PathValue("pod"), r.PathValue("container")
+	pod, err := s.Pod(namespace, name)
+	if err != nil || (r.PathValue("uid") != "" && r.PathValue("uid") != string(pod.UID)) {
+		http.Error(w, fmt.Sprintf("pod %s/%s not found", namespace, name), http.StatusNotFound)
+		return
 	}
-	return &metav1.Status{Status: metav1.StatusFailure, Reason: "NonZeroExitCode",
-		Message: fmt.Sprintf("command terminated with non-zero exit code: exit status %d", code),
-		Details: &metav1.StatusDetails{Causes: []metav1.StatusCause{{Type: "ExitCode", Message: strconv.Itoa(code)}}}}
+	options, err := remotecommand.NewOptions(r)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	adapter := streams{namespace: namespace, exec: s.Exec, attach: s.Attach}
+	if exec {
+		cmd := r.URL.Query()["command"]
+		if len(cmd) == 0 {
+			http.Error(w, "you must specify at least 1 command", http.StatusBadRequest)
+			return
+		}
+		remotecommand.ServeExec(w, r, adapter, name, string(pod.UID), container, cmd, options,
+			portForwardIdleTimeout, streamCreationTimeout, remotecommand.SupportedStreamingProtocols)
+		return
+	}
+	remotecommand.ServeAttach(w, r, adapter, name, string(pod.UID), container, options,
+		portForwardIdleTimeout, streamCreationTimeout, remotecommand.SupportedStreamingProtocols)
+}
+
+// streams adapts the kubelet's exec and attach to cri-streaming's
+// interfaces, which name the pod without its namespace.
+type streams struct {
+	namespace string
+	exec      Executor
+	attach    Attacher
+}
+
+func (a streams) ExecInContainer(ctx context.Context, name, _ string, container string, cmd []string, in io.Reader, out, errOut io.WriteCloser,
+	tty bool, resize <-chan remotecommand.TerminalSize, _ time.Duration) error {
+	code, err := a.exec(ctx, a.namespace, name, container, cmd, tty, sizes(resize), in, writer(out), writer(errOut))
+	if err != nil {
+		return err
+	}
+	if code != 0 {
+		// The exit code travels to kubectl as the Status's cause.
+		return utilexec.CodeExitError{Err: fmt.Errorf("exit status %d", code), Code: code}
+	}
+	return nil
+}
+
+func (a streams) AttachContainer(ctx context.Context, name, _ string, container string, in io.Reader, out, errOut io.WriteCloser,
+	tty bool, resize <-chan remotecommand.TerminalSize) error {
+	if a.attach == nil {
+		return fmt.Errorf("attach is not served by this kubelet")
+	}
+	var stdout, stderr io.Writer
+	if out != nil {
+		stdout = out
+	}
+	if errOut != nil {
+		stderr = errOut
+	}
+	return a.attach(ctx, a.namespace, name, container, in, stdout, stderr, sizes(resize))
+}
+
+// writer is w, or a writer that drops everything for a stream not asked
+// for.
+func writer(w io.WriteCloser) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
+}
+
+// sizes relays the client's terminal sizes.
+func sizes(in <-chan remotecommand.TerminalSize) <-chan runtime.TerminalSize {
+	if in == nil {
+		return nil
+	}
+	out := make(chan runtime.TerminalSize, 1)
+	go func() {
+		defer close(out)
+		for size := range in {
+			out <- runtime.TerminalSize{Width: size.Width, Height: size.Height}
+		}
+	}()
+	return out
 }

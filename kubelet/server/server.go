@@ -38,6 +38,8 @@ type Server struct {
 	Healthy func() error
 	// Exec runs commands in containers (/exec).
 	Exec Executor
+	// Attach connects to containers' own stdio (/attach).
+	Attach Attacher
 	// PortForward connects a stream to a port of a pod (/portForward).
 	PortForward func(ctx context.Context, namespace, pod string, port int32, stream io.ReadWriteCloser) error
 	// Stats feeds /stats/summary and /metrics/resource.
@@ -90,6 +92,9 @@ func (s *Server) routes() http.Handler {
 	})
 	mux.HandleFunc("GET /containerLogs/{namespace}/{pod}/{container}", s.containerLogs)
 	mux.HandleFunc("/exec/{namespace}/{pod}/{container}", s.exec)
+	mux.HandleFunc("/exec/{namespace}/{pod}/{uid}/{container}", s.exec)
+	mux.HandleFunc("/attach/{namespace}/{pod}/{container}", s.attach)
+	mux.HandleFunc("/attach/{namespace}/{pod}/{uid}/{container}", s.attach)
 	if s.Stats != nil {
 		mux.HandleFunc("GET /stats/summary", s.Stats.summary)
 		mux.HandleFunc("GET /metrics/resource", s.Stats.resourceMetrics)

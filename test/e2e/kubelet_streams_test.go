@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"crypto/tls"
 	"encoding/json"
 	"io"
@@ -11,11 +13,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	corev1 "k8s.io/api/core/v1"
 	statsv1alpha1 "k8s.io/kubelet/pkg/apis/stats/v1alpha1"
 
 	"github.com/kybernetes/kybernetes/test/images"
@@ -279,4 +283,82 @@ func TestKubeletImageUsers(t *testing.T) {
 		reason, _ := field(c.containerStatus("checked"), "state", "waiting", "reason").(string)
 		return reason == "CreateContainerConfigError" && msg == "container has runAsNonRoot and image has non-numeric user (nobody), cannot verify user is non-root"
 	})
+}
+
+// TestKubeletAttach: `kubectl run -i` writes to the container's stdin
+// (closed after it, stdinOnce) and prints its output; `kubectl attach`
+// follows a running container's output; attaching with a terminal (as
+// `kubectl attach -it`) drives a shell on the container's own tty, sized
+// as the client's.
+func TestKubeletAttach(t *testing.T) {
+	c := startNodeCluster(t)
+	run := exec.Command(kubectlBin, "--kubeconfig", c.api.kubeconfig, "run", "reader", "-i", "--restart=Never",
+		"--image=example.test/busybox:1", "--image-pull-policy=Never", "--", "sh", "-c", "read line; echo got $line; read more || echo stdin closed")
+	run.Stdin = strings.NewReader("hello\n")
+	out, err := run.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "got hello\nstdin closed") {
+		t.Errorf("kubectl run -i: %v\n%s", err, out)
+	}
+	c.waitFor("reader Succeeded", func() bool {
+		out, _ := c.kubectl("get", "pod", "reader", "-o", "jsonpath={.status.phase}")
+		return out == "Succeeded"
+	})
+
+	c.k("run", "ticker", "--image=example.test/busybox:1", "--image-pull-policy=Never", "--", "sh", "-c", "while true; do echo tick; sleep 0.2; done")
+	c.waitFor("ticker Running", func() bool {
+		out, _ := c.kubectl("get", "pod", "ticker", "-o", "jsonpath={.status.phase}")
+		return out == "Running"
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	attach := exec.CommandContext(ctx, kubectlBin, "--kubeconfig", c.api.kubeconfig, "attach", "ticker")
+	followed := &lockedBuffer{}
+	attach.Stdout, attach.Stderr = followed, followed
+	_ = attach.Start()
+	for !strings.Contains(followed.String(), "tick\ntick") && ctx.Err() == nil {
+		time.Sleep(100 * time.Millisecond)
+	}
+	cancel()
+	_ = attach.Wait()
+	if !strings.Contains(followed.String(), "tick\ntick") {
+		t.Errorf("kubectl attach printed %q, want the container's ticks", followed.String())
+	}
+
+	shell := `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"shell"},"spec":{"restartPolicy":"Never","containers":[
+	  {"name":"main","image":"example.test/busybox:1","imagePullPolicy":"Never","command":["sh"],"stdin":true,"tty":true}]}}`
+	create := exec.Command(kubectlBin, "--kubeconfig", c.api.kubeconfig, "create", "-f", "-")
+	create.Stdin = strings.NewReader(shell)
+	if out, err := create.CombinedOutput(); err != nil {
+		t.Fatalf("create: %v\n%s", err, out)
+	}
+	c.waitFor("shell Running", func() bool {
+		out, _ := c.kubectl("get", "pod", "shell", "-o", "jsonpath={.status.phase}")
+		return out == "Running"
+	})
+	printed, err := c.streamTTY("attach", "shell", &corev1.PodAttachOptions{Stdin: true, Stdout: true, TTY: true}, "stty size; tty; exit\n")
+	if err != nil || !strings.Contains(printed, "45 123") || !strings.Contains(printed, "/dev/pts/") {
+		t.Errorf("attach -it: %v\n%q\nwant the client's size (45 123) on a terminal", err, printed)
+	}
+	c.waitFor("shell Succeeded after exit", func() bool {
+		out, _ := c.kubectl("get", "pod", "shell", "-o", "jsonpath={.status.phase}")
+		return out == "Succeeded"
+	})
+}
+
+// lockedBuffer is a buffer a process writes to while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/clientcmd"
@@ -522,6 +523,13 @@ func (s *oneSize) Next() *remotecommand.TerminalSize {
 // server, as `kubectl exec -it` does (client-go's WebSocket executor), and
 // returns what the terminal printed.
 func (c *nodeCluster) execTTY(pod string, cmd ...string) (string, error) {
+	return c.streamTTY("exec", pod, &corev1.PodExecOptions{Command: cmd, Stdin: true, Stdout: true, TTY: true}, "")
+}
+
+// streamTTY opens pods/<subresource> (exec or attach) with a terminal, as
+// kubectl does with -it, types input and returns what the terminal
+// printed.
+func (c *nodeCluster) streamTTY(subresource, pod string, options runtime.Object, input string) (string, error) {
 	config, err := clientcmd.BuildConfigFromFlags("", c.api.kubeconfig)
 	if err != nil {
 		return "", err
@@ -530,8 +538,8 @@ func (c *nodeCluster) execTTY(pod string, cmd ...string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	req := client.CoreV1().RESTClient().Post().Resource("pods").Namespace("default").Name(pod).SubResource("exec").
-		VersionedParams(&corev1.PodExecOptions{Command: cmd, Stdin: true, Stdout: true, TTY: true}, scheme.ParameterCodec)
+	req := client.CoreV1().RESTClient().Post().Resource("pods").Namespace("default").Name(pod).SubResource(subresource).
+		VersionedParams(options, scheme.ParameterCodec)
 	executor, err := remotecommand.NewWebSocketExecutor(config, "GET", req.URL().String())
 	if err != nil {
 		return "", err
@@ -539,6 +547,6 @@ func (c *nodeCluster) execTTY(pod string, cmd ...string) (string, error) {
 	var out bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	err = executor.StreamWithContext(ctx, remotecommand.StreamOptions{Stdin: strings.NewReader(""), Stdout: &out, Tty: true, TerminalSizeQueue: &oneSize{}})
+	err = executor.StreamWithContext(ctx, remotecommand.StreamOptions{Stdin: strings.NewReader(input), Stdout: &out, Tty: true, TerminalSizeQueue: &oneSize{}})
 	return out.String(), err
 }

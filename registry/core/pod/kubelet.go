@@ -61,7 +61,14 @@ func (k *Kubelet) location(ctx context.Context, pods *genericregistry.Store, nam
 		return nil, err
 	}
 	query := url.Values{}
-	if options != nil {
+	switch opts := options.(type) {
+	case *corev1.PodExecOptions:
+		query = streamParams(opts.Stdin, opts.Stdout, opts.Stderr, opts.TTY)
+		query["command"] = opts.Command
+	case *corev1.PodAttachOptions:
+		query = streamParams(opts.Stdin, opts.Stdout, opts.Stderr, opts.TTY)
+	case nil:
+	default:
 		if query, err = queryparams.Convert(options); err != nil {
 			return nil, err
 		}
@@ -123,4 +130,16 @@ func containerNames(pod *corev1.Pod) string {
 		names += c.Name
 	}
 	return "[" + names + "]"
+}
+
+// streamParams are exec's and attach's streams in the kubelet's query
+// parameters, as upstream's API server asks any kubelet for them.
+func streamParams(stdin, stdout, stderr, tty bool) url.Values {
+	q := url.Values{}
+	for name, on := range map[string]bool{"input": stdin, "output": stdout, "error": stderr, "tty": tty} {
+		if on {
+			q.Set(name, "1")
+		}
+	}
+	return q
 }

@@ -69,6 +69,11 @@ type StreamREST struct {
 	container func(runtime.Object) string
 	// translate, when set, wraps the proxy to the kubelet.
 	translate func(http.Handler) http.Handler
+	// streams, for exec and attach, are the streams asked for: kubectl's
+	// WebSocket (v5.channel.k8s.io, with stream close) is turned into SPDY
+	// to the kubelet, as upstream's API server does it (kubelets speak
+	// SPDY, and WebSocket only up to v4).
+	streams func(runtime.Object) translator.Options
 }
 
 var _ rest.Connecter = &StreamREST{}
@@ -91,19 +96,31 @@ func (r *StreamREST) Connect(ctx context.Context, name string, opts runtime.Obje
 	if r.translate != nil {
 		handler = r.translate(handler)
 	}
+	if r.streams != nil {
+		streams := translator.NewStreamTranslatorHandler(location, r.kubelet.Transport, 0, r.streams(opts))
+		handler = translator.NewTranslatingHandler(handler, streams, wsstream.IsWebSocketRequestWithStreamCloseProtocol)
+	}
 	return handler, nil
 }
 
 func newExecREST(store *genericregistry.Store, kubelet *Kubelet) *StreamREST {
 	return &StreamREST{store: store, kubelet: kubelet, target: target{"exec", true},
 		options:   func() runtime.Object { return &corev1.PodExecOptions{} },
-		container: func(o runtime.Object) string { return o.(*corev1.PodExecOptions).Container }}
+		container: func(o runtime.Object) string { return o.(*corev1.PodExecOptions).Container },
+		streams: func(o runtime.Object) translator.Options {
+			opts := o.(*corev1.PodExecOptions)
+			return translator.Options{Stdin: opts.Stdin, Stdout: opts.Stdout, Stderr: opts.Stderr, Tty: opts.TTY}
+		}}
 }
 
 func newAttachREST(store *genericregistry.Store, kubelet *Kubelet) *StreamREST {
 	return &StreamREST{store: store, kubelet: kubelet, target: target{"attach", true},
 		options:   func() runtime.Object { return &corev1.PodAttachOptions{} },
-		container: func(o runtime.Object) string { return o.(*corev1.PodAttachOptions).Container }}
+		container: func(o runtime.Object) string { return o.(*corev1.PodAttachOptions).Container },
+		streams: func(o runtime.Object) translator.Options {
+			opts := o.(*corev1.PodAttachOptions)
+			return translator.Options{Stdin: opts.Stdin, Stdout: opts.Stdout, Stderr: opts.Stderr, Tty: opts.TTY}
+		}}
 }
 
 func newPortForwardREST(store *genericregistry.Store, kubelet *Kubelet) *StreamREST {
