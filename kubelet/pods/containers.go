@@ -83,6 +83,9 @@ func (m *Manager) recordExit(ctx context.Context, pod *corev1.Pod, c *corev1.Con
 	if state.ExitCode != 0 {
 		reason = "Error"
 	}
+	if state.OOMKilled {
+		reason = "OOMKilled"
+	}
 	if state.Error != "" {
 		reason = "StartError"
 	}

@@ -514,7 +514,10 @@ func (m *Manager) kill(ctx context.Context, namespace, name string, st *podState
 			// The run's end is kept for the pod's last status.
 			if state, err := m.Runtime.State(ctx, cs.id, cs.bundle); err == nil && state.Exited {
 				reason := "Completed"
-				if state.ExitCode != 0 {
+				switch {
+				case state.OOMKilled:
+					reason = "OOMKilled"
+				case state.ExitCode != 0:
 					reason = "Error"
 				}
 				cs.last = &corev1.ContainerStateTerminated{ExitCode: int32(state.ExitCode), Reason: reason,

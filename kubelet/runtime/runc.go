@@ -65,6 +65,8 @@ type State struct {
 	// Lost marks a container that was running and is no longer known to
 	// the runtime, its end unrecorded.
 	Lost bool
+	// OOMKilled: the kernel's OOM killer ended it.
+	OOMKilled bool
 }
 
 // exitRecord is the shim's exit file.
@@ -73,6 +75,7 @@ type exitRecord struct {
 	StartedAt  time.Time `json:"startedAt"`
 	FinishedAt time.Time `json:"finishedAt"`
 	Error      string    `json:"error,omitempty"`
+	OOMKilled  bool      `json:"oomKilled,omitempty"`
 }
 
 // Name is "runc".
@@ -151,7 +154,7 @@ func (r *Runc) State(ctx context.Context, id, bundle string) (State, error) {
 		if err := json.Unmarshal(data, &rec); err != nil {
 			return State{}, err
 		}
-		return State{Exited: true, ExitCode: rec.ExitCode, StartedAt: rec.StartedAt, FinishedAt: rec.FinishedAt, Error: rec.Error}, nil
+		return State{Exited: true, ExitCode: rec.ExitCode, StartedAt: rec.StartedAt, FinishedAt: rec.FinishedAt, Error: rec.Error, OOMKilled: rec.OOMKilled}, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, runcTimeout)
 	defer cancel()

@@ -92,6 +92,9 @@ func ShimMain(args []string) error {
 	if terminal != nil {
 		terminal.Close() // runc holds it now; the master reads EIO once runc is gone
 	}
+	stopWatch := make(chan struct{})
+	defer close(stopWatch)
+	oom := watchOOM(specCgroupsPath(*bundle), stopWatch)
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for stream, r := range outputs {
@@ -123,6 +126,7 @@ func ShimMain(args []string) error {
 	default:
 		rec.ExitCode = 128
 	}
+	rec.OOMKilled = rec.ExitCode == 128+int(syscall.SIGKILL) && oom.OOMKilled()
 	if msg := runcError(runcLog); msg != "" {
 		// runc itself failed: the container never ran its process.
 		rec.Error, rec.ExitCode = msg, 128
@@ -187,6 +191,23 @@ func runcError(path string) string {
 		}
 	}
 	return msg
+}
+
+// specCgroupsPath is the container's cgroups path from its bundle's spec.
+func specCgroupsPath(bundle string) string {
+	data, err := os.ReadFile(filepath.Join(bundle, "config.json"))
+	if err != nil {
+		return ""
+	}
+	var spec struct {
+		Linux *struct {
+			CgroupsPath string `json:"cgroupsPath"`
+		} `json:"linux"`
+	}
+	if json.Unmarshal(data, &spec) != nil || spec.Linux == nil {
+		return ""
+	}
+	return spec.Linux.CgroupsPath
 }
 
 // writeExit writes the record atomically: the kubelet never reads half.

@@ -224,6 +224,10 @@ func TestKubeletRunsPods(t *testing.T) {
 	// TestKubeletPullsImages', from a registry on loopback).
 	c.k("run", "missing", "--image=example.test/nope:1", "--image-pull-policy=Never")
 	c.k("run", "crash", "--image=example.test/busybox:1", "--", "sh", "-c", "exit 1")
+	// dd's 64 MiB buffer does not fit the 16 MiB limit (no swap here).
+	c.k("run", "oom", "--image=example.test/busybox:1", "--restart=Never", `--overrides={"spec":{"containers":[{"name":"oom",
+	  "image":"example.test/busybox:1","command":["dd","if=/dev/zero","of=/dev/null","bs=64M","count=1"],
+	  "resources":{"limits":{"memory":"16Mi"}}}]}}`)
 
 	c.waitFor("web Running", func() bool {
 		out, _ := c.kubectl("get", "pod", "web", "-o", "jsonpath={.status.phase}")
@@ -284,6 +288,10 @@ func TestKubeletRunsPods(t *testing.T) {
 		msg, _ := field(s, "state", "waiting", "message").(string)
 		return field(s, "state", "waiting", "reason") == "ErrImageNeverPull" &&
 			msg == `Container image "example.test/nope:1" is not present with pull policy of Never`
+	})
+	c.waitFor("oom OOMKilled", func() bool {
+		s := c.containerStatus("oom")
+		return field(s, "state", "terminated", "reason") == "OOMKilled" && field(s, "state", "terminated", "exitCode") == float64(137)
 	})
 	c.waitFor("crash restarted and backing off", func() bool {
 		s := c.containerStatus("crash")
