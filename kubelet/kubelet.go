@@ -21,6 +21,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
@@ -65,6 +66,12 @@ type Options struct {
 	// PodManifestPath holds the static pods' manifests.
 	PodManifestPath    string
 	FileCheckFrequency time.Duration
+	// Image garbage collection: above the high threshold (percent of the
+	// image file system used), unused images at least MinimumGCAge old go
+	// until use is at the low threshold.
+	ImageGCHighThresholdPercent int
+	ImageGCLowThresholdPercent  int
+	ImageMinimumGCAge           time.Duration
 }
 
 // The runtimes --runtime names.
@@ -77,7 +84,8 @@ const (
 func DefaultOptions() Options {
 	return Options{RootDir: "/var/lib/kybernetes/kubelet", Port: 10250, Address: "0.0.0.0",
 		ClusterDomain: "cluster.local", CNIBinDirs: network.DefaultBinDirs, Runc: "runc",
-		Runtime: RuntimeRunc, Nodes: 1, NodeNamePrefix: "hollow-", FileCheckFrequency: 20 * time.Second}
+		Runtime: RuntimeRunc, Nodes: 1, NodeNamePrefix: "hollow-", FileCheckFrequency: 20 * time.Second,
+		ImageGCHighThresholdPercent: 85, ImageGCLowThresholdPercent: 80, ImageMinimumGCAge: 2 * time.Minute}
 }
 
 // AddFlags registers the options.
@@ -98,6 +106,9 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.Nodes, "nodes", o.Nodes, "How many nodes to run in this process (more than 1 with --runtime=fake only): named <node-name-prefix><index>, each with a directory under --root-dir and a server on a port of its own.")
 	fs.StringVar(&o.PodManifestPath, "pod-manifest-path", o.PodManifestPath, "Path to the directory containing static pod files to run, or the path to a single static pod file. Files starting with dots will be ignored.")
 	fs.DurationVar(&o.FileCheckFrequency, "file-check-frequency", o.FileCheckFrequency, "Duration between checking config files for new data (changes are also seen at once where the directory can be watched).")
+	fs.IntVar(&o.ImageGCHighThresholdPercent, "image-gc-high-threshold", o.ImageGCHighThresholdPercent, "The percent of disk usage after which image garbage collection is always run. Values must be within the range [0, 100], To disable image garbage collection, set to 100.")
+	fs.IntVar(&o.ImageGCLowThresholdPercent, "image-gc-low-threshold", o.ImageGCLowThresholdPercent, "The percent of disk usage before which image garbage collection is never run. Lowest disk usage to garbage collect to. Values must be within the range [0, 100] and should not be larger than that of --image-gc-high-threshold.")
+	fs.DurationVar(&o.ImageMinimumGCAge, "image-minimum-gc-age", o.ImageMinimumGCAge, "Minimum age for an unused image before it is garbage collected.")
 	fs.StringVar(&o.NodeNamePrefix, "node-name-prefix", o.NodeNamePrefix, "With --nodes, the prefix of the nodes' names.")
 }
 
@@ -110,6 +121,12 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("--nodes: must be at least 1")
 	case o.Nodes > 1 && o.Runtime != RuntimeFake:
 		return fmt.Errorf("--nodes %d: several nodes in one process need --runtime=fake (real nodes would share one bridge and one runc root)", o.Nodes)
+	case o.ImageGCHighThresholdPercent < 0 || o.ImageGCHighThresholdPercent > 100:
+		return fmt.Errorf("invalid configuration: imageGCHighThresholdPercent (--image-gc-high-threshold) %d must be between 0 and 100, inclusive", o.ImageGCHighThresholdPercent)
+	case o.ImageGCLowThresholdPercent < 0 || o.ImageGCLowThresholdPercent > 100:
+		return fmt.Errorf("invalid configuration: imageGCLowThresholdPercent (--image-gc-low-threshold) %d must be between 0 and 100, inclusive", o.ImageGCLowThresholdPercent)
+	case o.ImageGCLowThresholdPercent >= o.ImageGCHighThresholdPercent:
+		return fmt.Errorf("invalid configuration: imageGCLowThresholdPercent (--image-gc-low-threshold) %d must be less than imageGCHighThresholdPercent (--image-gc-high-threshold) %d", o.ImageGCLowThresholdPercent, o.ImageGCHighThresholdPercent)
 	case o.Runtime == RuntimeRunc && os.Geteuid() != 0:
 		return errors.New("the kubelet runs containers and pod networks: it must run as root (or use --runtime=fake for hollow nodes)")
 	}
@@ -155,6 +172,9 @@ func Run(ctx context.Context, o Options) error {
 	return first
 }
 
+// imageGCPeriod is how often image garbage collection looks, as upstream.
+const imageGCPeriod = 5 * time.Minute
+
 // runNode runs one node until ctx ends: its registration, status and
 // lease, its pods and its server.
 func runNode(ctx context.Context, o Options, config *rest.Config, nodeName, nodeIP, rootDir string, port int) error {
@@ -170,13 +190,13 @@ func runNode(ctx context.Context, o Options, config *rest.Config, nodeName, node
 		podNetwork     network.Interface
 		imageService   images.Service
 		runtimeVersion string
+		store          *images.Store
 	)
 	if o.Runtime == RuntimeFake {
 		rt, podNetwork, imageService = &runtime.Fake{StateDir: filepath.Join(rootDir, "fake-runtime")}, &network.Fake{StateDir: filepath.Join(rootDir, "network", "ipam")}, &images.Fake{}
 		runtimeVersion = "fake://" + version.Get().GitVersion
 	} else {
-		store, err := images.Open(rootDir)
-		if err != nil {
+		if store, err = images.Open(rootDir); err != nil {
 			return err
 		}
 		self, err := os.Executable()
@@ -258,6 +278,13 @@ func runNode(ctx context.Context, o Options, config *rest.Config, nodeName, node
 		manager.StaticPods = &static.Source{Path: o.PodManifestPath, NodeName: nodeName}
 	}
 	go manager.Run(ctx)
+	if store != nil {
+		node := &corev1.ObjectReference{Kind: "Node", Name: nodeName, UID: types.UID(nodeName)}
+		gc := &images.GC{Store: store, HighThreshold: o.ImageGCHighThresholdPercent, LowThreshold: o.ImageGCLowThresholdPercent,
+			MinAge: o.ImageMinimumGCAge, InUse: manager.ImagesInUse,
+			Failed: func(reason, message string) { recorder.Event(node, corev1.EventTypeWarning, reason, message) }}
+		go gc.Run(ctx, imageGCPeriod)
+	}
 
 	podFactory := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTweakListOptions(func(lo *metav1.ListOptions) {
 		lo.FieldSelector = fields.OneTermEqualSelector("spec.nodeName", nodeName).String()

@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -154,6 +155,10 @@ func (s *Store) unpack(img v1.Image, dir string, config *v1.ConfigFile) error {
 	if err := untar(flat, filepath.Join(tmp, "rootfs")); err != nil {
 		return fmt.Errorf("unpacking: %w", err)
 	}
+	// The size is walked once, here: node status lists the images often.
+	if err := os.WriteFile(filepath.Join(tmp, "size"), []byte(strconv.FormatInt(dirSize(filepath.Join(tmp, "rootfs")), 10)), 0o600); err != nil {
+		return err
+	}
 	data, err := json.Marshal(config)
 	if err != nil {
 		return err
@@ -237,6 +242,29 @@ func (s *Store) Remove(ref string) error {
 	return os.RemoveAll(filepath.Join(s.dir, strings.TrimPrefix(digest, "sha256:")))
 }
 
+// RemoveImage removes the image with config digest id, under all its
+// names, as image garbage collection does.
+func (s *Store) RemoveImage(id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	names, err := s.names()
+	if err != nil {
+		return err
+	}
+	for n, d := range names {
+		if d == id {
+			delete(names, n)
+		}
+	}
+	if err := s.writeNames(names); err != nil {
+		return err
+	}
+	return os.RemoveAll(filepath.Join(s.dir, strings.TrimPrefix(id, "sha256:")))
+}
+
+// Dir is the store's directory, on the file system the images use.
+func (s *Store) Dir() string { return s.dir }
+
 func (s *Store) image(digest string, names map[string]string) (Image, error) {
 	dir := filepath.Join(s.dir, strings.TrimPrefix(digest, "sha256:"))
 	data, err := os.ReadFile(filepath.Join(dir, "config.json"))
@@ -254,7 +282,11 @@ func (s *Store) image(digest string, names map[string]string) (Image, error) {
 		}
 	}
 	sort.Strings(img.Names)
-	img.Size = dirSize(img.RootFS)
+	if data, err := os.ReadFile(filepath.Join(dir, "size")); err == nil {
+		img.Size, _ = strconv.ParseInt(string(data), 10, 64)
+	} else {
+		img.Size = dirSize(img.RootFS) // unpacked before sizes were kept
+	}
 	return img, nil
 }
 

@@ -106,6 +106,9 @@ func (m *Manager) restore() {
 				backoff: c.Backoff, backoffUntil: c.BackoffUntil}
 			cs.image.ID = c.ImageID
 			st.containers[cname] = cs
+			if c.ImageID != "" {
+				m.setImage(cp.Namespace, cp.Name, cname, c.ImageID)
+			}
 		}
 		m.state[cp.Namespace+"/"+cp.Name] = st
 		klog.InfoS("adopted a pod left by an earlier kubelet", "pod", cp.Namespace+"/"+cp.Name, "uid", cp.UID)

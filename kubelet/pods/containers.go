@@ -130,6 +130,7 @@ func (m *Manager) start(ctx context.Context, pod *corev1.Pod, st *podState, c *c
 		return
 	}
 	cs.image = img
+	m.setImage(pod.Namespace, pod.Name, c.Name, img.ID)
 	spec, err := m.spec(ctx, pod, st, c, img)
 	var mnt *mountError
 	if errors.As(err, &mnt) {

@@ -85,6 +85,9 @@ type Manager struct {
 	// startedAt are the running containers' start times, by the same keys,
 	// for the stats endpoints.
 	startedAt map[string]time.Time
+	// imageIDs are the images of the node's containers, by the same keys,
+	// for image garbage collection.
+	imageIDs map[string]string
 	// static are the static pods, by namespace/name.
 	static       map[string]*corev1.Pod
 	nodeUIDCache types.UID
@@ -103,6 +106,28 @@ func (m *Manager) setExecID(pod *corev1.Pod, container, id string) {
 	} else {
 		m.execIDs[key] = id
 	}
+}
+
+// setImage records the image a container of the node uses.
+func (m *Manager) setImage(namespace, pod, container, id string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.imageIDs == nil {
+		m.imageIDs = map[string]string{}
+	}
+	m.imageIDs[namespace+"/"+pod+"/"+container] = id
+}
+
+// ImagesInUse are the IDs of the images the node's containers use, running
+// or not: image garbage collection leaves them.
+func (m *Manager) ImagesInUse() map[string]bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[string]bool{}
+	for _, id := range m.imageIDs {
+		out[id] = true
+	}
+	return out
 }
 
 // setStarted records when a running container started.
@@ -403,6 +428,11 @@ func (m *Manager) forget(key string) {
 		if strings.HasPrefix(k, key+"/") {
 			delete(m.execIDs, k)
 			delete(m.startedAt, k)
+		}
+	}
+	for k := range m.imageIDs {
+		if strings.HasPrefix(k, key+"/") {
+			delete(m.imageIDs, k)
 		}
 	}
 	m.mu.Unlock()
