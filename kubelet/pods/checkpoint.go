@@ -1,6 +1,7 @@
 package pods
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -63,6 +64,9 @@ func (m *Manager) save(namespace, name string, st *podState) error {
 	if err != nil {
 		return err
 	}
+	if bytes.Equal(data, st.saved) {
+		return nil // the pod is looked at every second; most looks change nothing
+	}
 	if err := os.MkdirAll(m.podDir(st.uid), 0o750); err != nil {
 		return err
 	}
@@ -70,7 +74,11 @@ func (m *Manager) save(namespace, name string, st *podState) error {
 	if err := os.WriteFile(path+".tmp", data, 0o600); err != nil {
 		return err
 	}
-	return os.Rename(path+".tmp", path)
+	if err := os.Rename(path+".tmp", path); err != nil {
+		return err
+	}
+	st.saved = data
+	return nil
 }
 
 // restore loads every checkpoint left on the node.

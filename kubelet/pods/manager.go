@@ -177,6 +177,8 @@ type podState struct {
 	// brought up to date.
 	volumesRefreshed time.Time
 	containers       map[string]*containerState
+	// saved is the checkpoint last written.
+	saved []byte
 }
 
 // containerState is one container of a pod, across its restarts.

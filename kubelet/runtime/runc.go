@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -126,14 +127,15 @@ func (r *Runc) Start(ctx context.Context, c Container) error {
 		return fmt.Errorf("starting the container shim: %w", err)
 	}
 	go func() { _ = shim.Wait() }() // reap it if it ends while we run
+	if err := os.WriteFile(filepath.Join(c.Bundle, "shim.pid"), []byte(strconv.Itoa(shim.Process.Pid)), 0o600); err != nil {
+		return err
+	}
 	for {
-		state, err := r.State(ctx, c.ID, c.Bundle)
+		state, running := r.observe(c.ID, c.Bundle)
 		switch {
-		case err != nil:
-			return err
 		case state.Exited && state.Error != "":
 			return errors.New(state.Error)
-		case state.Running || state.Exited:
+		case running || state.Exited:
 			return nil
 		}
 		select {
@@ -146,33 +148,74 @@ func (r *Runc) Start(ctx context.Context, c Container) error {
 
 func exitFile(bundle string) string { return filepath.Join(bundle, "exit.json") }
 
-// State reads the container's state: its exit record when it has ended,
-// else runc's view.
+// State reads the container's state without running anything: its exit
+// record when it has ended; running while its process (runc's state names
+// it) lives — or while its shim does, writing the record of an end; the
+// zero State when neither is there (never started, or lost with the
+// machine).
 func (r *Runc) State(ctx context.Context, id, bundle string) (State, error) {
+	state, running := r.observe(id, bundle)
+	if !running && !state.Exited && shimAlive(bundle, id) {
+		state.Running = true // ending: the record follows
+	}
+	return state, nil
+}
+
+// observe is the exit record, or whether the container's process runs.
+func (r *Runc) observe(id, bundle string) (State, bool) {
 	if data, err := os.ReadFile(exitFile(bundle)); err == nil {
 		var rec exitRecord
-		if err := json.Unmarshal(data, &rec); err != nil {
-			return State{}, err
+		if err := json.Unmarshal(data, &rec); err == nil {
+			return State{Exited: true, ExitCode: rec.ExitCode, StartedAt: rec.StartedAt, FinishedAt: rec.FinishedAt, Error: rec.Error, OOMKilled: rec.OOMKilled}, false
 		}
-		return State{Exited: true, ExitCode: rec.ExitCode, StartedAt: rec.StartedAt, FinishedAt: rec.FinishedAt, Error: rec.Error, OOMKilled: rec.OOMKilled}, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, runcTimeout)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, r.Binary, "--root", r.Root, "state", id).Output()
-	if ctx.Err() != nil {
-		return State{}, fmt.Errorf("runc state %s: %w", id, ctx.Err()) // runc hangs: we know nothing
-	}
+	data, err := os.ReadFile(filepath.Join(r.Root, id, "state.json"))
 	if err != nil {
-		return State{}, nil // not created yet (or gone without a record)
+		return State{}, false
 	}
 	var st struct {
-		Status  string    `json:"status"`
+		Pid     int       `json:"init_process_pid"`
+		Start   uint64    `json:"init_process_start"`
 		Created time.Time `json:"created"`
 	}
-	if err := json.Unmarshal(out, &st); err != nil {
-		return State{}, err
+	if err := json.Unmarshal(data, &st); err != nil || st.Pid == 0 {
+		return State{}, false
 	}
-	return State{Running: st.Status == "running", StartedAt: st.Created}, nil
+	// The pid is the container's only while the process has the start
+	// time runc recorded.
+	if start, ok := processStart(st.Pid); ok && start == st.Start {
+		return State{Running: true, StartedAt: st.Created}, true
+	}
+	return State{StartedAt: st.Created}, false
+}
+
+// processStart is a process's start time in clock ticks since boot, the
+// 22nd field of /proc/<pid>/stat.
+func processStart(pid int) (uint64, bool) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, false
+	}
+	i := strings.LastIndexByte(string(data), ')')
+	if i < 0 {
+		return 0, false
+	}
+	fields := strings.Fields(string(data[i+1:]))
+	if len(fields) < 20 {
+		return 0, false
+	}
+	start, err := strconv.ParseUint(fields[19], 10, 64)
+	return start, err == nil
+}
+
+// shimAlive says whether the container's shim still runs.
+func shimAlive(bundle, id string) bool {
+	data, err := os.ReadFile(filepath.Join(bundle, "shim.pid"))
+	if err != nil {
+		return false
+	}
+	cmdline, err := os.ReadFile("/proc/" + strings.TrimSpace(string(data)) + "/cmdline")
+	return err == nil && strings.Contains(string(cmdline), "container-shim\x00") && strings.Contains(string(cmdline), "\x00"+id+"\x00")
 }
 
 // Stop sends SIGTERM, waits up to grace for the container to end, then

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"syscall"
@@ -23,6 +24,11 @@ import (
 // format ("<RFC3339Nano time> <stream> <F|P> <text>"), and when runc ends
 // writes the exit record the kubelet reads.
 func ShimMain(args []string) error {
+	// A shim lives as long as its container and there is one a container:
+	// what the binary's package initialisation left on the heap is given
+	// back, and the collector keeps the heap small from then on.
+	debug.SetGCPercent(20)
+	debug.FreeOSMemory()
 	fs := flag.NewFlagSet("container-shim", flag.ContinueOnError)
 	runc := fs.String("runc", "runc", "runc binary")
 	root := fs.String("runc-root", "", "runc state directory")
