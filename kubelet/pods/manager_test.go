@@ -435,3 +435,64 @@ func TestPodWorkerClaims(t *testing.T) {
 	}
 	h.waitFor(t, "db", "Running once its claim is bound", func(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodRunning })
 }
+
+// countingRuntime counts the looks at containers: a sign that the pod
+// worker has synced.
+type countingRuntime struct {
+	*runtime.Fake
+	mu     sync.Mutex
+	states int
+}
+
+func (c *countingRuntime) State(ctx context.Context, id, bundle string) (runtime.State, error) {
+	c.mu.Lock()
+	c.states++
+	c.mu.Unlock()
+	return c.Fake.State(ctx, id, bundle)
+}
+
+func (c *countingRuntime) looks() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.states
+}
+
+// TestPodWorkerWritesStatusOnlyWhenItChanges: a running pod is looked at
+// every second, and its status is written only when it changed — the
+// times the kubelet has to the nanosecond are compared as the API stores
+// them, to the second.
+func TestPodWorkerWritesStatusOnlyWhenItChanges(t *testing.T) {
+	client := fake.NewClientset()
+	counting := &countingRuntime{Fake: &runtime.Fake{}}
+	h := restartHollowNode(t, client, t.TempDir(), func(m *Manager) { m.Runtime = counting })
+	if _, err := client.CoreV1().Pods("default").Create(context.Background(), testPod("steady", "app"), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor(t, "steady", "Running and Ready", func(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodRunning && ready(p) })
+	statusWrites := func() int {
+		n := 0
+		for _, a := range client.Actions() {
+			if a.GetVerb() == "patch" && a.GetSubresource() == "status" {
+				n++
+			}
+		}
+		return n
+	}
+	// Let the status settle (the Ready write may follow Running), then
+	// watch three more syncs.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		before, looks := statusWrites(), counting.looks()
+		for counting.looks() < looks+3 {
+			if time.Now().After(deadline) {
+				t.Fatal("the pod worker stopped looking at the pod")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if statusWrites() == before {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the status is written at every sync: %d writes", statusWrites())
+		}
+	}
+}

@@ -2,6 +2,7 @@ package pods
 
 import (
 	"context"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -15,9 +16,10 @@ import (
 // PodReadyToStartContainers, Initialized, ContainersReady and Ready.
 func (m *Manager) status(pod *corev1.Pod, st *podState) corev1.PodStatus {
 	now := metav1.Now()
+	started := st.startTime
 	status := corev1.PodStatus{
 		HostIP: m.NodeIP, HostIPs: []corev1.HostIP{{IP: m.NodeIP}},
-		StartTime: &st.startTime, QOSClass: pod.Status.QOSClass,
+		StartTime: &started, QOSClass: pod.Status.QOSClass,
 	}
 	if st.podIP != "" {
 		status.PodIP, status.PodIPs = st.podIP, []corev1.PodIP{{IP: st.podIP}}
@@ -113,7 +115,38 @@ func (m *Manager) status(pod *corev1.Pod, st *podState) corev1.PodStatus {
 			status.Conditions = append(status.Conditions, old)
 		}
 	}
+	storedTimes(&status)
 	return status
+}
+
+// storedTimes truncates the status's times to whole seconds, as the API
+// stores them (JSON and protobuf alike): a status compared with what the
+// API holds must not differ by nanoseconds, or it would be written again
+// at every look.
+func storedTimes(status *corev1.PodStatus) {
+	second := func(t *metav1.Time) {
+		if t != nil {
+			*t = metav1.NewTime(t.Truncate(time.Second))
+		}
+	}
+	second(status.StartTime)
+	for i := range status.Conditions {
+		second(&status.Conditions[i].LastTransitionTime)
+		second(&status.Conditions[i].LastProbeTime)
+	}
+	for _, list := range [][]corev1.ContainerStatus{status.InitContainerStatuses, status.ContainerStatuses} {
+		for i := range list {
+			for _, state := range []*corev1.ContainerState{&list[i].State, &list[i].LastTerminationState} {
+				if state.Running != nil {
+					second(&state.Running.StartedAt)
+				}
+				if state.Terminated != nil {
+					second(&state.Terminated.StartedAt)
+					second(&state.Terminated.FinishedAt)
+				}
+			}
+		}
+	}
 }
 
 func (m *Manager) containerStatus(pod *corev1.Pod, c *corev1.Container, cs *containerState) corev1.ContainerStatus {

@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -33,6 +34,9 @@ type Runc struct {
 	// Shim is the command line that starts a shim: the kybernetes binary
 	// and "container-shim"; the shim's flags are appended.
 	Shim []string
+
+	mu    sync.Mutex
+	inits map[string]initInfo // by container ID
 }
 
 // Container is what Start needs to run one container.
@@ -169,16 +173,8 @@ func (r *Runc) observe(id, bundle string) (State, bool) {
 			return State{Exited: true, ExitCode: rec.ExitCode, StartedAt: rec.StartedAt, FinishedAt: rec.FinishedAt, Error: rec.Error, OOMKilled: rec.OOMKilled}, false
 		}
 	}
-	data, err := os.ReadFile(filepath.Join(r.Root, id, "state.json"))
-	if err != nil {
-		return State{}, false
-	}
-	var st struct {
-		Pid     int       `json:"init_process_pid"`
-		Start   uint64    `json:"init_process_start"`
-		Created time.Time `json:"created"`
-	}
-	if err := json.Unmarshal(data, &st); err != nil || st.Pid == 0 {
+	st, ok := r.initProcess(id)
+	if !ok {
 		return State{}, false
 	}
 	// The pid is the container's only while the process has the start
@@ -187,6 +183,38 @@ func (r *Runc) observe(id, bundle string) (State, bool) {
 		return State{Running: true, StartedAt: st.Created}, true
 	}
 	return State{StartedAt: st.Created}, false
+}
+
+// initInfo is what runc's state.json says of a container's process; it
+// does not change once the container is created, and the file is large
+// (the whole configuration), so it is read once.
+type initInfo struct {
+	Pid     int       `json:"init_process_pid"`
+	Start   uint64    `json:"init_process_start"`
+	Created time.Time `json:"created"`
+}
+
+func (r *Runc) initProcess(id string) (initInfo, bool) {
+	r.mu.Lock()
+	info, ok := r.inits[id]
+	r.mu.Unlock()
+	if ok {
+		return info, true
+	}
+	data, err := os.ReadFile(filepath.Join(r.Root, id, "state.json"))
+	if err != nil {
+		return initInfo{}, false
+	}
+	if err := json.Unmarshal(data, &info); err != nil || info.Pid == 0 {
+		return initInfo{}, false
+	}
+	r.mu.Lock()
+	if r.inits == nil {
+		r.inits = map[string]initInfo{}
+	}
+	r.inits[id] = info
+	r.mu.Unlock()
+	return info, true
 }
 
 // processStart is a process's start time in clock ticks since boot, the
@@ -280,6 +308,9 @@ func (r *Runc) List(ctx context.Context) []string {
 // Remove deletes what is left of the container: runc's state, the root
 // filesystem mount and the bundle.
 func (r *Runc) Remove(ctx context.Context, id, bundle string) error {
+	r.mu.Lock()
+	delete(r.inits, id)
+	r.mu.Unlock()
 	if r.exists(ctx, id) {
 		deleteCtx, cancel := context.WithTimeout(ctx, runcTimeout)
 		out, err := exec.CommandContext(deleteCtx, r.Binary, "--root", r.Root, "delete", "--force", id).CombinedOutput()
