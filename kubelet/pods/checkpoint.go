@@ -32,6 +32,9 @@ type checkpoint struct {
 	Finished   bool                           `json:"finished,omitempty"`
 	Final      *corev1.PodStatus              `json:"final,omitempty"`
 	Containers map[string]containerCheckpoint `json:"containers"`
+	// Initialized and Sidecars: see podState.
+	Initialized bool     `json:"initialized,omitempty"`
+	Sidecars    []string `json:"sidecars,omitempty"`
 }
 
 type containerCheckpoint struct {
@@ -52,7 +55,8 @@ func (m *Manager) checkpointPath(uid types.UID) string {
 // save writes the pod's checkpoint atomically.
 func (m *Manager) save(namespace, name string, st *podState) error {
 	cp := checkpoint{Namespace: namespace, Name: name, UID: st.uid, PodIP: st.podIP, Sandbox: st.sandbox,
-		StartTime: st.startTime, Finished: st.finished, Containers: map[string]containerCheckpoint{}}
+		StartTime: st.startTime, Finished: st.finished, Containers: map[string]containerCheckpoint{},
+		Initialized: st.initialized, Sidecars: st.sidecars}
 	if st.finished {
 		cp.Final = &st.final
 	}
@@ -105,7 +109,7 @@ func (m *Manager) restore() {
 			continue
 		}
 		st := &podState{uid: cp.UID, podIP: cp.PodIP, sandbox: cp.Sandbox, startTime: cp.StartTime, finished: cp.Finished,
-			containers: map[string]*containerState{}}
+			containers: map[string]*containerState{}, initialized: cp.Initialized, sidecars: cp.Sidecars}
 		if cp.Final != nil {
 			st.final = *cp.Final
 		}

@@ -50,7 +50,7 @@ func (m *Manager) ensure(ctx context.Context, pod *corev1.Pod, st *podState, c *
 		}
 		m.recordExit(ctx, pod, c, cs, state)
 	}
-	if cs.last != nil && !shouldRestart(pod, cs.last, init) {
+	if cs.last != nil && !shouldRestart(pod, c, cs.last, init) {
 		return cs
 	}
 	if cs.last != nil && time.Now().Before(cs.backoffUntil) {
@@ -63,7 +63,10 @@ func (m *Manager) ensure(ctx context.Context, pod *corev1.Pod, st *podState, c *
 	return cs
 }
 
-func shouldRestart(pod *corev1.Pod, last *corev1.ContainerStateTerminated, init bool) bool {
+func shouldRestart(pod *corev1.Pod, c *corev1.Container, last *corev1.ContainerStateTerminated, init bool) bool {
+	if init && isSidecar(c) {
+		return true // a sidecar runs for the pod's life, whatever its policy
+	}
 	switch pod.Spec.RestartPolicy {
 	case corev1.RestartPolicyNever:
 		return false
@@ -116,7 +119,7 @@ func (m *Manager) recordExit(ctx context.Context, pod *corev1.Pod, c *corev1.Con
 		cs.backoffUntil = state.FinishedAt.Add(cs.backoff)
 		cs.backoff = min(cs.backoff*2, backoffMax)
 	}
-	if state.ExitCode != 0 && shouldRestart(pod, cs.last, false) {
+	if state.ExitCode != 0 && (isSidecar(c) || shouldRestart(pod, c, cs.last, false)) {
 		m.Recorder.Eventf(pod, corev1.EventTypeWarning, "BackOff", "Back-off restarting failed container %s in pod %s_%s(%s)", c.Name, pod.Name, pod.Namespace, pod.UID)
 	}
 }

@@ -179,6 +179,10 @@ type podState struct {
 	containers       map[string]*containerState
 	// saved is the checkpoint last written.
 	saved []byte
+	// initialized: every init container has completed (sidecars started).
+	initialized bool
+	// sidecars are the pod's sidecars in start order, stopped last.
+	sidecars []string
 }
 
 // containerState is one container of a pod, across its restarts.
@@ -328,6 +332,11 @@ func (m *Manager) sync(ctx context.Context, key string) error {
 			return nil // finished before we saw it: nothing to run
 		}
 		st = &podState{uid: pod.UID, containers: map[string]*containerState{}, startTime: metav1.Now()}
+		for i := range pod.Spec.InitContainers {
+			if isSidecar(&pod.Spec.InitContainers[i]) {
+				st.sidecars = append(st.sidecars, pod.Spec.InitContainers[i].Name)
+			}
+		}
 		m.mu.Lock()
 		m.state[key] = st
 		m.mu.Unlock()
@@ -383,7 +392,10 @@ func (m *Manager) sync(ctx context.Context, key string) error {
 		if err := m.kill(ctx, namespace, name, st, 0); err != nil {
 			return err
 		}
-		st.finished, st.final = true, status
+		// Looked at again: sidecars, stopped now, are terminated too.
+		final := m.status(pod, st)
+		final.Phase = status.Phase
+		st.finished, st.final, status = true, final, final
 		if err := m.save(namespace, name, st); err != nil {
 			return err
 		}
@@ -454,9 +466,25 @@ func (m *Manager) syncRunning(ctx context.Context, pod *corev1.Pod, st *podState
 			return m.status(pod, st)
 		}
 	}
+	// Init containers in order, each to completion — but a sidecar (an
+	// init container with restartPolicy Always) only until it has started,
+	// and then it runs beside the others, restarted whenever it ends. Once
+	// initialised, a pod stays so: a sidecar's restart holds nothing up.
 	initDone := true
 	for i := range pod.Spec.InitContainers {
 		c := &pod.Spec.InitContainers[i]
+		if isSidecar(c) {
+			cs := m.ensure(ctx, pod, st, c, true)
+			m.observe(ctx, pod, st, c, cs)
+			if !st.initialized && !cs.started {
+				initDone = false
+				break
+			}
+			continue
+		}
+		if st.initialized {
+			continue
+		}
 		cs := m.ensure(ctx, pod, st, c, true)
 		if cs.last == nil || cs.last.ExitCode != 0 || cs.id != "" && m.running(ctx, cs) {
 			initDone = false
@@ -464,21 +492,34 @@ func (m *Manager) syncRunning(ctx context.Context, pod *corev1.Pod, st *podState
 		}
 	}
 	if initDone {
+		st.initialized = true
 		for i := range pod.Spec.Containers {
 			c := &pod.Spec.Containers[i]
 			cs := m.ensure(ctx, pod, st, c, false)
-			state, err := m.Runtime.State(ctx, cs.id, cs.bundle)
-			if cs.id == "" || err != nil || !state.Running {
-				cs.ready, cs.started = false, false
-				continue
-			}
-			m.setExecID(pod, c.Name, cs.id) // adopted containers too
-			m.setStarted(pod, c.Name, state.StartedAt)
-			cs.ready = m.runProbes(ctx, pod, st.podIP, c, cs, state.StartedAt)
-			cs.started = c.StartupProbe == nil || cs.probes[startup] != nil && cs.probes[startup].ok
+			m.observe(ctx, pod, st, c, cs)
 		}
 	}
 	return m.status(pod, st)
+}
+
+// observe looks at a container that should be running: whether it runs,
+// and what its probes say.
+func (m *Manager) observe(ctx context.Context, pod *corev1.Pod, st *podState, c *corev1.Container, cs *containerState) {
+	state, err := m.Runtime.State(ctx, cs.id, cs.bundle)
+	if cs.id == "" || err != nil || !state.Running {
+		cs.ready, cs.started = false, false
+		return
+	}
+	m.setExecID(pod, c.Name, cs.id) // adopted containers too
+	m.setStarted(pod, c.Name, state.StartedAt)
+	cs.ready = m.runProbes(ctx, pod, st.podIP, c, cs, state.StartedAt)
+	cs.started = c.StartupProbe == nil || cs.probes[startup] != nil && cs.probes[startup].ok
+}
+
+// isSidecar says whether an init container is a sidecar: restartPolicy
+// Always, started in the init sequence and running for the pod's life.
+func isSidecar(c *corev1.Container) bool {
+	return c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
 }
 
 // setupSandbox makes the pod's network and its files.
@@ -526,10 +567,58 @@ func (m *Manager) sandboxOf(pod *corev1.Pod) network.Pod {
 // kill stops every container of the pod within grace and tears its
 // sandbox down.
 func (m *Manager) kill(ctx context.Context, namespace, name string, st *podState, grace time.Duration) error {
+	deadline := time.Now().Add(grace)
+	sidecar := map[string]bool{}
+	for _, n := range st.sidecars {
+		sidecar[n] = true
+	}
+	// The pod's own containers first, all at once; then its sidecars, the
+	// last started first, in what is left of the grace period (at least
+	// 2 s each, as upstream), so that they serve the others to the end.
+	var main []string
+	for cname := range st.containers {
+		if !sidecar[cname] {
+			main = append(main, cname)
+		}
+	}
+	if err := m.stopContainers(ctx, namespace, name, st, main, grace); err != nil {
+		return err
+	}
+	for i := len(st.sidecars) - 1; i >= 0; i-- {
+		left := time.Until(deadline)
+		if grace > 0 {
+			left = max(left, 2*time.Second)
+		} else {
+			left = 0
+		}
+		if err := m.stopContainers(ctx, namespace, name, st, st.sidecars[i:i+1], left); err != nil {
+			return err
+		}
+	}
+	if st.sandbox && st.podIP != m.NodeIP {
+		p := network.Pod{ID: "kyb-" + string(st.uid), Namespace: namespace, Name: name, UID: string(st.uid)}
+		if err := m.Network.Teardown(ctx, p, m.PodCIDR()); err != nil {
+			return err
+		}
+	}
+	st.sandbox = false
+	if !m.Hollow {
+		unmountVolumes(m.podDir(st.uid))
+		if err := runtime.RemovePodCgroups(string(st.uid)); err != nil {
+			klog.ErrorS(err, "removing the pod's cgroups", "pod", namespace+"/"+name)
+		}
+	}
+	return os.RemoveAll(m.podDir(st.uid))
+}
+
+// stopContainers stops the named containers of the pod in parallel within
+// grace, keeping how each run ended.
+func (m *Manager) stopContainers(ctx context.Context, namespace, name string, st *podState, names []string, grace time.Duration) error {
 	var wg sync.WaitGroup
-	errs := make(chan error, len(st.containers))
-	for cname, cs := range st.containers {
-		if cs.id == "" {
+	errs := make(chan error, len(names))
+	for _, cname := range names {
+		cs := st.containers[cname]
+		if cs == nil || cs.id == "" {
 			continue
 		}
 		wg.Add(1)
@@ -564,23 +653,7 @@ func (m *Manager) kill(ctx context.Context, namespace, name string, st *podState
 	}
 	wg.Wait()
 	close(errs)
-	if err := <-errs; err != nil {
-		return err
-	}
-	if st.sandbox && st.podIP != m.NodeIP {
-		p := network.Pod{ID: "kyb-" + string(st.uid), Namespace: namespace, Name: name, UID: string(st.uid)}
-		if err := m.Network.Teardown(ctx, p, m.PodCIDR()); err != nil {
-			return err
-		}
-	}
-	st.sandbox = false
-	if !m.Hollow {
-		unmountVolumes(m.podDir(st.uid))
-		if err := runtime.RemovePodCgroups(string(st.uid)); err != nil {
-			klog.ErrorS(err, "removing the pod's cgroups", "pod", namespace+"/"+name)
-		}
-	}
-	return os.RemoveAll(m.podDir(st.uid))
+	return <-errs
 }
 
 // writeStatus writes status through pods/status when it changed: a merge

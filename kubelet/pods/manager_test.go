@@ -2,6 +2,7 @@ package pods
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -494,5 +495,118 @@ func TestPodWorkerWritesStatusOnlyWhenItChanges(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the status is written at every sync: %d writes", statusWrites())
 		}
+	}
+}
+
+// orderedRuntime records the order containers are stopped in.
+type orderedRuntime struct {
+	*runtime.Fake
+	mu      sync.Mutex
+	stopped []string
+}
+
+func (o *orderedRuntime) Stop(ctx context.Context, id, bundle string, grace time.Duration) error {
+	if st, _ := o.Fake.State(ctx, id, bundle); st.Running {
+		o.mu.Lock()
+		o.stopped = append(o.stopped, id)
+		o.mu.Unlock()
+	}
+	return o.Fake.Stop(ctx, id, bundle, grace)
+}
+
+// TestPodWorkerSidecars: a sidecar (an init container with restartPolicy
+// Always) starts in the init sequence and the next init container waits
+// only for it to have started; it runs beside the app, is restarted
+// whatever the pod's policy, counts for readiness, does not keep a
+// finished pod alive, and is stopped after the app.
+func TestPodWorkerSidecars(t *testing.T) {
+	ordered := &orderedRuntime{Fake: &runtime.Fake{}}
+	client := fake.NewClientset()
+	h := restartHollowNode(t, client, t.TempDir(), func(m *Manager) { m.Runtime = ordered })
+	h.runtime = ordered.Fake
+	ctx := context.Background()
+	pod := testPod("sidecar", "app")
+	pod.Spec.RestartPolicy = corev1.RestartPolicyNever
+	pod.Spec.InitContainers = []corev1.Container{
+		{Name: "proxy", Image: "example.test/proxy:1", RestartPolicy: ptr.To(corev1.ContainerRestartPolicyAlways)},
+		{Name: "setup", Image: "example.test/setup:1"},
+	}
+	if _, err := client.CoreV1().Pods("default").Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	initStatus := func(p *corev1.Pod, name string) corev1.ContainerStatus {
+		for _, s := range p.Status.InitContainerStatuses {
+			if s.Name == name {
+				return s
+			}
+		}
+		return corev1.ContainerStatus{}
+	}
+	got := h.waitFor(t, "sidecar", "running its sidecar and then setup", func(p *corev1.Pod) bool {
+		return initStatus(p, "proxy").State.Running != nil && initStatus(p, "setup").State.Running != nil
+	})
+	if got.Status.Phase != corev1.PodPending || got.Status.ContainerStatuses[0].State.Waiting == nil {
+		t.Errorf("phase %s, app %+v: want Pending, the app waiting for setup", got.Status.Phase, got.Status.ContainerStatuses[0].State)
+	}
+	h.runtime.Exit(containerID(t, initStatus(got, "setup")), 0)
+	got = h.waitFor(t, "sidecar", "Running and Ready with its app", func(p *corev1.Pod) bool {
+		return p.Status.Phase == corev1.PodRunning && ready(p) && p.Status.ContainerStatuses[0].State.Running != nil
+	})
+	if s := initStatus(got, "proxy"); s.State.Running == nil || !s.Ready || !ptr.Deref(s.Started, false) {
+		t.Errorf("the sidecar: %+v, want running, started and ready", s)
+	}
+
+	// The sidecar ends: it is restarted though the pod's policy is Never,
+	// and the app runs on.
+	app := got.Status.ContainerStatuses[0].ContainerID
+	h.runtime.Exit(containerID(t, initStatus(got, "proxy")), 1)
+	got = h.waitFor(t, "sidecar", "restarting its sidecar", func(p *corev1.Pod) bool {
+		s := initStatus(p, "proxy")
+		return s.RestartCount == 1 && s.State.Running != nil
+	})
+	if got.Status.ContainerStatuses[0].ContainerID != app || got.Status.Phase != corev1.PodRunning {
+		t.Errorf("the app was touched by the sidecar's restart: %+v, phase %s", got.Status.ContainerStatuses[0], got.Status.Phase)
+	}
+
+	// The app ends: the pod is done (the sidecar does not keep it), and
+	// its sidecar is stopped after it.
+	h.runtime.Exit(containerID(t, got.Status.ContainerStatuses[0]), 0)
+	got = h.waitFor(t, "sidecar", "Succeeded", func(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodSucceeded })
+	if s := initStatus(got, "proxy"); s.State.Terminated == nil || s.Ready {
+		t.Errorf("the finished pod's sidecar: %+v, want terminated", s)
+	}
+	for deadline := time.Now().Add(10 * time.Second); len(h.runtime.List(ctx)) != 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("containers left after the pod finished: %v", h.runtime.List(ctx))
+		}
+	}
+
+	// A deleted pod: the app is stopped before its sidecar.
+	second := testPod("ordered", "app")
+	second.Spec.InitContainers = []corev1.Container{{Name: "proxy", Image: "example.test/proxy:1", RestartPolicy: ptr.To(corev1.ContainerRestartPolicyAlways)}}
+	if _, err := client.CoreV1().Pods("default").Create(ctx, second, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	got = h.waitFor(t, "ordered", "Running", func(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodRunning && ready(p) })
+	ordered.mu.Lock()
+	ordered.stopped = nil
+	ordered.mu.Unlock()
+	got.DeletionTimestamp, got.DeletionGracePeriodSeconds = ptr.To(metav1.Now()), ptr.To[int64](30)
+	if _, err := client.CoreV1().Pods("default").Update(ctx, got, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := client.CoreV1().Pods("default").Get(ctx, "ordered", metav1.GetOptions{}); apierrors.IsNotFound(err) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the pod was never deleted")
+		}
+	}
+	ordered.mu.Lock()
+	defer ordered.mu.Unlock()
+	want := []string{containerID(t, got.Status.ContainerStatuses[0]), containerID(t, got.Status.InitContainerStatuses[0])}
+	if fmt.Sprint(ordered.stopped) != fmt.Sprint(want) {
+		t.Errorf("stopped %v, want the app then the sidecar %v", ordered.stopped, want)
 	}
 }

@@ -26,10 +26,26 @@ func (m *Manager) status(pod *corev1.Pod, st *podState) corev1.PodStatus {
 	}
 	initDone := true
 	initFailed := false
+	sidecars, sidecarsReady := 0, 0
 	for i := range pod.Spec.InitContainers {
 		c := &pod.Spec.InitContainers[i]
 		cs := m.containerStatus(pod, c, st.containers[c.Name])
 		status.InitContainerStatuses = append(status.InitContainerStatuses, cs)
+		if isSidecar(c) {
+			// Done with the init sequence once started; its readiness
+			// counts with the containers'.
+			sidecars++
+			if cs.Ready {
+				sidecarsReady++
+			}
+			if !st.initialized && (cs.State.Running == nil || cs.Started == nil || !*cs.Started) {
+				initDone = false
+			}
+			continue
+		}
+		if st.initialized {
+			continue
+		}
 		if t := cs.State.Terminated; t == nil || t.ExitCode != 0 {
 			initDone = false
 			if t != nil && pod.Spec.RestartPolicy == corev1.RestartPolicyNever {
@@ -94,7 +110,7 @@ func (m *Manager) status(pod *corev1.Pod, st *podState) corev1.PodStatus {
 		return c
 	}
 	finished := status.Phase == corev1.PodSucceeded || status.Phase == corev1.PodFailed
-	allReady := ready == n && !finished
+	allReady := ready == n && sidecarsReady == sidecars && !finished
 	notReadyReason := "ContainersNotReady"
 	if finished {
 		notReadyReason = "PodCompleted"

@@ -362,3 +362,40 @@ func (b *lockedBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// TestKubeletSidecars: a sidecar serves the app from the start (the app
+// starts once the sidecar's startup probe passed) over the pod's
+// loopback; when the app is done the pod Succeeds and the sidecar goes.
+func TestKubeletSidecars(t *testing.T) {
+	c := startNodeCluster(t)
+	manifest := `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"sidecar"},"spec":{"restartPolicy":"Never","terminationGracePeriodSeconds":2,
+	  "initContainers":[{"name":"server","image":"example.test/busybox:1","imagePullPolicy":"Never","restartPolicy":"Always",
+	    "command":["sh","-c","mkdir -p /www && echo served-by-the-sidecar > /www/index.html && exec httpd -f -p 8080 -h /www"],
+	    "startupProbe":{"tcpSocket":{"port":8080},"periodSeconds":1}}],
+	  "containers":[{"name":"app","image":"example.test/busybox:1","imagePullPolicy":"Never","command":["wget","-qO-","http://127.0.0.1:8080/"]}]}}`
+	create := exec.Command(kubectlBin, "--kubeconfig", c.api.kubeconfig, "create", "-f", "-")
+	create.Stdin = strings.NewReader(manifest)
+	if out, err := create.CombinedOutput(); err != nil {
+		t.Fatalf("create: %v\n%s", err, out)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			out, _ := c.kubectl("get", "pod", "sidecar", "-o", "jsonpath={.status}")
+			t.Logf("the pod's status: %s", out)
+		}
+	})
+	c.waitFor("sidecar Succeeded", func() bool {
+		out, _ := c.kubectl("get", "pod", "sidecar", "-o", "jsonpath={.status.phase}")
+		return out == "Succeeded"
+	})
+	if out := c.k("logs", "sidecar", "-c", "app"); out != "served-by-the-sidecar" {
+		t.Errorf("the app printed %q", out)
+	}
+	if state := c.k("get", "pod", "sidecar", "-o", "jsonpath={.status.initContainerStatuses[0].state.terminated.reason}"); state == "" {
+		t.Errorf("the sidecar is not terminated in the finished pod's status")
+	}
+	c.waitFor("the sidecar's container gone", func() bool {
+		out, _ := exec.Command("runc", "--root", filepath.Join(c.rootDir, "runc"), "list", "-q").Output()
+		return strings.TrimSpace(string(out)) == ""
+	})
+}
