@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	goruntime "runtime"
@@ -97,9 +98,12 @@ func (m *Manager) recordExit(ctx context.Context, pod *corev1.Pod, c *corev1.Con
 		reason, message = "ContainerStatusUnknown", "The container could not be located when the pod was terminated"
 	}
 	if message == "" && c.TerminationMessagePath != "" {
-		if data, err := os.ReadFile(filepath.Join(cs.bundle, "termination-log")); err == nil {
+		if data, err := readAtMost(filepath.Join(cs.bundle, "termination-log"), maxTerminationMessage); err == nil {
 			message = strings.TrimSpace(string(data))
 		}
+	}
+	if message == "" && state.ExitCode != 0 && c.TerminationMessagePolicy == corev1.TerminationMessageFallbackToLogsOnError {
+		message = logTail(m.logPath(pod, c.Name, cs.starts-1), fallbackLogLines, fallbackLogBytes)
 	}
 	cs.last = &corev1.ContainerStateTerminated{ExitCode: int32(state.ExitCode), Reason: reason, Message: message,
 		StartedAt: metav1.NewTime(state.StartedAt), FinishedAt: metav1.NewTime(state.FinishedAt), ContainerID: m.Runtime.Name() + "://" + cs.id}
@@ -122,6 +126,55 @@ func (m *Manager) recordExit(ctx context.Context, pod *corev1.Pod, c *corev1.Con
 	if state.ExitCode != 0 && (isSidecar(c) || shouldRestart(pod, c, cs.last, false)) {
 		m.Recorder.Eventf(pod, corev1.EventTypeWarning, "BackOff", "Back-off restarting failed container %s in pod %s_%s(%s)", c.Name, pod.Name, pod.Namespace, pod.UID)
 	}
+}
+
+// Upstream's limits on termination messages: the file is read up to 4096
+// bytes; the log fallback takes the last 80 lines, at most 2048 bytes.
+const (
+	maxTerminationMessage = 4096
+	fallbackLogLines      = 80
+	fallbackLogBytes      = 2048
+)
+
+// readAtMost reads up to n bytes of a file.
+func readAtMost(path string, n int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, n))
+}
+
+// logTail is the end of a container's log (the CRI format) as the
+// container wrote it: its last lines, at most maxBytes.
+func logTail(path string, lines int, maxBytes int) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	var out strings.Builder
+	for _, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+		// <time> <stream> <F|P> <text>: a partial line continues.
+		f := strings.SplitN(line, " ", 4)
+		if len(f) < 4 {
+			continue
+		}
+		out.WriteString(f[3])
+		if f[2] == "F" {
+			out.WriteString("\n")
+		}
+	}
+	text := out.String()
+	all := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+	if len(all) > lines {
+		all = all[len(all)-lines:]
+	}
+	text = strings.Join(all, "\n")
+	if len(text) > maxBytes {
+		text = text[len(text)-maxBytes:]
+	}
+	return text
 }
 
 // start runs one attempt of the container; on failure the container waits

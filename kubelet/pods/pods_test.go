@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -278,5 +279,74 @@ func TestDownwardAPIValues(t *testing.T) {
 	}
 	if _, err := resourceValue(pod, "", &corev1.ResourceFieldSelector{ContainerName: "nope", Resource: "limits.cpu"}); err == nil {
 		t.Error("an unknown container gave a value")
+	}
+}
+
+// TestLogTail: FallbackToLogsOnError's message is the end of the log as
+// the container wrote it — partial lines joined, the last lines, at most
+// the byte limit.
+func TestLogTail(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "0.log")
+	log := "2026-12-01T00:00:00Z stdout F first\n" +
+		"2026-12-01T00:00:01Z stderr P half \n" +
+		"2026-12-01T00:00:02Z stderr F and half\n" +
+		"2026-12-01T00:00:03Z stdout F last\n"
+	if err := os.WriteFile(path, []byte(log), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := logTail(path, 80, 2048); got != "first\nhalf and half\nlast" {
+		t.Errorf("whole tail %q", got)
+	}
+	if got := logTail(path, 2, 2048); got != "half and half\nlast" {
+		t.Errorf("two lines %q", got)
+	}
+	if got := logTail(path, 80, 6); got != "f\nlast" {
+		t.Errorf("six bytes %q", got)
+	}
+	if got := logTail(filepath.Join(t.TempDir(), "missing"), 80, 2048); got != "" {
+		t.Errorf("no log: %q", got)
+	}
+}
+
+// TestVolumeOwnership: with fsGroup, a volume's files get the group and
+// the group the owner's access (read-only volumes: read), directories the
+// setgid bit; symbolic links keep their mode.
+func TestVolumeOwnership(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("changes file groups: needs root (runs in CI as root)")
+	}
+	for _, readOnly := range []bool{false, true} {
+		dir := t.TempDir()
+		if err := os.MkdirAll(filepath.Join(dir, "sub"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "sub", "file"), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink("sub/file", filepath.Join(dir, "link")); err != nil {
+			t.Fatal(err)
+		}
+		if err := setVolumeOwnership(dir, 2345, readOnly); err != nil {
+			t.Fatal(err)
+		}
+		wantFile, wantDir := os.FileMode(0o660), os.FileMode(0o770)|os.ModeSetgid
+		if readOnly {
+			wantFile, wantDir = 0o640, os.FileMode(0o750)|os.ModeSetgid
+		}
+		for path, want := range map[string]os.FileMode{filepath.Join(dir, "sub", "file"): wantFile, filepath.Join(dir, "sub"): wantDir} {
+			info, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := info.Mode() & (os.ModePerm | os.ModeSetgid); got != want {
+				t.Errorf("read-only %t: %s mode %v, want %v", readOnly, path, got, want)
+			}
+			if gid := info.Sys().(*syscall.Stat_t).Gid; gid != 2345 {
+				t.Errorf("read-only %t: %s group %d, want 2345", readOnly, path, gid)
+			}
+		}
+		if info, err := os.Lstat(filepath.Join(dir, "link")); err != nil || info.Sys().(*syscall.Stat_t).Gid != 2345 {
+			t.Errorf("the symlink's group: %v %v", info, err)
+		}
 	}
 }

@@ -55,8 +55,53 @@ func (m *Manager) volumeMounts(ctx context.Context, pod *corev1.Pod, c *corev1.C
 	return mounts, nil
 }
 
-// prepareVolume makes the volume's directory on the node and returns it.
+// prepareVolume makes the volume's directory on the node and returns it,
+// and whether it must be mounted read-only. With the pod's fsGroup, the
+// volumes whose ownership the kubelet manages get that group, as
+// upstream's SetVolumeOwnership gives it.
 func (m *Manager) prepareVolume(ctx context.Context, pod *corev1.Pod, v *corev1.Volume) (string, bool, error) {
+	dir, readOnly, err := m.prepareVolumeDir(ctx, pod, v)
+	if err != nil || m.Hollow || pod.Spec.SecurityContext == nil || pod.Spec.SecurityContext.FSGroup == nil {
+		return dir, readOnly, err
+	}
+	switch {
+	case v.EmptyDir != nil:
+		err = setVolumeOwnership(dir, *pod.Spec.SecurityContext.FSGroup, false)
+	case v.ConfigMap != nil, v.Secret != nil, v.DownwardAPI != nil, v.Projected != nil:
+		err = setVolumeOwnership(dir, *pod.Spec.SecurityContext.FSGroup, true)
+	}
+	return dir, readOnly, err
+}
+
+// setVolumeOwnership gives every file of dir the group gid and the group
+// the owner's read (and, unless the volume is read-only, write) access;
+// directories also get the setgid bit, so that new files take the group.
+// Symbolic links get the group but keep their mode.
+func setVolumeOwnership(dir string, gid int64, readOnly bool) error {
+	mask := os.FileMode(0o660)
+	if readOnly {
+		mask = 0o440
+	}
+	return filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		if err := os.Lchown(path, -1, int(gid)); err != nil {
+			return err
+		}
+		if info.Mode()&os.ModeSymlink != 0 {
+			return nil
+		}
+		mode := info.Mode() | mask
+		if info.IsDir() {
+			mode |= os.ModeSetgid | 0o110
+		}
+		return os.Chmod(path, mode)
+	})
+}
+
+// prepareVolumeDir makes the volume's directory on the node.
+func (m *Manager) prepareVolumeDir(ctx context.Context, pod *corev1.Pod, v *corev1.Volume) (string, bool, error) {
 	base := filepath.Join(m.podDir(pod.UID), "volumes")
 	switch {
 	case v.EmptyDir != nil:

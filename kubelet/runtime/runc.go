@@ -98,15 +98,9 @@ func (r *Runc) Check() error {
 // shim; it returns once runc reports the container running, or with the
 // reason it could not start.
 func (r *Runc) Start(ctx context.Context, c Container) error {
-	rootfs := filepath.Join(c.Bundle, "rootfs")
-	for _, dir := range []string{rootfs, filepath.Join(c.Bundle, "upper"), filepath.Join(c.Bundle, "work")} {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-	}
-	overlay := fmt.Sprintf("lowerdir=%s,upperdir=%s,workdir=%s", c.Image, filepath.Join(c.Bundle, "upper"), filepath.Join(c.Bundle, "work"))
-	if err := unix.Mount("overlay", rootfs, "overlay", 0, overlay); err != nil {
-		return fmt.Errorf("mounting the container's root filesystem: %w", err)
+	rootfs, err := prepareRootfs(c.Image, c.Bundle, true)
+	if err != nil {
+		return err
 	}
 	spec := *c.Spec
 	spec.Root = &specs.Root{Path: rootfs, Readonly: c.Spec.Root != nil && c.Spec.Root.Readonly}
@@ -148,6 +142,36 @@ func (r *Runc) Start(ctx context.Context, c Container) error {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// prepareRootfs makes the container's root filesystem in its bundle: an
+// overlay whose lower layer is the image's unpacked rootfs (never written
+// to), or — where the kernel has no overlayfs (or overlay is false) — a
+// copy of it.
+func prepareRootfs(image, bundle string, overlay bool) (string, error) {
+	rootfs := filepath.Join(bundle, "rootfs")
+	if overlay {
+		for _, dir := range []string{rootfs, filepath.Join(bundle, "upper"), filepath.Join(bundle, "work")} {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return "", err
+			}
+		}
+		options := fmt.Sprintf("lowerdir=%s,upperdir=%s,workdir=%s", image, filepath.Join(bundle, "upper"), filepath.Join(bundle, "work"))
+		err := unix.Mount("overlay", rootfs, "overlay", 0, options)
+		if err == nil {
+			return rootfs, nil
+		}
+		if !errors.Is(err, unix.ENODEV) {
+			return "", fmt.Errorf("mounting the container's root filesystem: %w", err)
+		}
+	}
+	if err := os.MkdirAll(rootfs, 0o755); err != nil {
+		return "", err
+	}
+	if out, err := exec.Command("cp", "-a", image+"/.", rootfs).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("copying the image into the container's root filesystem: %v: %s", err, strings.TrimSpace(string(out)))
+	}
+	return rootfs, nil
 }
 
 func exitFile(bundle string) string { return filepath.Join(bundle, "exit.json") }
