@@ -9,9 +9,11 @@ import (
 	"github.com/spf13/cobra"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 
+	"github.com/kybernetes/kybernetes/cloudprovider/local/cluster"
 	"github.com/kybernetes/kybernetes/kubelet"
 	"github.com/kybernetes/kybernetes/kubelet/images"
 	"github.com/kybernetes/kybernetes/kubelet/runtime"
+	"github.com/kybernetes/kybernetes/registry"
 )
 
 func newKubeletCommand() *cobra.Command {
@@ -40,10 +42,19 @@ func newShimCommand() *cobra.Command {
 }
 
 func newImageCommand() *cobra.Command {
-	rootDir := kubelet.DefaultOptions().RootDir
-	open := func() (*images.Store, error) { return images.Open(rootDir) }
-	cmd := &cobra.Command{Use: "image", Short: "Manage the images of this node's kubelet"}
+	rootDir, dataDir := kubelet.DefaultOptions().RootDir, registry.NewOptions().DataDir
+	var cmd *cobra.Command
+	open := func() (*images.Store, error) {
+		// The nodes of `kybernetes up` share one store, in its data dir.
+		flags := cmd.PersistentFlags()
+		if flags.Changed("data-dir") || !flags.Changed("root-dir") && cluster.IsUp(dataDir) {
+			return images.Open(dataDir)
+		}
+		return images.Open(rootDir)
+	}
+	cmd = &cobra.Command{Use: "image", Short: "Manage the images of the cluster of `kybernetes up`, or of one kubelet"}
 	cmd.PersistentFlags().StringVar(&rootDir, "root-dir", rootDir, "The kubelet's --root-dir, whose image store to use.")
+	cmd.PersistentFlags().StringVar(&dataDir, "data-dir", dataDir, "The data directory of a cluster of `kybernetes up`, whose nodes share one image store (used by default when that cluster exists and --root-dir is not given).")
 	importCmd := &cobra.Command{
 		Use:   "import FILE...",
 		Short: "Import images from `docker save` or OCI layout tarballs",

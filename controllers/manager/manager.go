@@ -6,6 +6,7 @@ package manager
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"time"
 
@@ -18,9 +19,14 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
 	"k8s.io/client-go/tools/leaderelection"
+	"k8s.io/cloud-provider/controllers/route"
+	controllersmetrics "k8s.io/component-base/metrics/prometheus/controllers"
+	// Registers the feature gates upstream's route controller asks about.
+	_ "k8s.io/controller-manager/pkg/features/register"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
+	kybcloud "github.com/kybernetes/kybernetes/cloudprovider"
 	"github.com/kybernetes/kybernetes/controllers/cronjob"
 	"github.com/kybernetes/kybernetes/controllers/daemonset"
 	"github.com/kybernetes/kybernetes/controllers/deployment"
@@ -83,6 +89,16 @@ type Options struct {
 	ResourceQuotaSyncPeriod time.Duration
 	// MaxEndpointsPerSlice caps the endpoints of one EndpointSlice.
 	MaxEndpointsPerSlice int
+
+	// The cloud: upstream's --cloud-provider (empty: none) and
+	// --cloud-config; with ConfigureCloudRoutes (and AllocateNodeCIDRs)
+	// the provider's routes to the pod CIDRs are kept, every
+	// RouteReconciliationPeriod, by upstream's route controller.
+	CloudProvider             string
+	CloudConfig               string
+	ClusterName               string
+	ConfigureCloudRoutes      bool
+	RouteReconciliationPeriod time.Duration
 }
 
 // DefaultOptions are kube-controller-manager's leader-election defaults.
@@ -95,6 +111,7 @@ func DefaultOptions() Options {
 		TerminatedPodGCThreshold: 12500, PodGCPeriod: 20 * time.Second,
 		ResourceQuotaSyncPeriod: 5 * time.Minute,
 		MaxEndpointsPerSlice:    endpoints.DefaultMaxEndpointsPerSlice,
+		ClusterName:             "kubernetes", ConfigureCloudRoutes: true, RouteReconciliationPeriod: 10 * time.Second,
 	}
 }
 
@@ -180,6 +197,10 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 			return err
 		}
 	}
+	routes, err := newRouteController(clientFor("route-controller"), factory, opts)
+	if err != nil {
+		return err
+	}
 	volumes := volumebinder.New(clientFor("persistent-volume-binder"), factory.Core().V1().PersistentVolumeClaims(), factory.Core().V1().PersistentVolumes())
 	podGC := podgc.New(clientFor("pod-garbage-collector"), factory.Core().V1().Pods(), factory.Core().V1().Nodes(), opts.TerminatedPodGCThreshold, opts.PodGCPeriod)
 	metadataClient, err := metadata.NewForConfig(config)
@@ -214,10 +235,32 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 		go nodeIPAM.Run(ctx)
 	}
 	go podGC.Run(ctx)
+	if routes != nil {
+		go routes.Run(ctx, opts.RouteReconciliationPeriod, controllersmetrics.NewControllerManagerMetrics("kube-controller-manager"))
+	}
 	go quotas.Run(ctx, 5)
 	go volumes.Run(ctx, 2)
 	namespaces.Run(ctx, 2)
 	return nil
+}
+
+// newRouteController is upstream's route controller over the cloud's
+// routes, when --cloud-provider names a cloud that has them, node CIDRs
+// are allocated and --configure-cloud-routes is on; otherwise nil.
+func newRouteController(client kubernetes.Interface, factory informers.SharedInformerFactory, opts Options) (*route.RouteController, error) {
+	cloud, err := kybcloud.Init(opts.CloudProvider, opts.CloudConfig)
+	if err != nil || cloud == nil {
+		return nil, err
+	}
+	routes, ok := cloud.Routes()
+	if !ok || !opts.AllocateNodeCIDRs || !opts.ConfigureCloudRoutes {
+		return nil, nil
+	}
+	_, clusterCIDR, err := net.ParseCIDR(opts.ClusterCIDR)
+	if err != nil {
+		return nil, fmt.Errorf("--cluster-cidr: %w", err)
+	}
+	return route.New(routes, client, factory.Core().V1().Nodes(), opts.ClusterName, []*net.IPNet{clusterCIDR})
 }
 
 // rootCABundle reads the bundle to publish: the --root-ca-file, else the CA
@@ -249,6 +292,11 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.ClusterCIDR, "cluster-cidr", o.ClusterCIDR, "CIDR Range for Pods in cluster.")
 	fs.IntVar(&o.NodeCIDRMaskSize, "node-cidr-mask-size", o.NodeCIDRMaskSize, "Mask size for node cidr in cluster.")
 	fs.StringVar(&o.RootCAFile, "root-ca-file", o.RootCAFile, "PEM CA bundle published in every namespace as the kube-root-ca.crt ConfigMap (default: the CA the controller manager trusts the API server with).")
+	fs.StringVar(&o.CloudProvider, "cloud-provider", o.CloudProvider, "The provider for cloud services. Empty string for no provider; built in: local (the machine of kybernetes up: routes between its node namespaces).")
+	fs.StringVar(&o.CloudConfig, "cloud-config", o.CloudConfig, "The path to the cloud provider configuration file. Empty string for no configuration file.")
+	fs.StringVar(&o.ClusterName, "cluster-name", o.ClusterName, "The instance prefix for the cluster.")
+	fs.BoolVar(&o.ConfigureCloudRoutes, "configure-cloud-routes", o.ConfigureCloudRoutes, "Should CIDRs allocated by allocate-node-cidrs be configured on the cloud provider.")
+	fs.DurationVar(&o.RouteReconciliationPeriod, "route-reconciliation-period", o.RouteReconciliationPeriod, "The period for reconciling routes created for Nodes by cloud provider.")
 	fs.IntVar(&o.MaxEndpointsPerSlice, "max-endpoints-per-slice", o.MaxEndpointsPerSlice, "The maximum number of endpoints that will be added to an EndpointSlice. More endpoints per slice will result in less endpoint slices, but larger resources. Defaults to 100.")
 	fs.DurationVar(&o.ResourceQuotaSyncPeriod, "resource-quota-sync-period", o.ResourceQuotaSyncPeriod, "The period for syncing quota usage status in the system")
 	fs.IntVar(&o.TerminatedPodGCThreshold, "terminated-pod-gc-threshold", o.TerminatedPodGCThreshold, "Number of terminated pods that can exist before the terminated pod garbage collector starts deleting terminated pods. If <= 0, the terminated pod garbage collector is disabled.")

@@ -27,15 +27,35 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"golang.org/x/sys/unix"
 )
 
 // ErrNotPresent says an image is not in the store.
 var ErrNotPresent = errors.New("image not present")
 
-// Store is the image store of one kubelet.
+// Store is the image store of one kubelet — or of several: the nodes of
+// `kybernetes up` share one, so its names are also locked across
+// processes.
 type Store struct {
 	dir string
 	mu  sync.Mutex
+}
+
+// lock takes the store's lock (the process's, then the file lock that
+// other processes on the store take) and returns its release.
+func (s *Store) lock() func() {
+	s.mu.Lock()
+	f, err := os.OpenFile(filepath.Join(s.dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err == nil && unix.Flock(int(f.Fd()), unix.LOCK_EX) != nil {
+		f.Close()
+		f = nil
+	}
+	return func() {
+		if f != nil {
+			f.Close() // releases the flock
+		}
+		s.mu.Unlock()
+	}
 }
 
 // Image is a stored image.
@@ -123,8 +143,7 @@ func (s *Store) Put(img v1.Image, refs ...string) (Image, error) {
 	} else if err != nil {
 		return Image{}, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.lock()()
 	names, err := s.names()
 	if err != nil {
 		return Image{}, err
@@ -166,6 +185,12 @@ func (s *Store) unpack(img v1.Image, dir string, config *v1.ConfigFile) error {
 	if err := os.WriteFile(filepath.Join(tmp, "config.json"), data, 0o600); err != nil {
 		return err
 	}
+	// Another kubelet on a shared store may have unpacked it meanwhile: its
+	// copy may be in use already, so it stays.
+	defer s.lock()()
+	if _, err := os.Stat(filepath.Join(dir, "config.json")); err == nil {
+		return nil
+	}
 	_ = os.RemoveAll(dir)
 	return os.Rename(tmp, dir)
 }
@@ -176,8 +201,7 @@ func (s *Store) Get(ref string) (Image, error) {
 	if err != nil {
 		return Image{}, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.lock()()
 	names, err := s.names()
 	if err != nil {
 		return Image{}, err
@@ -191,8 +215,7 @@ func (s *Store) Get(ref string) (Image, error) {
 
 // List returns every stored image.
 func (s *Store) List() ([]Image, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.lock()()
 	names, err := s.names()
 	if err != nil {
 		return nil, err
@@ -220,8 +243,7 @@ func (s *Store) Remove(ref string) error {
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.lock()()
 	names, err := s.names()
 	if err != nil {
 		return err
@@ -245,8 +267,7 @@ func (s *Store) Remove(ref string) error {
 // RemoveImage removes the image with config digest id, under all its
 // names, as image garbage collection does.
 func (s *Store) RemoveImage(id string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.lock()()
 	names, err := s.names()
 	if err != nil {
 		return err

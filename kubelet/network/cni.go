@@ -110,6 +110,10 @@ func (c *CNI) Setup(ctx context.Context, p Pod, podCIDR string) (net.IP, error) 
 	return nil, errors.New("the CNI plugins gave the pod no IPv4 address")
 }
 
+// Lost says whether the pod's namespace is no longer pinned: the file of
+// a pin outlives a reboot (and a reset), the namespace does not.
+func (c *CNI) Lost(p Pod) bool { return !isNetNS(c.netnsPath(p.ID)) }
+
 // Sandboxes are the IDs of the pod namespaces pinned on the node.
 func (c *CNI) Sandboxes() []string {
 	entries, _ := os.ReadDir(filepath.Join(c.stateDir, "netns"))
@@ -129,7 +133,7 @@ func (c *CNI) Teardown(ctx context.Context, p Pod, podCIDR string) error {
 	}
 	path := c.netnsPath(p.ID)
 	rt := c.runtimeConf(p, "eth0")
-	if _, err := os.Stat(path); err != nil {
+	if !isNetNS(path) {
 		rt.NetNS = "" // gone already: the plugins still release the address
 	}
 	if err := c.cni.DelNetworkList(ctx, pods, rt); err != nil {

@@ -127,3 +127,6 @@ func (f *Fake) Sandboxes() []string {
 
 // NetNSPath is empty: hollow pods have no namespace.
 func (f *Fake) NetNSPath(p Pod) string { return "" }
+
+// Lost is false: hollow pods' networks are records, kept on disk.
+func (f *Fake) Lost(p Pod) bool { return false }

@@ -18,6 +18,10 @@ type Interface interface {
 	Sandboxes() []string
 	// NetNSPath is the pod's network namespace, for its containers.
 	NetNSPath(p Pod) string
+	// Lost says whether the pod's network is gone from the node (the host
+	// rebooted, or `kybernetes down` reset it): its namespace has to be
+	// made again.
+	Lost(p Pod) bool
 }
 
 var _ Interface = (*CNI)(nil)

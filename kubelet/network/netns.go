@@ -47,6 +47,13 @@ func newNetNS(path string) error {
 	return nil
 }
 
+// isNetNS says whether path is a pinned network namespace (a mount of the
+// kernel's nsfs), not a plain file or nothing.
+func isNetNS(path string) bool {
+	var st unix.Statfs_t
+	return unix.Statfs(path, &st) == nil && st.Type == unix.NSFS_MAGIC
+}
+
 // deleteNetNS unpins and removes a namespace made by newNetNS; a missing
 // one is not an error.
 func deleteNetNS(path string) error {

@@ -113,6 +113,11 @@ func (m *Manager) restore() {
 		if cp.Final != nil {
 			st.final = *cp.Final
 		}
+		if st.sandbox && st.podIP != m.NodeIP && m.Network.Lost(network.Pod{ID: "kyb-" + string(cp.UID)}) {
+			// Its containers are gone with it; the sync makes a new one.
+			klog.InfoS("the pod's network is gone (the node restarted): making it again", "pod", cp.Namespace+"/"+cp.Name)
+			st.sandbox = false
+		}
 		for cname, c := range cp.Containers {
 			cs := &containerState{id: c.ID, bundle: c.Bundle, starts: c.Starts, restarts: c.Restarts, last: c.Last,
 				backoff: c.Backoff, backoffUntil: c.BackoffUntil}

@@ -1,0 +1,114 @@
+package local
+
+import (
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+	corev1 "k8s.io/api/core/v1"
+	cloudprovider "k8s.io/cloud-provider"
+)
+
+// inNewNetNS runs fn on a thread in a network namespace of its own, so
+// that the test's bridge and routes touch nothing of the host's.
+func inNewNetNS(t *testing.T, fn func()) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: makes a network namespace with a bridge and routes (runs in CI as root)")
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+			t.Errorf("unshare: %v", err)
+			return
+		}
+		fn()
+	}()
+	<-done
+}
+
+func TestRoutesFollowTheRouteController(t *testing.T) {
+	inNewNetNS(t, func() {
+		bridge := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: "kyb-test"}}
+		if err := netlink.LinkAdd(bridge); err != nil {
+			t.Error(err)
+			return
+		}
+		_, cidr, _ := net.ParseCIDR("10.9.0.1/24")
+		if err := netlink.AddrAdd(bridge, &netlink.Addr{IPNet: &net.IPNet{IP: net.ParseIP("10.9.0.1"), Mask: cidr.Mask}}); err != nil {
+			t.Error(err)
+			return
+		}
+		if err := netlink.LinkSetUp(bridge); err != nil {
+			t.Error(err)
+			return
+		}
+		cloud, err := New(Config{Bridge: "kyb-test", StateDir: t.TempDir()})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		routes, _ := cloud.Routes()
+		ctx := context.Background()
+		route := &cloudprovider.Route{TargetNode: "node-0", DestinationCIDR: "10.244.0.0/24",
+			TargetNodeAddresses: []corev1.NodeAddress{{Type: corev1.NodeHostName, Address: "node-0"}, {Type: corev1.NodeInternalIP, Address: "10.9.0.2"}}}
+		if err := routes.CreateRoute(ctx, "c1", "uid-0", route); err != nil {
+			t.Errorf("CreateRoute: %v", err)
+			return
+		}
+		list, err := routes.ListRoutes(ctx, "c1")
+		if err != nil || len(list) != 1 || list[0].TargetNode != "node-0" || list[0].DestinationCIDR != "10.244.0.0/24" || list[0].Name != "c1-uid-0" {
+			t.Errorf("ListRoutes = %+v, %v", list, err)
+		}
+		kernel, _ := netlink.RouteGet(net.ParseIP("10.244.0.7"))
+		if len(kernel) != 1 || !kernel[0].Gw.Equal(net.ParseIP("10.9.0.2")) {
+			t.Errorf("the kernel routes 10.244.0.7 as %+v, want via 10.9.0.2", kernel)
+		}
+		if other, _ := routes.ListRoutes(ctx, "c2"); len(other) != 0 {
+			t.Errorf("another cluster's routes: %+v", other)
+		}
+
+		// A node without an internal IPv4 address gets no route.
+		bad := &cloudprovider.Route{TargetNode: "node-1", DestinationCIDR: "10.244.1.0/24"}
+		if err := routes.CreateRoute(ctx, "c1", "uid-1", bad); err == nil {
+			t.Errorf("CreateRoute without an address succeeded")
+		}
+
+		// A route the kernel lost is not listed, so that the controller
+		// makes it again.
+		_, dst, _ := net.ParseCIDR("10.244.0.0/24")
+		if err := netlink.RouteDel(&netlink.Route{Dst: dst, Gw: net.ParseIP("10.9.0.2")}); err != nil {
+			t.Error(err)
+		}
+		if list, _ := routes.ListRoutes(ctx, "c1"); len(list) != 0 {
+			t.Errorf("a lost route is listed: %+v", list)
+		}
+		if err := routes.CreateRoute(ctx, "c1", "uid-0", route); err != nil {
+			t.Error(err)
+		}
+		if err := routes.DeleteRoute(ctx, "c1", route); err != nil {
+			t.Errorf("DeleteRoute: %v", err)
+		}
+		if list, _ := routes.ListRoutes(ctx, "c1"); len(list) != 0 {
+			t.Errorf("routes after delete: %+v", list)
+		}
+		if kernel, _ := netlink.RouteGet(net.ParseIP("10.244.0.7")); len(kernel) > 0 && kernel[0].Gw != nil {
+			t.Errorf("the kernel still routes 10.244.0.7: %+v", kernel)
+		}
+		// Deleting again is no error.
+		if err := routes.DeleteRoute(ctx, "c1", route); err != nil {
+			t.Errorf("DeleteRoute again: %v", err)
+		}
+		data, _ := os.ReadFile(filepath.Join(cloud.config.StateDir, "routes.json"))
+		if string(data) != "[]" {
+			t.Errorf("routes.json after delete: %s", data)
+		}
+	})
+}
