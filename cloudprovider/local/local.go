@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"path/filepath"
 
 	cloudprovider "k8s.io/cloud-provider"
@@ -27,8 +28,12 @@ type Config struct {
 	// Bridge is the host's bridge that the nodes' links hang off; routes
 	// to pod CIDRs go through it.
 	Bridge string `json:"bridge"`
-	// StateDir keeps the provider's own records (the route table's names).
+	// StateDir keeps the provider's own records (the route table's names,
+	// the load balancers' addresses).
 	StateDir string `json:"stateDir"`
+	// LoadBalancerCIDR is the pool of LoadBalancer Services' addresses;
+	// empty: no load balancers.
+	LoadBalancerCIDR string `json:"loadBalancerCIDR,omitempty"`
 }
 
 func init() {
@@ -46,8 +51,9 @@ func init() {
 
 // Cloud is the local provider.
 type Cloud struct {
-	config Config
-	routes *routeTable
+	config        Config
+	routes        *routeTable
+	loadBalancers *loadBalancers
 }
 
 // New returns the provider for config.
@@ -55,7 +61,15 @@ func New(config Config) (*Cloud, error) {
 	if config.Bridge == "" || config.StateDir == "" {
 		return nil, errors.New("the local cloud provider's config needs bridge and stateDir")
 	}
-	return &Cloud{config: config, routes: &routeTable{bridge: config.Bridge, file: filepath.Join(config.StateDir, "routes.json")}}, nil
+	c := &Cloud{config: config, routes: &routeTable{bridge: config.Bridge, file: filepath.Join(config.StateDir, "routes.json")}}
+	if config.LoadBalancerCIDR != "" {
+		_, pool, err := net.ParseCIDR(config.LoadBalancerCIDR)
+		if err != nil || pool.IP.To4() == nil {
+			return nil, fmt.Errorf("the local cloud provider's loadBalancerCIDR %q: an IPv4 CIDR is needed", config.LoadBalancerCIDR)
+		}
+		c.loadBalancers = &loadBalancers{bridge: config.Bridge, pool: pool, file: filepath.Join(config.StateDir, "loadbalancers.json")}
+	}
+	return c, nil
 }
 
 var _ cloudprovider.Interface = &Cloud{}
@@ -63,8 +77,13 @@ var _ cloudprovider.Interface = &Cloud{}
 // Initialize starts nothing: the provider keeps no caches.
 func (c *Cloud) Initialize(cloudprovider.ControllerClientBuilder, <-chan struct{}) {}
 
-// LoadBalancer is not offered yet.
-func (c *Cloud) LoadBalancer() (cloudprovider.LoadBalancer, bool) { return nil, false }
+// LoadBalancer hands out addresses of the pool, routed to the nodes.
+func (c *Cloud) LoadBalancer() (cloudprovider.LoadBalancer, bool) {
+	if c.loadBalancers == nil {
+		return nil, false
+	}
+	return c.loadBalancers, true
+}
 
 // Instances is not offered: the kubelets report their own addresses.
 func (c *Cloud) Instances() (cloudprovider.Instances, bool) { return nil, false }

@@ -41,13 +41,7 @@ func (n Network) Size() int {
 	return 1<<(bits-ones) - 3 // network, host, broadcast
 }
 
-func (n Network) nth(i int) net.IP {
-	ip := make(net.IP, 4)
-	copy(ip, n.CIDR.IP.To4())
-	v := uint32(ip[0])<<24 | uint32(ip[1])<<16 | uint32(ip[2])<<8 | uint32(ip[3])
-	v += uint32(i)
-	return net.IPv4(byte(v>>24), byte(v>>16), byte(v>>8), byte(v)).To4()
-}
+func (n Network) nth(i int) net.IP { return nth(n.CIDR, i) }
 
 // comment marks the host's iptables rules of this network.
 func (n Network) comment() string { return "kybernetes up: nodes on " + n.Bridge }

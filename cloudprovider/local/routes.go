@@ -147,34 +147,26 @@ func (t *routeTable) present(r routeRecord) (bool, error) {
 }
 
 func (t *routeTable) load() ([]routeRecord, error) {
-	data, err := os.ReadFile(t.file)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
 	var records []routeRecord
-	if err := json.Unmarshal(data, &records); err != nil {
-		return nil, fmt.Errorf("%s: %w", t.file, err)
-	}
-	return records, nil
+	return records, loadJSON(t.file, &records)
 }
 
-// save replaces the records atomically.
-func (t *routeTable) save(records []routeRecord) error {
-	data, err := json.MarshalIndent(records, "", "  ")
+func (t *routeTable) save(records []routeRecord) error { return saveJSON(t.file, records) }
+
+// saveJSON replaces a record file atomically.
+func saveJSON(path string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(t.file), 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	tmp := t.file + ".tmp"
+	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, data, 0o600); err != nil {
 		return err
 	}
-	return os.Rename(tmp, t.file)
+	return os.Rename(tmp, path)
 }
 
 func removeRecord(records []routeRecord, cluster, cidr string) []routeRecord {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 	genericapiserver "k8s.io/apiserver/pkg/server"
@@ -56,25 +58,44 @@ func runControlPlane(opts *registry.Options, controllers *manager.Options) error
 	if err != nil {
 		return err
 	}
-	// The apiserver library's signal handler: the first signal drains and
-	// stops, a second one exits at once.
-	ctx, stop := context.WithCancelCause(genericapiserver.SetupSignalContext())
-	defer stop(nil)
+	// The apiserver library's signal handler: the first signal stops, a
+	// second one exits at once. The controllers and the scheduler stop
+	// first, while the server still answers, so that they give up their
+	// leases: the next start (kybernetes up again) leads at once instead
+	// of waiting for the leases to expire.
+	signals := genericapiserver.SetupSignalContext()
+	serverCtx, stopServer := context.WithCancelCause(context.Background())
+	defer stopServer(nil)
+	componentsCtx, stopComponents := context.WithCancelCause(serverCtx)
+	defer stopComponents(nil)
 	done := make(chan error, 1)
-	go func() { done <- server.Run(ctx) }()
+	go func() { done <- server.Run(serverCtx) }()
 
 	select {
 	case err := <-done:
 		return err
+	case <-signals.Done():
+		stopServer(nil)
+		return <-done
 	case <-server.Ready():
 	}
 	fmt.Fprintf(os.Stderr, "kybernetes is ready at %s\nkubeconfig: %s\n  kubectl --kubeconfig %s get ns\n",
 		server.URL, opts.KubeconfigPath(), opts.KubeconfigPath())
 
+	var running sync.WaitGroup
+	// A component that stops on its own stops the whole process with its
+	// error, as upstream's components exit for their supervisor to restart them.
+	var failed error
+	var failedOnce sync.Once
+	fail := func(err error) {
+		failedOnce.Do(func() { failed = err })
+		stopComponents(err)
+		stopServer(err)
+	}
 	if controllers != nil {
 		config, err := clientcmd.BuildConfigFromFlags("", opts.KubeconfigPath())
 		if err != nil {
-			stop(err)
+			stopServer(err)
 			<-done
 			return err
 		}
@@ -92,21 +113,45 @@ func runControlPlane(opts *registry.Options, controllers *manager.Options) error
 			"scheduler":          func(ctx context.Context) error { return scheduler.Run(ctx, config, schedulerOpts) },
 		}
 		for name, run := range components {
+			running.Add(1)
 			go func() {
-				err := run(ctx)
-				if ctx.Err() != nil {
+				defer running.Done()
+				err := run(componentsCtx)
+				if componentsCtx.Err() != nil {
 					return // shutting down
 				}
 				if err == nil {
 					err = errors.New("stopped")
 				}
-				stop(fmt.Errorf("the %s: %w", name, err))
+				fail(fmt.Errorf("the %s: %w", name, err))
 			}()
 		}
 	}
-	err = <-done
-	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
-		return cause
+	select {
+	case err = <-done:
+		stopComponents(err)
+		running.Wait()
+	case <-signals.Done():
+		stopComponents(nil)
+		waitAtMost(&running, 10*time.Second)
+		stopServer(nil)
+		err = <-done
+	case <-serverCtx.Done():
+		waitAtMost(&running, 10*time.Second)
+		err = <-done
+	}
+	if failed != nil {
+		return failed
 	}
 	return err
+}
+
+// waitAtMost waits for wg, or for d.
+func waitAtMost(wg *sync.WaitGroup, d time.Duration) {
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-time.After(d):
+	}
 }

@@ -16,7 +16,7 @@ import (
 func newUpCommand() *cobra.Command {
 	server := registry.NewOptions()
 	controllers := manager.DefaultOptions()
-	opts := cluster.Options{Nodes: 1, Runtime: cluster.RuntimeRunc, NodeNetwork: "10.250.0.0/24", WriteKubeconfig: true, Runc: "runc"}
+	opts := cluster.Options{Nodes: 1, Runtime: cluster.RuntimeRunc, NodeNetwork: "10.250.0.0/24", LoadBalancerNetwork: "10.250.1.0/24", WriteKubeconfig: true, Runc: "runc"}
 	serverFlags := pflag.NewFlagSet("server", pflag.ContinueOnError)
 	server.AddFlags(serverFlags)
 	controllers.AddFlags(serverFlags)
@@ -32,7 +32,7 @@ func newUpCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			opts.DataDir, opts.ClusterCIDR, opts.Self, opts.Out = server.DataDir, controllers.ClusterCIDR, self, os.Stderr
+			opts.DataDir, opts.ClusterCIDR, opts.ServiceCIDR, opts.Self, opts.Out = server.DataDir, controllers.ClusterCIDR, server.ServiceClusterIPRange, self, os.Stderr
 			opts.Changed = func(name string) bool { return cmd.Flags().Changed(name) }
 			opts.ServerFlagSet = func(name string) bool { f := serverFlags.Lookup(name); return f != nil && f.Changed }
 			serverFlags.VisitAll(func(f *pflag.Flag) {
@@ -47,6 +47,7 @@ func newUpCommand() *cobra.Command {
 	fs.IntVar(&opts.Nodes, "nodes", opts.Nodes, "How many nodes to run (default: as many as the last up on --data-dir, else 1).")
 	fs.StringVar(&opts.Runtime, "runtime", opts.Runtime, "runc (nodes run containers; needs root, runc, the CNI plugins and iptables) or fake (hollow nodes: no container runs, no root needed).")
 	fs.StringVar(&opts.NodeNetwork, "node-network", opts.NodeNetwork, "The IPv4 network of the nodes' addresses; the host takes its first address.")
+	fs.StringVar(&opts.LoadBalancerNetwork, "load-balancer-network", opts.LoadBalancerNetwork, "The IPv4 network whose addresses LoadBalancer Services get (routed from the host to the nodes).")
 	fs.BoolVar(&opts.WriteKubeconfig, "write-kubeconfig", opts.WriteKubeconfig, "Merge a kybernetes context into the kubeconfig kubectl reads ($KUBECONFIG or ~/.kube/config) and make it current.")
 	fs.StringVar(&opts.Runc, "runc", opts.Runc, "The runc binary the kubelets use.")
 	fs.AddFlagSet(serverFlags)

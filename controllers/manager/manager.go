@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+	utilfeature "k8s.io/apiserver/pkg/util/feature"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
@@ -19,8 +20,11 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
 	"k8s.io/client-go/tools/leaderelection"
+	cloudprovider "k8s.io/cloud-provider"
 	"k8s.io/cloud-provider/controllers/route"
+	"k8s.io/cloud-provider/controllers/service"
 	controllersmetrics "k8s.io/component-base/metrics/prometheus/controllers"
+
 	// Registers the feature gates upstream's route controller asks about.
 	_ "k8s.io/controller-manager/pkg/features/register"
 	"k8s.io/klog/v2"
@@ -197,7 +201,15 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 			return err
 		}
 	}
-	routes, err := newRouteController(clientFor("route-controller"), factory, opts)
+	cloud, err := kybcloud.Init(opts.CloudProvider, opts.CloudConfig)
+	if err != nil {
+		return err
+	}
+	routes, err := newRouteController(cloud, clientFor("route-controller"), factory, opts)
+	if err != nil {
+		return err
+	}
+	loadBalancers, err := newServiceController(cloud, clientFor("service-controller"), factory, opts)
 	if err != nil {
 		return err
 	}
@@ -235,8 +247,12 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 		go nodeIPAM.Run(ctx)
 	}
 	go podGC.Run(ctx)
+	cloudMetrics := controllersmetrics.NewControllerManagerMetrics("kube-controller-manager")
 	if routes != nil {
-		go routes.Run(ctx, opts.RouteReconciliationPeriod, controllersmetrics.NewControllerManagerMetrics("kube-controller-manager"))
+		go routes.Run(ctx, opts.RouteReconciliationPeriod, cloudMetrics)
+	}
+	if loadBalancers != nil {
+		go loadBalancers.Run(ctx, 1, cloudMetrics)
 	}
 	go quotas.Run(ctx, 5)
 	go volumes.Run(ctx, 2)
@@ -247,10 +263,9 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 // newRouteController is upstream's route controller over the cloud's
 // routes, when --cloud-provider names a cloud that has them, node CIDRs
 // are allocated and --configure-cloud-routes is on; otherwise nil.
-func newRouteController(client kubernetes.Interface, factory informers.SharedInformerFactory, opts Options) (*route.RouteController, error) {
-	cloud, err := kybcloud.Init(opts.CloudProvider, opts.CloudConfig)
-	if err != nil || cloud == nil {
-		return nil, err
+func newRouteController(cloud cloudprovider.Interface, client kubernetes.Interface, factory informers.SharedInformerFactory, opts Options) (*route.RouteController, error) {
+	if cloud == nil {
+		return nil, nil
 	}
 	routes, ok := cloud.Routes()
 	if !ok || !opts.AllocateNodeCIDRs || !opts.ConfigureCloudRoutes {
@@ -261,6 +276,18 @@ func newRouteController(client kubernetes.Interface, factory informers.SharedInf
 		return nil, fmt.Errorf("--cluster-cidr: %w", err)
 	}
 	return route.New(routes, client, factory.Core().V1().Nodes(), opts.ClusterName, []*net.IPNet{clusterCIDR})
+}
+
+// newServiceController is upstream's service (load balancer) controller
+// over the cloud's load balancers, when the cloud has them; otherwise nil.
+func newServiceController(cloud cloudprovider.Interface, client kubernetes.Interface, factory informers.SharedInformerFactory, opts Options) (*service.Controller, error) {
+	if cloud == nil {
+		return nil, nil
+	}
+	if _, ok := cloud.LoadBalancer(); !ok {
+		return nil, nil
+	}
+	return service.New(cloud, client, factory.Core().V1().Services(), factory.Core().V1().Nodes(), opts.ClusterName, utilfeature.DefaultFeatureGate)
 }
 
 // rootCABundle reads the bundle to publish: the --root-ca-file, else the CA

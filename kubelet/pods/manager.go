@@ -15,6 +15,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -697,24 +698,93 @@ func writeHosts(path string, pod *corev1.Pod, ip string) error {
 }
 
 func (m *Manager) writeResolvConf(path string, pod *corev1.Pod) error {
+	host, err := os.ReadFile("/etc/resolv.conf")
+	if err != nil && pod.Spec.DNSPolicy != corev1.DNSNone {
+		return err
+	}
+	return os.WriteFile(path, []byte(resolvConf(pod, string(host), m.ClusterDNS, m.ClusterDomain)), 0o644)
+}
+
+// resolvConf is a pod's resolv.conf, as upstream's kubelet writes it: for
+// ClusterFirst the cluster's nameservers, the namespace's, the services'
+// and the cluster's search domains before the host's, ndots:5; for Default
+// the host's; for None nothing; then the pod's dnsConfig on top
+// (nameservers added, at most 3; search domains added, at most 32;
+// options replacing those of the same name).
+func resolvConf(pod *corev1.Pod, host string, clusterDNS []string, domain string) string {
+	var nameservers, searches, options []string
+	hostNS, hostSearch, hostOptions := parseResolvConf(host)
 	policy := pod.Spec.DNSPolicy
-	if pod.Spec.HostNetwork && policy != corev1.DNSClusterFirstWithHostNet {
+	if pod.Spec.HostNetwork && policy != corev1.DNSClusterFirstWithHostNet && policy != corev1.DNSNone {
 		policy = corev1.DNSDefault
 	}
-	var content string
 	switch {
-	case (policy == corev1.DNSClusterFirst || policy == corev1.DNSClusterFirstWithHostNet) && len(m.ClusterDNS) > 0:
-		for _, ns := range m.ClusterDNS {
-			content += "nameserver " + ns + "\n"
-		}
-		d := m.ClusterDomain
-		content += fmt.Sprintf("search %s.svc.%s svc.%s %s\noptions ndots:5\n", pod.Namespace, d, d, d)
+	case policy == corev1.DNSNone:
+	case (policy == corev1.DNSClusterFirst || policy == corev1.DNSClusterFirstWithHostNet || policy == "") && len(clusterDNS) > 0:
+		nameservers = append(nameservers, clusterDNS...)
+		searches = append([]string{pod.Namespace + ".svc." + domain, "svc." + domain, domain}, hostSearch...)
+		options = []string{"ndots:5"}
 	default:
-		host, err := os.ReadFile("/etc/resolv.conf")
-		if err != nil {
-			return err
-		}
-		content = string(host)
+		nameservers, searches, options = hostNS, hostSearch, hostOptions
 	}
-	return os.WriteFile(path, []byte(content), 0o644)
+	if c := pod.Spec.DNSConfig; c != nil {
+		nameservers = appendNew(nameservers, c.Nameservers...)
+		searches = appendNew(searches, c.Searches...)
+		for _, o := range c.Options {
+			option := o.Name
+			if o.Value != nil {
+				option += ":" + *o.Value
+			}
+			options = slices.DeleteFunc(options, func(have string) bool { return strings.SplitN(have, ":", 2)[0] == o.Name })
+			options = append(options, option)
+		}
+	}
+	if len(nameservers) > 3 {
+		nameservers = nameservers[:3]
+	}
+	if len(searches) > 32 {
+		searches = searches[:32]
+	}
+	var b strings.Builder
+	for _, ns := range nameservers {
+		b.WriteString("nameserver " + ns + "\n")
+	}
+	if len(searches) > 0 {
+		b.WriteString("search " + strings.Join(searches, " ") + "\n")
+	}
+	if len(options) > 0 {
+		b.WriteString("options " + strings.Join(options, " ") + "\n")
+	}
+	return b.String()
+}
+
+// parseResolvConf reads the nameservers, search domains and options of a
+// resolv.conf.
+func parseResolvConf(content string) (nameservers, searches, options []string) {
+	for _, line := range strings.Split(content, "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || strings.HasPrefix(f[0], "#") || strings.HasPrefix(f[0], ";") {
+			continue
+		}
+		switch f[0] {
+		case "nameserver":
+			if len(f) > 1 {
+				nameservers = append(nameservers, f[1])
+			}
+		case "search", "domain":
+			searches = f[1:] // the last one wins, as in the resolver
+		case "options":
+			options = append(options, f[1:]...)
+		}
+	}
+	return nameservers, searches, options
+}
+
+func appendNew(list []string, items ...string) []string {
+	for _, item := range items {
+		if !slices.Contains(list, item) {
+			list = append(list, item)
+		}
+	}
+	return list
 }

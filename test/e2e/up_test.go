@@ -40,6 +40,7 @@ const (
 	upNodeNetwork = "10.251.7"
 	upClusterCIDR = "10.245.0.0/16"
 	upServiceCIDR = "10.97.0.0/16"
+	upLBNetwork   = "10.251.8"
 )
 
 func newUpCluster(t *testing.T, args ...string) *upCluster {
@@ -53,6 +54,7 @@ func newUpCluster(t *testing.T, args ...string) *upCluster {
 		t.Fatal(err)
 	}
 	c.args = append([]string{"up", "--data-dir", c.data, "--node-network", upNodeNetwork + ".0/24", "--cluster-cidr", upClusterCIDR,
+		"--load-balancer-network", upLBNetwork + ".0/24",
 		"--service-cluster-ip-range", upServiceCIDR, "--secure-port", fmt.Sprint(port)}, args...)
 	t.Cleanup(func() {
 		if c.up != nil {
@@ -229,7 +231,7 @@ kind: Service
 metadata: {name: web}
 spec:
   selector: {app: web}
-  ports: [{port: 80, targetPort: 8080}]
+  ports: [{name: http, port: 80, targetPort: 8080}]
 ---
 apiVersion: v1
 kind: Pod
@@ -246,7 +248,7 @@ spec:
 // its own namespace, kubelet and proxy; a pod on one node reaches a pod on
 // the other by its IP (which the server sees as the client's own) and by
 // its Service; the host reaches pods; pods reach the API server through
-// the kubernetes Service; down removes everything it made, and up again
+// the kubernetes Service, and names through the cluster DNS; down removes everything it made, and up again
 // brings the same cluster back with its pods running.
 func TestUpRunsAMultiNodeCluster(t *testing.T) {
 	c := newUpCluster(t)
@@ -272,7 +274,7 @@ func TestUpRunsAMultiNodeCluster(t *testing.T) {
 	}
 
 	out := c.start("--nodes", "2")
-	mustContain(t, out, "✓ Control plane", "2 nodes (2/2 Ready)", "node-0 "+upNodeNetwork+".2", "node-1 "+upNodeNetwork+".3",
+	mustContain(t, out, "✓ Control plane", "✓ Cluster DNS 10.97.0.10", "2 nodes (2/2 Ready)", "node-0 "+upNodeNetwork+".2", "node-1 "+upNodeNetwork+".3",
 		"kubeconfig:  "+c.kubeconfig+" (context kybernetes)")
 	if got := strings.TrimSpace(c.k("config", "current-context")); got != "kybernetes" {
 		t.Errorf("current context %q, want kybernetes", got)
@@ -320,10 +322,37 @@ func TestUpRunsAMultiNodeCluster(t *testing.T) {
 		got, _ := c.kubectl("exec", "client", "--", "wget", "-qO-", "http://"+serviceIP+"/")
 		return strings.TrimSpace(got) == "web"
 	})
+	// Names, from the cluster DNS through the pod's search path.
+	if got := c.k("exec", "client", "--", "wget", "-qO-", "http://web/"); strings.TrimSpace(got) != "web" {
+		t.Errorf("client -> http://web/: %q", got)
+	}
+	srv := c.k("exec", "client", "--", "nslookup", "-type=srv", "_http._tcp.web.default.svc.cluster.local")
+	mustContain(t, srv, "service = 0 100 80 web.default.svc.cluster.local")
 	// Host to pod, through the route to web's node.
 	if got := httpGet(t, "http://"+webIP+":8080/"); strings.TrimSpace(got) != "web" {
 		t.Errorf("host -> web pod: %q", got)
 	}
+	// A LoadBalancer Service gets an address of the pool, which the host
+	// reaches through the nodes.
+	c.k("patch", "service", "web", "-p", `{"spec":{"type":"LoadBalancer"}}`)
+	var lbIP string
+	c.waitFor("web's load balancer address", func() bool {
+		lbIP, _ = c.kubectl("get", "service", "web", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}")
+		return lbIP != ""
+	})
+	if !strings.HasPrefix(lbIP, upLBNetwork+".") {
+		t.Errorf("load balancer address %s, want one of %s.0/24", lbIP, upLBNetwork)
+	}
+	mustContain(t, c.k("get", "service", "web"), lbIP, "LoadBalancer")
+	c.waitFor("the host -> web's load balancer", func() bool {
+		resp, err := (&http.Client{Timeout: 2 * time.Second}).Get("http://" + lbIP + "/")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return strings.TrimSpace(string(body)) == "web"
+	})
 	// Pod to the API server, through the kubernetes Service.
 	apiIP := c.k("get", "service", "kubernetes", "-o", "jsonpath={.spec.clusterIP}")
 	// (busybox's TLS cannot talk to it: plain HTTP gets the Go TLS server's own answer.)

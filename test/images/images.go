@@ -22,7 +22,7 @@ import (
 var BusyboxPaths = []string{"/bin/busybox", "/usr/bin/busybox"}
 
 // busyboxApplets are the commands the image links to busybox.
-var busyboxApplets = []string{"sh", "echo", "cat", "sleep", "ls", "env", "hostname", "id", "ip", "wget", "nc", "httpd", "true", "false", "grep", "mount", "ps", "kill", "touch", "mkdir", "tty", "stty", "tar", "dd"}
+var busyboxApplets = []string{"sh", "echo", "cat", "sleep", "ls", "env", "hostname", "id", "ip", "wget", "nc", "nslookup", "httpd", "true", "false", "grep", "mount", "ps", "kill", "touch", "mkdir", "tty", "stty", "tar", "dd"}
 
 // Busybox returns an image of busybox-static: /bin/busybox with its
 // applets linked in /bin, command `sh`.

@@ -46,8 +46,13 @@ type Options struct {
 	Nodes       int
 	Runtime     string
 	NodeNetwork string
-	// ClusterCIDR is the pods' range (the server's --cluster-cidr).
+	// LoadBalancerNetwork is the pool of LoadBalancer Services' addresses.
+	LoadBalancerNetwork string
+	// ClusterCIDR is the pods' range (the server's --cluster-cidr);
+	// ServiceCIDR the services' (--service-cluster-ip-range), whose tenth
+	// address the cluster DNS takes.
 	ClusterCIDR     string
+	ServiceCIDR     string
 	WriteKubeconfig bool
 	// ServerArgs are the control plane's flags given to up, for
 	// `kybernetes server`; ServerFlagSet says whether one was given.
@@ -64,10 +69,11 @@ type Options struct {
 
 // spec is what up remembers about the cluster in its data directory.
 type spec struct {
-	Nodes       int    `json:"nodes"`
-	Runtime     string `json:"runtime"`
-	NodeNetwork string `json:"nodeNetwork"`
-	ClusterCIDR string `json:"clusterCIDR"`
+	Nodes               int    `json:"nodes"`
+	Runtime             string `json:"runtime"`
+	NodeNetwork         string `json:"nodeNetwork"`
+	LoadBalancerNetwork string `json:"loadBalancerNetwork"`
+	ClusterCIDR         string `json:"clusterCIDR"`
 }
 
 // dataDir lays out up's files in the data directory.
@@ -149,7 +155,11 @@ func Up(ctx context.Context, o Options) error {
 		return err
 	}
 
-	c := &cluster{d: d, s: s, o: o, network: network, p: newProgress(o.Out), pids: &pidFile{path: d.componentPIDs()}}
+	dnsIP, err := tenthIP(o.ServiceCIDR)
+	if err != nil {
+		return fmt.Errorf("--service-cluster-ip-range %q: %w", o.ServiceCIDR, err)
+	}
+	c := &cluster{d: d, s: s, o: o, network: network, dnsIP: dnsIP, p: newProgress(o.Out), pids: &pidFile{path: d.componentPIDs()}}
 	start := time.Now()
 	err = c.start(ctx)
 	if err == nil {
@@ -170,7 +180,7 @@ func Up(ctx context.Context, o Options) error {
 // resolveSpec is the spec of this up: the flags given, else what the last
 // up on the data directory used, else the defaults.
 func resolveSpec(d dataDir, o Options) (spec, error) {
-	s := spec{Nodes: o.Nodes, Runtime: o.Runtime, NodeNetwork: o.NodeNetwork, ClusterCIDR: o.ClusterCIDR}
+	s := spec{Nodes: o.Nodes, Runtime: o.Runtime, NodeNetwork: o.NodeNetwork, LoadBalancerNetwork: o.LoadBalancerNetwork, ClusterCIDR: o.ClusterCIDR}
 	data, err := os.ReadFile(d.spec())
 	if err == nil {
 		var last spec
@@ -186,6 +196,9 @@ func resolveSpec(d dataDir, o Options) (spec, error) {
 		}
 		if keep("node-network") && last.NodeNetwork != "" {
 			s.NodeNetwork = last.NodeNetwork
+		}
+		if keep("load-balancer-network") && last.LoadBalancerNetwork != "" {
+			s.LoadBalancerNetwork = last.LoadBalancerNetwork
 		}
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return s, err
@@ -245,8 +258,12 @@ type cluster struct {
 	p       *progress
 	pids    *pidFile
 
+	// dnsIP is the kube-dns Service's address.
+	dnsIP string
+
 	mu         sync.Mutex
 	server     *component
+	dns        *component
 	nodes      []*component // kubelets and proxies
 	machines   []local.Machine
 	networkUp  bool
@@ -256,7 +273,7 @@ type cluster struct {
 
 func (c *cluster) start(ctx context.Context) error {
 	if c.s.Runtime == RuntimeRunc {
-		done := c.p.step(fmt.Sprintf("Node network %s on %s", c.s.NodeNetwork, c.network.Bridge), nil)
+		done := c.p.step(fmt.Sprintf("Node network %s on %s, load balancers on %s", c.s.NodeNetwork, c.network.Bridge, c.s.LoadBalancerNetwork), nil)
 		if err := done(c.startNetwork()); err != nil {
 			return err
 		}
@@ -264,6 +281,12 @@ func (c *cluster) start(ctx context.Context) error {
 	done := c.p.step("Control plane", nil)
 	if err := done(c.startServer(ctx)); err != nil {
 		return err
+	}
+	if c.s.Runtime == RuntimeRunc {
+		done := c.p.step(fmt.Sprintf("Cluster DNS %s (kube-system/kube-dns)", c.dnsIP), nil)
+		if err := done(c.startDNS(ctx)); err != nil {
+			return err
+		}
 	}
 	ready := 0
 	var readyMu sync.Mutex
@@ -296,14 +319,25 @@ func (c *cluster) startNetwork() error {
 	if err != nil {
 		return err
 	}
+	_, pool, err := net.ParseCIDR(c.s.LoadBalancerNetwork)
+	if err != nil || pool.IP.To4() == nil {
+		return fmt.Errorf("--load-balancer-network %q: an IPv4 CIDR is needed", c.s.LoadBalancerNetwork)
+	}
+	if pool.Contains(c.network.CIDR.IP) || c.network.CIDR.Contains(pool.IP) {
+		return fmt.Errorf("--load-balancer-network %s overlaps --node-network %s", pool, c.network.CIDR)
+	}
 	for _, a := range addrs {
 		link, err := netlink.LinkByIndex(a.LinkIndex)
 		if err != nil || link.Attrs().Name == c.network.Bridge {
 			continue
 		}
-		if c.network.CIDR.Contains(a.IP) || a.IPNet.Contains(c.network.CIDR.IP) {
-			return fmt.Errorf("the node network %s overlaps %s on %s: choose another with --node-network",
-				c.network.CIDR, a.IPNet, link.Attrs().Name)
+		for _, n := range []struct {
+			cidr *net.IPNet
+			flag string
+		}{{c.network.CIDR, "--node-network"}, {pool, "--load-balancer-network"}} {
+			if n.cidr.Contains(a.IP) || a.IPNet.Contains(n.cidr.IP) {
+				return fmt.Errorf("the network %s overlaps %s on %s: choose another with %s", n.cidr, a.IPNet, link.Attrs().Name, n.flag)
+			}
 		}
 	}
 	c.mu.Lock()
@@ -312,7 +346,8 @@ func (c *cluster) startNetwork() error {
 	if err := c.network.Ensure(); err != nil {
 		return err
 	}
-	config, err := json.Marshal(local.Config{Bridge: c.network.Bridge, StateDir: filepath.Join(string(c.d), "cloud")})
+	config, err := json.Marshal(local.Config{Bridge: c.network.Bridge, StateDir: filepath.Join(string(c.d), "cloud"),
+		LoadBalancerCIDR: pool.String()})
 	if err != nil {
 		return err
 	}
@@ -324,7 +359,7 @@ func (c *cluster) restarted(name string, err error, pause time.Duration) {
 }
 
 func (c *cluster) logOf(name string) string {
-	for _, comp := range append([]*component{c.server}, c.nodes...) {
+	for _, comp := range append([]*component{c.server, c.dns}, c.nodes...) {
 		if comp != nil && comp.name == name {
 			return comp.log
 		}
@@ -385,6 +420,66 @@ func (c *cluster) startServer(ctx context.Context) error {
 	}
 }
 
+// startDNS runs the cluster DNS on the host's address on the bridge; it
+// keeps the kube-dns Service at the tenth address of the service range,
+// with itself as the endpoint, and is ready once that Service exists.
+func (c *cluster) startDNS(ctx context.Context) error {
+	dns := &component{name: "cluster DNS", log: filepath.Join(c.d.logs(), "dns.log"), restarted: c.restarted,
+		args: []string{c.o.Self, "dns", "--kubeconfig", c.d.admin(), "--bind-address", c.network.HostIP().String(),
+			"--cluster-ip", c.dnsIP}}
+	c.mu.Lock()
+	c.dns = dns
+	c.mu.Unlock()
+	if err := dns.start(c.pids); err != nil {
+		return err
+	}
+	client, err := c.client()
+	if err != nil {
+		return err
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		slice, err := client.DiscoveryV1().EndpointSlices(metav1.NamespaceSystem).Get(ctx, "kube-dns-kybernetes", metav1.GetOptions{})
+		if err == nil && len(slice.Endpoints) == 1 && slice.Endpoints[0].Addresses[0] == c.network.HostIP().String() {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the cluster DNS did not publish itself in a minute:\n%s", tail(dns.log, 15))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-dns.done:
+			return fmt.Errorf("the cluster DNS stopped:\n%s", tail(dns.log, 15))
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+func (c *cluster) client() (kubernetes.Interface, error) {
+	config, err := clientcmd.BuildConfigFromFlags("", c.d.admin())
+	if err != nil {
+		return nil, err
+	}
+	return kubernetes.NewForConfig(config)
+}
+
+// tenthIP is the tenth address of a range: the cluster DNS's, as
+// kubeadm puts it.
+func tenthIP(cidr string) (string, error) {
+	_, n, err := net.ParseCIDR(cidr)
+	if err != nil {
+		return "", err
+	}
+	ip := make(net.IP, len(n.IP))
+	copy(ip, n.IP)
+	ip[len(ip)-1] += 10
+	if !n.Contains(ip) {
+		return "", fmt.Errorf("too small for a tenth address")
+	}
+	return ip.String(), nil
+}
+
 // startNodes starts every node's components: for real nodes a kubelet
 // and a proxy inside each node's namespace; hollow nodes all in one
 // kubelet process.
@@ -428,7 +523,7 @@ func (c *cluster) startNodes() error {
 		logs := filepath.Join(c.d.logs(), name)
 		kubelet := &component{name: "kubelet of " + name, netns: m.NetNSPath(), log: filepath.Join(logs, "kubelet.log"), restarted: c.restarted,
 			args: []string{c.o.Self, "kubelet", "--kubeconfig", kubeconfig, "--hostname-override", name, "--node-ip", m.IP.String(),
-				"--root-dir", root, "--runc", c.o.Runc,
+				"--root-dir", root, "--runc", c.o.Runc, "--cluster-dns", c.dnsIP, "--cluster-domain", "cluster.local",
 				// Images are shared: no node may collect what another uses.
 				"--image-gc-high-threshold", "100"}}
 		proxy := &component{name: "proxy of " + name, netns: m.NetNSPath(), log: filepath.Join(logs, "proxy.log"), restarted: c.restarted,
@@ -538,6 +633,12 @@ func (c *cluster) stop() error {
 				errs = append(errs, err)
 			}
 		}
+	}
+	c.mu.Lock()
+	dns := c.dns
+	c.mu.Unlock()
+	if dns != nil {
+		dns.stop(10 * time.Second)
 	}
 	if server != nil {
 		server.stop(30 * time.Second)

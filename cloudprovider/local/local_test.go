@@ -6,11 +6,14 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	cloudprovider "k8s.io/cloud-provider"
 )
 
@@ -109,6 +112,80 @@ func TestRoutesFollowTheRouteController(t *testing.T) {
 		data, _ := os.ReadFile(filepath.Join(cloud.config.StateDir, "routes.json"))
 		if string(data) != "[]" {
 			t.Errorf("routes.json after delete: %s", data)
+		}
+	})
+}
+
+func TestLoadBalancersGetAddressesRoutedToTheNodes(t *testing.T) {
+	inNewNetNS(t, func() {
+		bridge := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: "kyb-test"}}
+		if err := netlink.LinkAdd(bridge); err != nil {
+			t.Error(err)
+			return
+		}
+		if err := netlink.AddrAdd(bridge, &netlink.Addr{IPNet: &net.IPNet{IP: net.ParseIP("10.9.0.1"), Mask: net.CIDRMask(24, 32)}}); err != nil {
+			t.Error(err)
+			return
+		}
+		if err := netlink.LinkSetUp(bridge); err != nil {
+			t.Error(err)
+			return
+		}
+		cloud, err := New(Config{Bridge: "kyb-test", StateDir: t.TempDir(), LoadBalancerCIDR: "10.9.1.0/30"})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		lbs, ok := cloud.LoadBalancer()
+		if !ok {
+			t.Error("no load balancers with a pool")
+			return
+		}
+		ctx := context.Background()
+		node := func(name, ip string) *corev1.Node {
+			return &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name}, Status: corev1.NodeStatus{Addresses: []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: ip}}}}
+		}
+		nodes := []*corev1.Node{node("node-0", "10.9.0.2"), node("node-1", "10.9.0.3")}
+		svc := func(name, wanted string) *corev1.Service {
+			return &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: name, UID: "uid-" + types.UID(name)}, Spec: corev1.ServiceSpec{LoadBalancerIP: wanted}}
+		}
+		web, db := svc("web", ""), svc("db", "10.9.1.2")
+		st, err := lbs.EnsureLoadBalancer(ctx, "c1", web, nodes)
+		if err != nil || st.Ingress[0].IP != "10.9.1.1" || *st.Ingress[0].IPMode != corev1.LoadBalancerIPModeVIP {
+			t.Errorf("web: %+v, %v", st, err)
+		}
+		// The same address again; the route spreads over both nodes.
+		if st, _ := lbs.EnsureLoadBalancer(ctx, "c1", web, nodes); st == nil || st.Ingress[0].IP != "10.9.1.1" {
+			t.Errorf("web again: %+v", st)
+		}
+		routes, _ := netlink.RouteListFiltered(netlink.FAMILY_V4, &netlink.Route{Dst: &net.IPNet{IP: net.ParseIP("10.9.1.1").To4(), Mask: net.CIDRMask(32, 32)}}, netlink.RT_FILTER_DST)
+		if len(routes) != 1 || len(routes[0].MultiPath) != 2 {
+			t.Errorf("the route of 10.9.1.1: %+v", routes)
+		}
+		if st, err := lbs.EnsureLoadBalancer(ctx, "c1", db, nodes[:1]); err != nil || st.Ingress[0].IP != "10.9.1.2" {
+			t.Errorf("db with loadBalancerIP 10.9.1.2: %+v, %v", st, err)
+		}
+		if _, err := lbs.EnsureLoadBalancer(ctx, "c1", svc("full", ""), nodes); err == nil || !strings.Contains(err.Error(), "no free address") {
+			t.Errorf("a third Service in a /30: %v", err)
+		}
+		if _, err := lbs.EnsureLoadBalancer(ctx, "c1", svc("outside", "192.0.2.1"), nodes); err == nil || !strings.Contains(err.Error(), "not in the load balancer network") {
+			t.Errorf("loadBalancerIP outside the pool: %v", err)
+		}
+		if st, exists, err := lbs.GetLoadBalancer(ctx, "c1", db); err != nil || !exists || st.Ingress[0].IP != "10.9.1.2" {
+			t.Errorf("GetLoadBalancer db: %+v %v %v", st, exists, err)
+		}
+		if err := lbs.EnsureLoadBalancerDeleted(ctx, "c1", web); err != nil {
+			t.Error(err)
+		}
+		if _, exists, _ := lbs.GetLoadBalancer(ctx, "c1", web); exists {
+			t.Error("web still has a load balancer")
+		}
+		if routes, _ := netlink.RouteListFiltered(netlink.FAMILY_V4, &netlink.Route{Dst: &net.IPNet{IP: net.ParseIP("10.9.1.1").To4(), Mask: net.CIDRMask(32, 32)}}, netlink.RT_FILTER_DST); len(routes) != 0 {
+			t.Errorf("the route of a deleted load balancer: %+v", routes)
+		}
+		// Its address is free again.
+		if st, _ := lbs.EnsureLoadBalancer(ctx, "c1", svc("next", ""), nodes); st == nil || st.Ingress[0].IP != "10.9.1.1" {
+			t.Errorf("next: %+v", st)
 		}
 	})
 }
