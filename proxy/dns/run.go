@@ -63,7 +63,7 @@ func NewServer(factory informers.SharedInformerFactory, zone string, ttl int, up
 	slices.Informer()
 	udp, tcp := newClients()
 	return &Server{
-		records: &records{zone: strings.ToLower(dns.Fqdn(zone)), ttl: uint32(ttl), services: services.Lister(), slices: slices.Lister()},
+		records:   &records{zone: strings.ToLower(dns.Fqdn(zone)), ttl: uint32(ttl), services: services.Lister(), slices: slices.Lister()},
 		Upstreams: upstreams, client: udp, tcp: tcp,
 	}
 }
