@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/kybernetes/kybernetes/apis/core/quota"
+	"github.com/kybernetes/kybernetes/registry/admission/defaultingressclass"
 	"github.com/kybernetes/kybernetes/registry/admission/defaulttolerationseconds"
 	"github.com/kybernetes/kybernetes/registry/admission/limitranger"
 )
@@ -20,7 +21,8 @@ import (
 // admissionOrder is the order the plugins run in, upstream's:
 // NamespaceLifecycle (no object in a missing or terminating namespace;
 // default, kube-system and kube-public cannot be deleted), LimitRanger,
-// DefaultTolerationSeconds, ResourceQuota (a create beyond a quota is
+// DefaultTolerationSeconds, DefaultIngressClass (a new Ingress without a
+// class gets the default IngressClass), ResourceQuota (a create beyond a quota is
 // refused with 403; usage is charged to quota status as objects are
 // admitted and recounted by the resource quota controller). All are on by
 // default; --disable-admission-plugins turns any of them off.
@@ -28,6 +30,7 @@ var admissionOrder = []string{
 	lifecycle.PluginName,
 	limitranger.PluginName,
 	defaulttolerationseconds.PluginName,
+	defaultingressclass.PluginName,
 	resourcequota.PluginName,
 }
 
@@ -37,6 +40,7 @@ var admissionOrder = []string{
 func registerAdmissionPlugins(plugins *admission.Plugins, o *Options) {
 	lifecycle.Register(plugins)
 	resourcequota.Register(plugins)
+	defaultingressclass.Register(plugins)
 	plugins.Register(limitranger.PluginName, func(io.Reader) (admission.Interface, error) { return limitranger.New(), nil })
 	plugins.Register(defaulttolerationseconds.PluginName, func(io.Reader) (admission.Interface, error) {
 		// Read when the chain is built, after the flags are parsed.

@@ -6,7 +6,8 @@
 // controller, the way a cloud-controller-manager drives a real cloud.
 //
 // Routes are the host's routes to each node's pod CIDR through that
-// node's address on the bridge.
+// node's address on the bridge; load balancers are addresses of a pool,
+// routed from the host to the nodes.
 package local
 
 import (
@@ -31,6 +32,9 @@ type Config struct {
 	// StateDir keeps the provider's own records (the route table's names,
 	// the load balancers' addresses).
 	StateDir string `json:"stateDir"`
+	// NodeNetNSPrefix starts the names of the nodes' network namespaces
+	// (<prefix><node name>); empty: no instances.
+	NodeNetNSPrefix string `json:"nodeNetNSPrefix,omitempty"`
 	// LoadBalancerCIDR is the pool of LoadBalancer Services' addresses;
 	// empty: no load balancers.
 	LoadBalancerCIDR string `json:"loadBalancerCIDR,omitempty"`
@@ -54,6 +58,7 @@ type Cloud struct {
 	config        Config
 	routes        *routeTable
 	loadBalancers *loadBalancers
+	instances     *instances
 }
 
 // New returns the provider for config.
@@ -68,6 +73,9 @@ func New(config Config) (*Cloud, error) {
 			return nil, fmt.Errorf("the local cloud provider's loadBalancerCIDR %q: an IPv4 CIDR is needed", config.LoadBalancerCIDR)
 		}
 		c.loadBalancers = &loadBalancers{bridge: config.Bridge, pool: pool, file: filepath.Join(config.StateDir, "loadbalancers.json")}
+	}
+	if config.NodeNetNSPrefix != "" {
+		c.instances = &instances{prefix: config.NodeNetNSPrefix}
 	}
 	return c, nil
 }
@@ -85,11 +93,16 @@ func (c *Cloud) LoadBalancer() (cloudprovider.LoadBalancer, bool) {
 	return c.loadBalancers, true
 }
 
-// Instances is not offered: the kubelets report their own addresses.
+// Instances is not offered: InstancesV2 is.
 func (c *Cloud) Instances() (cloudprovider.Instances, bool) { return nil, false }
 
-// InstancesV2 is not offered yet.
-func (c *Cloud) InstancesV2() (cloudprovider.InstancesV2, bool) { return nil, false }
+// InstancesV2 are the nodes' network namespaces.
+func (c *Cloud) InstancesV2() (cloudprovider.InstancesV2, bool) {
+	if c.instances == nil {
+		return nil, false
+	}
+	return c.instances, true
+}
 
 // Zones is not offered: one machine is one zone.
 func (c *Cloud) Zones() (cloudprovider.Zones, bool) { return nil, false }

@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -188,4 +189,66 @@ func TestLoadBalancersGetAddressesRoutedToTheNodes(t *testing.T) {
 			t.Errorf("next: %+v", st)
 		}
 	})
+}
+
+func TestInstancesAreTheNodesNamespaces(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: pins a network namespace (runs in CI as root)")
+	}
+	prefix := fmt.Sprintf("kyb-test%d-", os.Getpid())
+	m := Machine{Name: prefix + "node-0"}
+	ns, err := newNamedNetNS(m.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = DeleteMachine(m.Name) })
+	inNS := func() error {
+		lo, err := netlink.LinkByName("lo")
+		if err != nil {
+			return err
+		}
+		eth0 := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "eth0"}, PeerName: "eth1"}
+		if err := netlink.LinkAdd(eth0); err != nil {
+			return err
+		}
+		if err := netlink.AddrAdd(eth0, &netlink.Addr{IPNet: &net.IPNet{IP: net.ParseIP("10.9.0.2"), Mask: net.CIDRMask(24, 32)}}); err != nil {
+			return err
+		}
+		return netlink.LinkSetUp(lo)
+	}
+	ns.Close()
+	if err := In(m.NetNSPath(), inNS); err != nil {
+		t.Fatal(err)
+	}
+	cloud, err := New(Config{Bridge: "kyb-test", StateDir: t.TempDir(), NodeNetNSPrefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, ok := cloud.InstancesV2()
+	if !ok {
+		t.Fatal("no instances with a namespace prefix")
+	}
+	ctx := context.Background()
+	node0 := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "node-0"}}
+	gone := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "node-9"}}
+	if exists, err := inst.InstanceExists(ctx, node0); !exists || err != nil {
+		t.Errorf("node-0 exists: %v, %v", exists, err)
+	}
+	if exists, err := inst.InstanceExists(ctx, gone); exists || err != nil {
+		t.Errorf("node-9 exists: %v, %v", exists, err)
+	}
+	md, err := inst.InstanceMetadata(ctx, node0)
+	if err != nil || md.ProviderID != "local://node-0" || len(md.NodeAddresses) != 2 || md.NodeAddresses[1].Address != "10.9.0.2" {
+		t.Errorf("metadata: %+v, %v", md, err)
+	}
+	// A pin left as a plain file (the host rebooted) is no instance.
+	if err := DeleteMachine(m.Name); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(m.NetNSPath(), nil, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	if exists, _ := inst.InstanceExists(ctx, node0); exists {
+		t.Error("an unmounted pin counts as an instance")
+	}
 }

@@ -21,6 +21,7 @@ import (
 	"k8s.io/client-go/restmapper"
 	"k8s.io/client-go/tools/leaderelection"
 	cloudprovider "k8s.io/cloud-provider"
+	cloudnodelifecycle "k8s.io/cloud-provider/controllers/nodelifecycle"
 	"k8s.io/cloud-provider/controllers/route"
 	"k8s.io/cloud-provider/controllers/service"
 	controllersmetrics "k8s.io/component-base/metrics/prometheus/controllers"
@@ -213,6 +214,10 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 	if err != nil {
 		return err
 	}
+	cloudNodes, err := newCloudNodeLifecycleController(cloud, clientFor("cloud-node-lifecycle-controller"), factory, opts)
+	if err != nil {
+		return err
+	}
 	volumes := volumebinder.New(clientFor("persistent-volume-binder"), factory.Core().V1().PersistentVolumeClaims(), factory.Core().V1().PersistentVolumes())
 	podGC := podgc.New(clientFor("pod-garbage-collector"), factory.Core().V1().Pods(), factory.Core().V1().Nodes(), opts.TerminatedPodGCThreshold, opts.PodGCPeriod)
 	metadataClient, err := metadata.NewForConfig(config)
@@ -254,6 +259,9 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 	if loadBalancers != nil {
 		go loadBalancers.Run(ctx, 1, cloudMetrics)
 	}
+	if cloudNodes != nil {
+		go cloudNodes.Run(ctx, cloudMetrics)
+	}
 	go quotas.Run(ctx, 5)
 	go volumes.Run(ctx, 2)
 	namespaces.Run(ctx, 2)
@@ -288,6 +296,19 @@ func newServiceController(cloud cloudprovider.Interface, client kubernetes.Inter
 		return nil, nil
 	}
 	return service.New(cloud, client, factory.Core().V1().Services(), factory.Core().V1().Nodes(), opts.ClusterName, utilfeature.DefaultFeatureGate)
+}
+
+// newCloudNodeLifecycleController is upstream's cloud node lifecycle
+// controller (a NotReady node whose instance is gone is deleted), when
+// the cloud has instances; otherwise nil.
+func newCloudNodeLifecycleController(cloud cloudprovider.Interface, client kubernetes.Interface, factory informers.SharedInformerFactory, opts Options) (*cloudnodelifecycle.CloudNodeLifecycleController, error) {
+	if cloud == nil {
+		return nil, nil
+	}
+	if _, ok := cloud.InstancesV2(); !ok {
+		return nil, nil
+	}
+	return cloudnodelifecycle.NewCloudNodeLifecycleController(factory.Core().V1().Nodes(), client, cloud, opts.NodeLifecycle.MonitorPeriod, 1)
 }
 
 // rootCABundle reads the bundle to publish: the --root-ca-file, else the CA

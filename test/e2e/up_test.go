@@ -3,8 +3,17 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
 	"io"
+	"math/big"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -274,7 +283,7 @@ func TestUpRunsAMultiNodeCluster(t *testing.T) {
 	}
 
 	out := c.start("--nodes", "2")
-	mustContain(t, out, "✓ Control plane", "✓ Cluster DNS 10.97.0.10", "2 nodes (2/2 Ready)", "node-0 "+upNodeNetwork+".2", "node-1 "+upNodeNetwork+".3",
+	mustContain(t, out, "✓ Control plane", "✓ Cluster DNS 10.97.0.10", "✓ Ingress controller on "+upNodeNetwork+".1:80", "2 nodes (2/2 Ready)", "node-0 "+upNodeNetwork+".2", "node-1 "+upNodeNetwork+".3",
 		"kubeconfig:  "+c.kubeconfig+" (context kybernetes)")
 	if got := strings.TrimSpace(c.k("config", "current-context")); got != "kybernetes" {
 		t.Errorf("current context %q, want kybernetes", got)
@@ -353,6 +362,38 @@ func TestUpRunsAMultiNodeCluster(t *testing.T) {
 		body, _ := io.ReadAll(resp.Body)
 		return strings.TrimSpace(string(body)) == "web"
 	})
+	// An Ingress of the default class, with TLS from a Secret: the host
+	// reaches web through the ingress controller by name, over HTTP and HTTPS.
+	certPEM, keyPEM, pool := selfSignedCert(t, "web.test")
+	c.k("create", "secret", "tls", "web-tls", "--cert="+writeFile(t, c.dir, "tls.crt", string(certPEM)), "--key="+writeFile(t, c.dir, "tls.key", string(keyPEM)))
+	c.k("create", "ingress", "web", "--rule=web.test/*=web:80,tls=web-tls")
+	c.waitFor("the Ingress's address", func() bool {
+		got, _ := c.kubectl("get", "ingress", "web", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}")
+		return got == upNodeNetwork+".1"
+	})
+	mustContain(t, c.k("get", "ingress", "web"), "kybernetes", "web.test", upNodeNetwork+".1", "80, 443")
+	ingressGet := func(scheme, host string) (int, string) {
+		client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+			TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: host},
+			DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+				return (&net.Dialer{}).DialContext(ctx, network, upNodeNetwork+".1:"+map[string]string{"http": "80", "https": "443"}[scheme])
+			}}}
+		resp, err := client.Get(scheme + "://" + host + "/")
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, strings.TrimSpace(string(body))
+	}
+	c.waitFor("web through the ingress", func() bool { code, body := ingressGet("http", "web.test"); return code == 200 && body == "web" })
+	if code, body := ingressGet("https", "web.test"); code != 200 || body != "web" {
+		t.Errorf("https://web.test/ through the ingress: %d %q", code, body)
+	}
+	if code, _ := ingressGet("http", "other.test"); code != http.StatusNotFound {
+		t.Errorf("a host no rule names: %d, want 404", code)
+	}
+
 	// Pod to the API server, through the kubernetes Service.
 	apiIP := c.k("get", "service", "kubernetes", "-o", "jsonpath={.spec.clusterIP}")
 	// (busybox's TLS cannot talk to it: plain HTTP gets the Go TLS server's own answer.)
@@ -436,4 +477,29 @@ func TestUpHollowNodes(t *testing.T) {
 		return len(nodes) == 6 && len(slices.Compact(nodes)) == 3
 	})
 	mustContain(t, c.stop(), "Stopped.")
+}
+
+// selfSignedCert makes a certificate for host, its key, and a pool that
+// trusts it.
+func selfSignedCert(t *testing.T, host string) ([]byte, []byte, *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	template := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: host}, DNSNames: []string{host},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, template, template, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), pool
 }

@@ -264,6 +264,7 @@ type cluster struct {
 	mu         sync.Mutex
 	server     *component
 	dns        *component
+	ingress    *component
 	nodes      []*component // kubelets and proxies
 	machines   []local.Machine
 	networkUp  bool
@@ -273,7 +274,7 @@ type cluster struct {
 
 func (c *cluster) start(ctx context.Context) error {
 	if c.s.Runtime == RuntimeRunc {
-		done := c.p.step(fmt.Sprintf("Node network %s on %s, load balancers on %s", c.s.NodeNetwork, c.network.Bridge, c.s.LoadBalancerNetwork), nil)
+		done := c.p.step(fmt.Sprintf("Node network %s on %s (%d nodes), load balancers on %s", c.s.NodeNetwork, c.network.Bridge, c.s.Nodes, c.s.LoadBalancerNetwork), nil)
 		if err := done(c.startNetwork()); err != nil {
 			return err
 		}
@@ -285,6 +286,10 @@ func (c *cluster) start(ctx context.Context) error {
 	if c.s.Runtime == RuntimeRunc {
 		done := c.p.step(fmt.Sprintf("Cluster DNS %s (kube-system/kube-dns)", c.dnsIP), nil)
 		if err := done(c.startDNS(ctx)); err != nil {
+			return err
+		}
+		done = c.p.step(fmt.Sprintf("Ingress controller on %s:80 and :443 (IngressClass kybernetes)", c.network.HostIP()), nil)
+		if err := done(c.startIngress(ctx)); err != nil {
 			return err
 		}
 	}
@@ -346,8 +351,20 @@ func (c *cluster) startNetwork() error {
 	if err := c.network.Ensure(); err != nil {
 		return err
 	}
+	// The nodes' namespaces exist before the control plane starts: the
+	// cloud node lifecycle controller deletes a NotReady node whose
+	// namespace is gone, which the nodes of an earlier run are.
+	for i := range c.s.Nodes {
+		m := c.d.machine(i, c.network, c.s.ClusterCIDR)
+		c.mu.Lock()
+		c.machines = append(c.machines, m)
+		c.mu.Unlock()
+		if err := c.network.EnsureMachine(m); err != nil {
+			return fmt.Errorf("node %s: %w", nodeName(i), err)
+		}
+	}
 	config, err := json.Marshal(local.Config{Bridge: c.network.Bridge, StateDir: filepath.Join(string(c.d), "cloud"),
-		LoadBalancerCIDR: pool.String()})
+		LoadBalancerCIDR: pool.String(), NodeNetNSPrefix: "kyb-" + c.d.id() + "-"})
 	if err != nil {
 		return err
 	}
@@ -359,7 +376,7 @@ func (c *cluster) restarted(name string, err error, pause time.Duration) {
 }
 
 func (c *cluster) logOf(name string) string {
-	for _, comp := range append([]*component{c.server, c.dns}, c.nodes...) {
+	for _, comp := range append([]*component{c.server, c.dns, c.ingress}, c.nodes...) {
 		if comp != nil && comp.name == name {
 			return comp.log
 		}
@@ -456,6 +473,40 @@ func (c *cluster) startDNS(ctx context.Context) error {
 	}
 }
 
+// startIngress runs the ingress controller on the host's address on the
+// bridge (which the host and the pods reach); it is ready once its
+// IngressClass exists.
+func (c *cluster) startIngress(ctx context.Context) error {
+	ingress := &component{name: "ingress controller", log: filepath.Join(c.d.logs(), "ingress.log"), restarted: c.restarted,
+		args: []string{c.o.Self, "ingress", "--kubeconfig", c.d.admin(), "--bind-address", c.network.HostIP().String()}}
+	c.mu.Lock()
+	c.ingress = ingress
+	c.mu.Unlock()
+	if err := ingress.start(c.pids); err != nil {
+		return err
+	}
+	client, err := c.client()
+	if err != nil {
+		return err
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		if _, err := client.NetworkingV1().IngressClasses().Get(ctx, "kybernetes", metav1.GetOptions{}); err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the ingress controller made no IngressClass in a minute:\n%s", tail(ingress.log, 15))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-ingress.done:
+			return fmt.Errorf("the ingress controller stopped:\n%s", tail(ingress.log, 15))
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
 func (c *cluster) client() (kubernetes.Interface, error) {
 	config, err := clientcmd.BuildConfigFromFlags("", c.d.admin())
 	if err != nil {
@@ -503,13 +554,7 @@ func (c *cluster) startNodes() error {
 	}
 	for i := range c.s.Nodes {
 		name := nodeName(i)
-		m := c.d.machine(i, c.network, c.s.ClusterCIDR)
-		c.mu.Lock()
-		c.machines = append(c.machines, m)
-		c.mu.Unlock()
-		if err := c.network.EnsureMachine(m); err != nil {
-			return fmt.Errorf("node %s: %w", name, err)
-		}
+		m := c.machines[i]
 		root := c.d.node(name)
 		if err := os.MkdirAll(root, 0o700); err != nil {
 			return err
@@ -635,10 +680,12 @@ func (c *cluster) stop() error {
 		}
 	}
 	c.mu.Lock()
-	dns := c.dns
+	addons := []*component{c.dns, c.ingress}
 	c.mu.Unlock()
-	if dns != nil {
-		dns.stop(10 * time.Second)
+	for _, addon := range addons {
+		if addon != nil {
+			addon.stop(15 * time.Second)
+		}
 	}
 	if server != nil {
 		server.stop(30 * time.Second)
