@@ -69,13 +69,13 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 
 // controller serves the class's Ingresses.
 type controller struct {
-	client   kubernetes.Interface
-	builder  *builder
-	current  atomic.Pointer[table]
-	dirty    chan struct{}
-	publish  string
-	fallback *tls.Certificate
-	recorder record.EventRecorder
+	client    kubernetes.Interface
+	builder   *builder
+	current   atomic.Pointer[table]
+	dirty     chan struct{}
+	publish   string
+	fallback  *tls.Certificate
+	recorder  record.EventRecorder
 	ingLister func() ([]*networkingv1.Ingress, error)
 
 	// skipped remembers the warnings already given, so each is given once
