@@ -335,6 +335,14 @@ func TestUpRunsAMultiNodeCluster(t *testing.T) {
 	if got := c.k("exec", "client", "--", "wget", "-qO-", "http://web/"); strings.TrimSpace(got) != "web" {
 		t.Errorf("client -> http://web/: %q", got)
 	}
+	// The README's one-off pod: attached, removed when done (it waits a
+	// little, as a person at a shell would, so that kubectl attaches before
+	// it is done).
+	run := c.k("run", "oneoff", "--image=example.test/busybox:1", "-i", "--rm", "--restart=Never", "--quiet",
+		"--", "sh", "-c", "sleep 2; wget -qO- http://web.default.svc.cluster.local/")
+	if strings.TrimSpace(run) != "web" {
+		t.Errorf("kubectl run -i --rm ... wget http://web.default.svc.cluster.local/: %q", run)
+	}
 	srv := c.k("exec", "client", "--", "nslookup", "-type=srv", "_http._tcp.web.default.svc.cluster.local")
 	mustContain(t, srv, "service = 0 100 80 web.default.svc.cluster.local")
 	// Host to pod, through the route to web's node.
@@ -392,6 +400,34 @@ func TestUpRunsAMultiNodeCluster(t *testing.T) {
 	}
 	if code, _ := ingressGet("http", "other.test"); code != http.StatusNotFound {
 		t.Errorf("a host no rule names: %d, want 404", code)
+	}
+	// Editing the Ingress reloads the routes without failing a request:
+	// requests keep going over one connection until the new rule answers.
+	c.k("create", "ingress", "more", "--rule=other.test/*=web:80")
+	keepAlive := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 1,
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, upNodeNetwork+".1:80")
+		}}}
+	deadline := time.Now().Add(time.Minute)
+	for answered := false; !answered; {
+		for _, host := range []string{"web.test", "other.test"} {
+			req, _ := http.NewRequest("GET", "http://"+host+"/", nil)
+			resp, err := keepAlive.Do(req)
+			if err != nil {
+				t.Fatalf("a request failed while the routes changed: %v", err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			switch {
+			case host == "web.test" && resp.StatusCode != 200:
+				t.Fatalf("web.test answered %d while the routes changed: %s", resp.StatusCode, body)
+			case host == "other.test" && resp.StatusCode == 200:
+				answered = true
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the new rule for other.test never answered")
+		}
 	}
 
 	// Pod to the API server, through the kubernetes Service.
