@@ -23,6 +23,7 @@ import (
 	"k8s.io/apiserver/pkg/registry/generic"
 	"k8s.io/apiserver/pkg/registry/rest"
 	genericapiserver "k8s.io/apiserver/pkg/server"
+	"k8s.io/apiserver/pkg/storage/storagebackend"
 	"k8s.io/klog/v2"
 
 	"github.com/kybernetes/kybernetes/apis/scheme"
@@ -63,7 +64,7 @@ import (
 
 // installAPIs serves every API group: the legacy core group under /api and
 // the named groups under /apis.
-func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.RESTOptionsGetter, o *Options, etcdEndpoints []string) error {
+func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.RESTOptionsGetter, o *Options, etcdTransport storagebackend.TransportConfig) error {
 	core, repair, err := coreStorage(optsGetter, o, server.RegisterDestroyFunc)
 	if err != nil {
 		return err
@@ -78,9 +79,9 @@ func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.R
 	if err != nil {
 		return err
 	}
-	t := o.Etcd.StorageConfig.Transport
+	t := etcdTransport
 	etcdTLS := transport.TLSInfo{TrustedCAFile: t.TrustedCAFile, CertFile: t.CertFile, KeyFile: t.KeyFile}
-	core["componentstatuses"] = componentstatus.NewREST(componentstatus.DefaultProbes(etcdEndpoints, etcdTLS))
+	core["componentstatuses"] = componentstatus.NewREST(componentstatus.DefaultProbes(t.ServerList, etcdTLS))
 	legacy := genericapiserver.NewDefaultAPIGroupInfo("", scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
 	legacy.VersionedResourcesStorageMap["v1"] = core
 	if err := server.InstallLegacyAPIGroup(genericapiserver.DefaultLegacyAPIPrefix, &legacy); err != nil {

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"go.etcd.io/etcd/client/pkg/v3/transport"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	apimachineryversion "k8s.io/apimachinery/pkg/version"
@@ -19,6 +20,7 @@ import (
 	"k8s.io/apiserver/pkg/server/dynamiccertificates"
 	genericoptions "k8s.io/apiserver/pkg/server/options"
 	serverstorage "k8s.io/apiserver/pkg/server/storage"
+	"k8s.io/apiserver/pkg/storage/storagebackend"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
@@ -56,9 +58,11 @@ type Server struct {
 	opts  *CompletedOptions
 	ready chan struct{}
 	// URL is where the server listens and EtcdEndpoints where it stores
-	// its objects; both are known once the server is ready.
+	// its objects, with EtcdTLS the client certificate it uses there; all
+	// are known once the server is ready.
 	URL           string
 	EtcdEndpoints []string
+	EtcdTLS       transport.TLSInfo
 }
 
 // New completes and checks the options and returns a server that Run
@@ -98,18 +102,26 @@ func (s *Server) Run(ctx context.Context) error {
 	if err := ensurePKI(o, serviceIP); err != nil {
 		return err
 	}
-	endpoints := o.Etcd.StorageConfig.Transport.ServerList
-	if len(endpoints) == 0 {
-		member, err := etcd.Start(o.etcdDir())
+	// The etcd the server stores in: --etcd-servers with their TLS flags,
+	// or the embedded member, on loopback with its own CA.
+	etcdTransport := o.Etcd.StorageConfig.Transport
+	if len(etcdTransport.ServerList) == 0 {
+		files, err := pki.EnsureEtcd(o.pkiDir())
+		if err != nil {
+			return err
+		}
+		member, err := etcd.Start(o.etcdDir(), files)
 		if err != nil {
 			return err
 		}
 		defer member.Close()
-		endpoints = []string{member.Endpoint}
+		etcdTransport.ServerList = []string{member.Endpoint}
+		etcdTransport.CertFile, etcdTransport.KeyFile, etcdTransport.TrustedCAFile = files.ClientCert, files.ClientKey, files.CA
 	}
-	s.EtcdEndpoints = endpoints
+	s.EtcdEndpoints = etcdTransport.ServerList
+	s.EtcdTLS = transport.TLSInfo{TrustedCAFile: etcdTransport.TrustedCAFile, CertFile: etcdTransport.CertFile, KeyFile: etcdTransport.KeyFile}
 
-	config, err := newGenericConfig(o, endpoints)
+	config, err := newGenericConfig(o, etcdTransport)
 	if err != nil {
 		return err
 	}
@@ -117,7 +129,7 @@ func (s *Server) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := installAPIs(server, config.RESTOptionsGetter, o.Options, endpoints); err != nil {
+	if err := installAPIs(server, config.RESTOptionsGetter, o.Options, etcdTransport); err != nil {
 		return err
 	}
 	_, port, err := config.SecureServing.HostPort()
@@ -165,7 +177,7 @@ func ensurePKI(o *CompletedOptions, serviceIP net.IP) error {
 // newGenericConfig builds the generic apiserver configuration from the
 // options: run options, TLS serving, authentication, authorization,
 // OpenAPI, etcd storage and admission.
-func newGenericConfig(o *CompletedOptions, etcdEndpoints []string) (*genericapiserver.RecommendedConfig, error) {
+func newGenericConfig(o *CompletedOptions, etcdTransport storagebackend.TransportConfig) (*genericapiserver.RecommendedConfig, error) {
 	config := genericapiserver.NewRecommendedConfig(scheme.Codecs)
 	if err := o.ServerRun.ApplyTo(&config.Config); err != nil {
 		return nil, err
@@ -207,7 +219,7 @@ func newGenericConfig(o *CompletedOptions, etcdEndpoints []string) (*genericapis
 	config.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(openapi.GetOpenAPIDefinitions, namer)
 	config.OpenAPIV3Config.Info.Title = "Kubernetes"
 
-	if err := applyStorage(&config.Config, etcdEndpoints, o); err != nil {
+	if err := applyStorage(&config.Config, etcdTransport, o); err != nil {
 		return nil, err
 	}
 	if err := applyAdmission(config, o); err != nil {
@@ -217,11 +229,18 @@ func newGenericConfig(o *CompletedOptions, etcdEndpoints []string) (*genericapis
 }
 
 // applyStorage stores every resource in etcd (protobuf by default) under
-// --etcd-prefix, /registry, the way kube-apiserver lays out its keys.
-func applyStorage(config *genericapiserver.Config, endpoints []string, o *CompletedOptions) error {
+// --etcd-prefix, /registry, the way kube-apiserver lays out its keys;
+// Secrets encrypted as --encryption-provider-config says, by default with
+// the data directory's own key.
+func applyStorage(config *genericapiserver.Config, etcdTransport storagebackend.TransportConfig, o *CompletedOptions) error {
 	etcdOptions := *o.Etcd
+	encryption, err := o.encryptionConfigPath()
+	if err != nil {
+		return fmt.Errorf("the encryption configuration: %w", err)
+	}
+	etcdOptions.EncryptionProviderConfigFilepath = encryption
 	storageConfig := etcdOptions.StorageConfig
-	storageConfig.Transport.ServerList = endpoints
+	storageConfig.Transport = etcdTransport
 	storageConfig.StorageObjectCountTracker = config.StorageObjectCountTracker
 	etcdOptions.StorageConfig = storageConfig
 	enabled := serverstorage.NewResourceConfig()

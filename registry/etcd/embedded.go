@@ -8,7 +8,10 @@ import (
 	"net/url"
 	"time"
 
+	"go.etcd.io/etcd/client/pkg/v3/transport"
 	"go.etcd.io/etcd/server/v3/embed"
+
+	"github.com/kybernetes/kybernetes/registry/pki"
 )
 
 // Embedded is a single-member etcd cluster serving on loopback.
@@ -19,9 +22,10 @@ type Embedded struct {
 }
 
 // Start runs an etcd member with its data in dir and waits until it serves.
-// Client and peer listen on free loopback ports: nothing outside this machine
-// can reach the member.
-func Start(dir string) (*Embedded, error) {
+// Client and peer listen on free loopback ports, over TLS that asks for a
+// client certificate of its own CA (files): another user of this machine
+// cannot read or write it.
+func Start(dir string, files pki.EtcdFiles) (*Embedded, error) {
 	clientURL, err := freeLoopbackURL()
 	if err != nil {
 		return nil, err
@@ -39,6 +43,8 @@ func Start(dir string) (*Embedded, error) {
 	cfg.ListenPeerUrls = []url.URL{*peerURL}
 	cfg.AdvertisePeerUrls = []url.URL{*peerURL}
 	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
+	tlsInfo := transport.TLSInfo{CertFile: files.ServerCert, KeyFile: files.ServerKey, TrustedCAFile: files.CA, ClientCertAuth: true}
+	cfg.ClientTLSInfo, cfg.PeerTLSInfo = tlsInfo, tlsInfo
 	// kube-apiserver compacts etcd itself; keep etcd's own compaction off.
 	cfg.AutoCompactionRetention = "0"
 
@@ -69,5 +75,5 @@ func freeLoopbackURL() (*url.URL, error) {
 		return nil, err
 	}
 	defer l.Close()
-	return &url.URL{Scheme: "http", Host: l.Addr().String()}, nil
+	return &url.URL{Scheme: "https", Host: l.Addr().String()}, nil
 }

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	clientv3 "go.etcd.io/etcd/client/v3"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -276,11 +275,7 @@ func TestAllocationRepairFreesLeaks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	etcd, err := clientv3.New(clientv3.Config{Endpoints: shared.EtcdEndpoints, DialTimeout: 10 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer etcd.Close()
+	etcd := shared.Etcd(t)
 	deleted, err := etcd.Delete(ctx, "/registry/services/"+ns+"/leaky")
 	if err != nil || deleted.Deleted != 1 {
 		t.Fatalf("deleting the service from etcd: %v, %d keys", err, deleted.Deleted)

@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"go.etcd.io/etcd/client/pkg/v3/transport"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -23,8 +26,10 @@ type Server struct {
 	Client kubernetes.Interface
 	// Options are the ones the server runs with; DataDir survives Stop.
 	Options *registry.Options
-	// EtcdEndpoints are where the server stores its objects.
+	// EtcdEndpoints are where the server stores its objects, EtcdTLS the
+	// client certificate that opens them.
 	EtcdEndpoints []string
+	EtcdTLS       transport.TLSInfo
 
 	cancel context.CancelFunc
 	done   chan error
@@ -77,7 +82,7 @@ func Start(t testing.TB, setup Setup) *Server {
 		t.Fatal("server not ready within 2 minutes")
 	}
 	t.Cleanup(s.Stop)
-	s.EtcdEndpoints = server.EtcdEndpoints
+	s.EtcdEndpoints, s.EtcdTLS = server.EtcdEndpoints, server.EtcdTLS
 
 	s.Config, err = clientcmd.BuildConfigFromFlags("", opts.KubeconfigPath())
 	if err != nil {
@@ -93,6 +98,22 @@ func Start(t testing.TB, setup Setup) *Server {
 		RunComponent(t, "the controller manager", func(ctx context.Context) error { return manager.Run(ctx, s.Config, controllers) })
 	}
 	return s
+}
+
+// Etcd is a client of the server's etcd, with its client certificate;
+// closed when the test ends.
+func (s *Server) Etcd(t testing.TB) *clientv3.Client {
+	t.Helper()
+	tlsConfig, err := s.EtcdTLS.ClientConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := clientv3.New(clientv3.Config{Endpoints: s.EtcdEndpoints, TLS: tlsConfig, DialTimeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Close() })
+	return client
 }
 
 // Stop shuts the server down and waits until etcd is closed. It is safe to
