@@ -10,6 +10,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
@@ -267,9 +268,12 @@ func TestDeploymentHashCollision(t *testing.T) {
 	if err := deployments.Delete(ctx, "web", metav1.DeleteOptions{PropagationPolicy: ptr.To(metav1.DeletePropagationOrphan)}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the set orphaned", func(ctx context.Context) bool {
+	// The orphan finalizer goes after the set is orphaned: only then is the
+	// name free again.
+	waitFor(t, "the set orphaned and the deployment gone", func(ctx context.Context) bool {
 		rs, err := shared.Client.AppsV1().ReplicaSets(ns).Get(ctx, taken, metav1.GetOptions{})
-		return err == nil && len(rs.OwnerReferences) == 0
+		_, gone := deployments.Get(ctx, "web", metav1.GetOptions{})
+		return err == nil && len(rs.OwnerReferences) == 0 && apierrors.IsNotFound(gone)
 	})
 	relabel := []byte(`{"metadata":{"labels":{"app":"someone-else"}}}`)
 	if _, err := shared.Client.AppsV1().ReplicaSets(ns).Patch(ctx, taken, types.MergePatchType, relabel, metav1.PatchOptions{}); err != nil {
