@@ -24,7 +24,10 @@ import (
 	"k8s.io/apiserver/pkg/registry/rest"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/apiserver/pkg/storage/storagebackend"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/klog/v2"
+	metricsv1beta1 "k8s.io/metrics/pkg/apis/metrics/v1beta1"
 
 	"github.com/kybernetes/kybernetes/apis/scheme"
 	"github.com/kybernetes/kybernetes/registry/apps/controllerrevision"
@@ -55,6 +58,7 @@ import (
 	"github.com/kybernetes/kybernetes/registry/core/serviceaccount"
 	"github.com/kybernetes/kybernetes/registry/discovery/endpointslice"
 	eventsevent "github.com/kybernetes/kybernetes/registry/events/event"
+	"github.com/kybernetes/kybernetes/registry/metrics"
 	"github.com/kybernetes/kybernetes/registry/networking/ingress"
 	"github.com/kybernetes/kybernetes/registry/networking/ingressclass"
 	"github.com/kybernetes/kybernetes/registry/networking/ipaddress"
@@ -166,7 +170,44 @@ func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.R
 	authentication := genericapiserver.NewDefaultAPIGroupInfo(authenticationv1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
 	authentication.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{"selfsubjectreviews": &selfsubjectreview.REST{}}
 
-	return server.InstallAPIGroups(&appsGroup, &batchGroup, &autoscalingGroup, &networkingGroup, &discoveryGroup, &coordination, &events, &authentication)
+	metricsGroup, err := metricsAPI(server, o)
+	if err != nil {
+		return err
+	}
+	return server.InstallAPIGroups(&appsGroup, &batchGroup, &autoscalingGroup, &networkingGroup, &discoveryGroup, &coordination, &events, &authentication,
+		metricsGroup)
+}
+
+// metricsAPI is metrics.k8s.io, served from a scraper of the kubelets'
+// resource metrics that starts with the server (over informers of nodes
+// and pods through the loopback client).
+func metricsAPI(server *genericapiserver.GenericAPIServer, o *Options) (*genericapiserver.APIGroupInfo, error) {
+	client, err := kubernetes.NewForConfig(server.LoopbackClientConfig)
+	if err != nil {
+		return nil, err
+	}
+	factory := informers.NewSharedInformerFactory(client, 0)
+	nodes, pods := factory.Core().V1().Nodes().Lister(), factory.Core().V1().Pods().Lister()
+	transport, err := kubeletTransport(o)
+	if err != nil {
+		return nil, err
+	}
+	kubelet := &pod.Kubelet{Transport: transport, Nodes: func(_ context.Context, name string) (*corev1.Node, error) { return nodes.Get(name) }}
+	scraper := &metrics.Scraper{Nodes: nodes, Endpoint: kubelet.Endpoint, Transport: transport, Resolution: o.MetricResolution}
+	err = server.AddPostStartHook("kybernetes-metrics-scraper", func(ctx genericapiserver.PostStartHookContext) error {
+		factory.Start(ctx.Done())
+		go scraper.Run(ctx)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	group := genericapiserver.NewDefaultAPIGroupInfo(metricsv1beta1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
+	group.VersionedResourcesStorageMap["v1beta1"] = map[string]rest.Storage{
+		"nodes": metrics.NewNodeREST(scraper, nodes),
+		"pods":  metrics.NewPodREST(scraper, pods),
+	}
+	return &group, nil
 }
 
 func coreStorage(optsGetter generic.RESTOptionsGetter, o *Options, onShutdown func(func())) (map[string]rest.Storage, *allocator.Repair, error) {
@@ -328,19 +369,17 @@ var servedGroupVersions = []schema.GroupVersion{
 	eventsv1.SchemeGroupVersion,
 	coordinationv1.SchemeGroupVersion,
 	authenticationv1.SchemeGroupVersion,
+	metricsv1beta1.SchemeGroupVersion,
 }
 
 // kubeletClient reaches kubelets with the API server's kubelet client
 // certificate. Like kube-apiserver without --kubelet-certificate-authority,
 // it does not verify the kubelet's serving certificate.
 func kubeletClient(o *Options, nodes *node.REST) (*pod.Kubelet, error) {
-	cert, err := tls.LoadX509KeyPair(filepath.Join(o.pkiDir(), pki.KubeletClientCert), filepath.Join(o.pkiDir(), pki.KubeletClientKey))
+	transport, err := kubeletTransport(o)
 	if err != nil {
 		return nil, err
 	}
-	transport := utilnet.SetTransportDefaults(&http.Transport{
-		TLSClientConfig: &tls.Config{Certificates: []tls.Certificate{cert}, InsecureSkipVerify: true, MinVersion: tls.VersionTLS12},
-	})
 	return &pod.Kubelet{
 		Transport: transport,
 		Nodes: func(ctx context.Context, name string) (*corev1.Node, error) {
@@ -351,6 +390,17 @@ func kubeletClient(o *Options, nodes *node.REST) (*pod.Kubelet, error) {
 			return obj.(*corev1.Node), nil
 		},
 	}, nil
+}
+
+// kubeletTransport carries the API server's kubelet client certificate.
+func kubeletTransport(o *Options) (*http.Transport, error) {
+	cert, err := tls.LoadX509KeyPair(filepath.Join(o.pkiDir(), pki.KubeletClientCert), filepath.Join(o.pkiDir(), pki.KubeletClientKey))
+	if err != nil {
+		return nil, err
+	}
+	return utilnet.SetTransportDefaults(&http.Transport{
+		TLSClientConfig: &tls.Config{Certificates: []tls.Certificate{cert}, InsecureSkipVerify: true, MinVersion: tls.VersionTLS12},
+	}), nil
 }
 
 // proxyTransport reaches pods, services' endpoints and nodes' other ports

@@ -62,6 +62,10 @@ type Options struct {
 	DefaultNotReadyTolerationSeconds    int64
 	DefaultUnreachableTolerationSeconds int64
 
+	// MetricResolution is how often the kubelets' resource metrics are
+	// read for metrics.k8s.io (metrics-server's --metric-resolution).
+	MetricResolution time.Duration
+
 	// versions holds the effective version and feature gate ServerRun
 	// applies; /version reports kybernetes' own version over it.
 	versions         basecompatibility.ComponentGlobalsRegistry
@@ -84,6 +88,7 @@ func NewOptions() *Options {
 
 		DefaultNotReadyTolerationSeconds:    300,
 		DefaultUnreachableTolerationSeconds: 300,
+		MetricResolution:                    15 * time.Second,
 	}
 	// A registry of our own, not the process-wide default: the default
 	// one would take the binary's version from component-base, which only
@@ -123,6 +128,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.Var(&o.ServiceNodePortRange, "service-node-port-range", "A port range to reserve for services with NodePort visibility. Example: '30000-32767'. Inclusive at both ends of the range.")
 	fs.Int64Var(&o.DefaultNotReadyTolerationSeconds, "default-not-ready-toleration-seconds", o.DefaultNotReadyTolerationSeconds, "Indicates the tolerationSeconds of the toleration for notReady:NoExecute that is added by default to every pod that does not already have such a toleration.")
 	fs.Int64Var(&o.DefaultUnreachableTolerationSeconds, "default-unreachable-toleration-seconds", o.DefaultUnreachableTolerationSeconds, "Indicates the tolerationSeconds of the toleration for unreachable:NoExecute that is added by default to every pod that does not already have such a toleration.")
+	fs.DurationVar(&o.MetricResolution, "metric-resolution", o.MetricResolution, "The resolution at which the kubelets' resource metrics are read for metrics.k8s.io (kubectl top, autoscaling).")
 	fs.StringVar(&o.TokenAuthFile, "token-auth-file", o.TokenAuthFile, "If set, the file that will be used to secure the secure port of the API server via token authentication (CSV: token,user,uid,\"group1,group2\").")
 	// Differences from upstream, said where a user reads them.
 	if f := fs.Lookup("secure-port"); f != nil {
@@ -179,6 +185,9 @@ func (o *Options) Validate() error {
 		if _, err := os.Stat(o.TokenAuthFile); err != nil {
 			errs = append(errs, fmt.Errorf("--token-auth-file: %w", err))
 		}
+	}
+	if o.MetricResolution <= 0 {
+		errs = append(errs, fmt.Errorf("--metric-resolution %s must be positive", o.MetricResolution))
 	}
 	errs = append(errs, o.ServerRun.Validate()...)
 	errs = append(errs, o.Admission.Validate()...)

@@ -20,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	metricsv1beta1 "k8s.io/metrics/pkg/apis/metrics/v1beta1"
 
 	"github.com/kybernetes/kybernetes/apis/apps"
 	"github.com/kybernetes/kybernetes/apis/authentication"
@@ -29,6 +30,7 @@ import (
 	"github.com/kybernetes/kybernetes/apis/core"
 	"github.com/kybernetes/kybernetes/apis/discovery"
 	"github.com/kybernetes/kybernetes/apis/events"
+	"github.com/kybernetes/kybernetes/apis/metrics"
 	"github.com/kybernetes/kybernetes/apis/networking"
 	"github.com/kybernetes/kybernetes/apis/policy"
 )
@@ -54,6 +56,7 @@ var installers = []func(*runtime.Scheme) error{
 	batch.Install,
 	networking.Install,
 	discovery.Install,
+	metrics.Install,
 }
 
 // externals lists the external versions alone, for NewExternalScheme.
@@ -69,6 +72,7 @@ var externals = []func(*runtime.Scheme) error{
 	batchv1.AddToScheme,
 	networkingv1.AddToScheme,
 	discoveryv1.AddToScheme,
+	metricsv1beta1.AddToScheme,
 }
 
 // NewExternalScheme returns a scheme holding only the external versions of

@@ -64,7 +64,7 @@ func newUpCluster(t *testing.T, args ...string) *upCluster {
 	}
 	c.args = append([]string{"up", "--data-dir", c.data, "--node-network", upNodeNetwork + ".0/24", "--cluster-cidr", upClusterCIDR,
 		"--load-balancer-network", upLBNetwork + ".0/24",
-		"--service-cluster-ip-range", upServiceCIDR, "--secure-port", fmt.Sprint(port)}, args...)
+		"--service-cluster-ip-range", upServiceCIDR, "--secure-port", fmt.Sprint(port), "--metric-resolution", "2s"}, args...)
 	t.Cleanup(func() {
 		if c.up != nil {
 			c.stop()
@@ -428,6 +428,22 @@ func TestUpRunsAMultiNodeCluster(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("the new rule for other.test never answered")
 		}
+	}
+
+	// Resource metrics, from the kubelets, through the API server.
+	c.waitFor("kubectl top nodes", func() bool {
+		out, err := c.kubectl("top", "nodes")
+		return err == nil && strings.Contains(out, "node-0") && strings.Contains(out, "node-1")
+	})
+	top := c.k("top", "nodes")
+	mustContain(t, top, "CPU(cores)", "MEMORY(bytes)")
+	c.waitFor("kubectl top pods", func() bool {
+		out, err := c.kubectl("top", "pods")
+		return err == nil && strings.Contains(out, "web") && strings.Contains(out, "client")
+	})
+	mustContain(t, c.k("top", "pods", "-l", "app=web"), "web")
+	if out := c.k("top", "pods", "-l", "app=web"); strings.Contains(out, "client") {
+		t.Errorf("kubectl top pods -l app=web shows client:\n%s", out)
 	}
 
 	// Pod to the API server, through the kubernetes Service.
