@@ -72,6 +72,9 @@ type Options struct {
 	ImageGCHighThresholdPercent int
 	ImageGCLowThresholdPercent  int
 	ImageMinimumGCAge           time.Duration
+	// CgroupRoot is the parent of the pods' cgroups; when set, it is also
+	// what the node's resource usage is read from.
+	CgroupRoot string
 }
 
 // The runtimes --runtime names.
@@ -109,6 +112,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.ImageGCHighThresholdPercent, "image-gc-high-threshold", o.ImageGCHighThresholdPercent, "The percent of disk usage after which image garbage collection is always run. Values must be within the range [0, 100], To disable image garbage collection, set to 100.")
 	fs.IntVar(&o.ImageGCLowThresholdPercent, "image-gc-low-threshold", o.ImageGCLowThresholdPercent, "The percent of disk usage before which image garbage collection is never run. Lowest disk usage to garbage collect to. Values must be within the range [0, 100] and should not be larger than that of --image-gc-high-threshold.")
 	fs.DurationVar(&o.ImageMinimumGCAge, "image-minimum-gc-age", o.ImageMinimumGCAge, "Minimum age for an unused image before it is garbage collected.")
+	fs.StringVar(&o.CgroupRoot, "cgroup-root", o.CgroupRoot, "Optional root cgroup to use for pods (default /kybernetes). When set, the node's resource usage is that cgroup's instead of the whole machine's.")
 	fs.StringVar(&o.NodeNamePrefix, "node-name-prefix", o.NodeNamePrefix, "With --nodes, the prefix of the nodes' names.")
 }
 
@@ -129,6 +133,12 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("invalid configuration: imageGCLowThresholdPercent (--image-gc-low-threshold) %d must be less than imageGCHighThresholdPercent (--image-gc-high-threshold) %d", o.ImageGCLowThresholdPercent, o.ImageGCHighThresholdPercent)
 	case o.Runtime == RuntimeRunc && os.Geteuid() != 0:
 		return errors.New("the kubelet runs containers and pod networks: it must run as root (or use --runtime=fake for hollow nodes)")
+	case o.CgroupRoot != "" && !filepath.IsAbs(o.CgroupRoot):
+		return fmt.Errorf("--cgroup-root %q: an absolute cgroup path is needed", o.CgroupRoot)
+	}
+	if o.CgroupRoot != "" {
+		o.CgroupRoot = filepath.Clean(o.CgroupRoot)
+		runtime.CgroupParent = o.CgroupRoot
 	}
 	config, err := clientcmd.BuildConfigFromFlags("", o.Kubeconfig)
 	if err != nil {
@@ -170,6 +180,13 @@ func Run(ctx context.Context, o Options) error {
 		}
 	}
 	return first
+}
+
+// nodeStats reads the node's usage from --cgroup-root when one is given.
+func nodeStats(o Options) *stats.Reader {
+	r := stats.NewReader()
+	r.NodeCgroup = o.CgroupRoot
+	return r
 }
 
 // imageGCPeriod is how often image garbage collection looks, as upstream.
@@ -300,7 +317,7 @@ func runNode(ctx context.Context, o Options, config *rest.Config, nodeName, node
 		Exec:        manager.Exec,
 		Attach:      manager.Attach,
 		PortForward: manager.PortForward,
-		Stats: &server.StatsSource{NodeName: nodeName, StartedAt: time.Now(), Reader: stats.NewReader(), Running: func() []server.Container {
+		Stats: &server.StatsSource{NodeName: nodeName, StartedAt: time.Now(), Reader: nodeStats(o), Running: func() []server.Container {
 			var out []server.Container
 			for _, c := range manager.Running() {
 				out = append(out, server.Container{Namespace: c.Namespace, Pod: c.Pod, Name: c.Container, PodUID: string(c.PodUID),

@@ -19,10 +19,11 @@ import (
 // Reset stops what a stopped kubelet left running under rootDir, the way
 // a reboot would: every container runc knows there is killed and deleted,
 // every mount under rootDir (root filesystems, volumes, the pins of pod
-// network namespaces) is undone and the pods' cgroups are removed. The
+// network namespaces) is undone and the pods' cgroups (under cgroupRoot)
+// are removed. The
 // kubelet's records stay: started again on rootDir, it finds its pods'
 // containers gone and starts them again as their restart policy says.
-func Reset(ctx context.Context, runc, rootDir string) error {
+func Reset(ctx context.Context, runc, rootDir, cgroupRoot string) error {
 	var errs []error
 	r := &runtime.Runc{Binary: runc, Root: filepath.Join(rootDir, "runc")}
 	for _, id := range r.List(ctx) {
@@ -41,8 +42,16 @@ func Reset(ctx context.Context, runc, rootDir string) error {
 	}
 	pods, _ := os.ReadDir(filepath.Join(rootDir, "pods"))
 	for _, p := range pods {
-		if err := runtime.RemovePodCgroups(p.Name()); err != nil {
+		if err := runtime.RemovePodCgroupsUnder(cgroupRoot, p.Name()); err != nil {
 			errs = append(errs, err)
+		}
+	}
+	// The node's own cgroup goes too, once empty (it is only the node's
+	// when not the default parent, which other kubelets may share).
+	if cgroupRoot != runtime.DefaultCgroupParent {
+		dirs, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", "*", cgroupRoot))
+		for _, dir := range append(dirs, filepath.Join("/sys/fs/cgroup", cgroupRoot)) {
+			_ = os.Remove(dir) // rmdir: fails, harmlessly, while a pod's is inside
 		}
 	}
 	return errors.Join(errs...)

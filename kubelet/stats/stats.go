@@ -6,6 +6,7 @@ package stats
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -32,6 +33,10 @@ type Usage struct {
 // reading of each for rates.
 type Reader struct {
 	Root string
+	// NodeCgroup, when set, is the cgroup that is the whole node (the node
+	// is part of a machine, as the nodes of `kybernetes up`); otherwise the
+	// node is the machine.
+	NodeCgroup string
 
 	mu   sync.Mutex
 	last map[string]Usage
@@ -86,9 +91,18 @@ func (r *Reader) Cgroup(path string) (Usage, error) {
 	return u, nil
 }
 
-// Node reads the whole machine: CPU from /proc/stat, memory from
-// /proc/meminfo (in use: total minus available).
+// Node reads the node: its cgroup (NodeCgroup), or the whole machine —
+// CPU from /proc/stat, memory from /proc/meminfo (in use: total minus
+// available).
 func (r *Reader) Node() (Usage, error) {
+	if r.NodeCgroup != "" {
+		u, err := r.Cgroup(r.NodeCgroup)
+		if errors.Is(err, os.ErrNotExist) {
+			// Made with the node's first pod: until then it uses nothing.
+			return Usage{Time: time.Now()}, nil
+		}
+		return u, err
+	}
 	u := Usage{Time: time.Now()}
 	data, err := os.ReadFile("/proc/stat")
 	if err != nil {

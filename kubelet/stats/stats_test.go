@@ -58,3 +58,29 @@ func TestCgroupV1(t *testing.T) {
 		t.Error("a missing cgroup read fine")
 	}
 }
+
+func TestNodeUsageFromItsCgroup(t *testing.T) {
+	root := t.TempDir()
+	r := &Reader{Root: root, NodeCgroup: "/kybernetes/node-0", last: map[string]Usage{}}
+	// Before the node's first pod its cgroup does not exist: no usage.
+	if u, err := r.Node(); err != nil || u.CPUNanoseconds != 0 || u.WorkingSetBytes != 0 {
+		t.Errorf("a node without its cgroup: %+v, %v", u, err)
+	}
+	for file, content := range map[string]string{
+		"cpuacct/kybernetes/node-0/cpuacct.usage":        "2500000000\n",
+		"memory/kybernetes/node-0/memory.usage_in_bytes": "104857600\n",
+		"memory/kybernetes/node-0/memory.stat":           "total_inactive_file 4857600\ntotal_rss 52428800\n",
+	} {
+		path := filepath.Join(root, file)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u, err := r.Node()
+	if err != nil || u.CPUNanoseconds != 2500000000 || u.WorkingSetBytes != 100000000 {
+		t.Errorf("the node's cgroup: %+v, %v", u, err)
+	}
+}

@@ -6,9 +6,11 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/hex"
 	"encoding/pem"
 	"fmt"
 	"io"
@@ -182,6 +184,12 @@ func (c *upCluster) hostObjects() []string {
 				found = append(found, "iptables "+line)
 			}
 		}
+	}
+	// The nodes' cgroups, named by the cluster's id (from its data dir).
+	sum := sha256.Sum256([]byte(c.data))
+	cgroups, _ := filepath.Glob("/sys/fs/cgroup/*/kybernetes/" + hex.EncodeToString(sum[:])[:4] + "-node-*")
+	for _, cg := range cgroups {
+		found = append(found, "cgroup "+cg)
 	}
 	mounts, _ := os.ReadFile("/proc/self/mountinfo")
 	for _, line := range strings.Split(string(mounts), "\n") {

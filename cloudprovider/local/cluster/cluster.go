@@ -87,9 +87,13 @@ func (d dataDir) nodes() string         { return filepath.Join(string(d), "nodes
 func (d dataDir) node(name string) string {
 	return filepath.Join(d.nodes(), name)
 }
-func (d dataDir) images() string      { return filepath.Join(string(d), "images") }
-func (d dataDir) cloudConfig() string { return filepath.Join(string(d), "cloud.json") }
-func (d dataDir) admin() string       { return filepath.Join(string(d), "admin.kubeconfig") }
+func (d dataDir) images() string { return filepath.Join(string(d), "images") }
+
+// cgroup is a node's cgroup parent: its pods' cgroups, and what its
+// resource usage is read from.
+func (d dataDir) cgroup(node string) string { return "/kybernetes/" + d.id() + "-" + node }
+func (d dataDir) cloudConfig() string       { return filepath.Join(string(d), "cloud.json") }
+func (d dataDir) admin() string             { return filepath.Join(string(d), "admin.kubeconfig") }
 
 // id names the cluster's objects on the host (bridge, namespaces, links):
 // from the data directory, so that clusters side by side do not meet.
@@ -569,6 +573,7 @@ func (c *cluster) startNodes() error {
 		kubelet := &component{name: "kubelet of " + name, netns: m.NetNSPath(), log: filepath.Join(logs, "kubelet.log"), restarted: c.restarted,
 			args: []string{c.o.Self, "kubelet", "--kubeconfig", kubeconfig, "--hostname-override", name, "--node-ip", m.IP.String(),
 				"--root-dir", root, "--runc", c.o.Runc, "--cluster-dns", c.dnsIP, "--cluster-domain", "cluster.local",
+				"--cgroup-root", c.d.cgroup(name),
 				// Images are shared: no node may collect what another uses.
 				"--image-gc-high-threshold", "100"}}
 		proxy := &component{name: "proxy of " + name, netns: m.NetNSPath(), log: filepath.Join(logs, "proxy.log"), restarted: c.restarted,
@@ -671,7 +676,7 @@ func (c *cluster) stop() error {
 	var errs []error
 	if c.s.Runtime == RuntimeRunc {
 		for i, m := range machines {
-			if err := kubelet.Reset(context.Background(), c.o.Runc, c.d.node(nodeName(i))); err != nil {
+			if err := kubelet.Reset(context.Background(), c.o.Runc, c.d.node(nodeName(i)), c.d.cgroup(nodeName(i))); err != nil {
 				errs = append(errs, fmt.Errorf("resetting %s: %w", nodeName(i), err))
 			}
 			if err := local.DeleteMachine(m.Name); err != nil {
@@ -750,7 +755,7 @@ func cleanUp(ctx context.Context, d dataDir, s spec, o Options) error {
 	var errs []error
 	entries, _ := os.ReadDir(d.nodes())
 	for _, e := range entries {
-		if err := kubelet.Reset(ctx, o.Runc, d.node(e.Name())); err != nil {
+		if err := kubelet.Reset(ctx, o.Runc, d.node(e.Name()), d.cgroup(e.Name())); err != nil {
 			errs = append(errs, err)
 		}
 	}
