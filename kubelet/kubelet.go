@@ -26,6 +26,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
@@ -189,6 +190,20 @@ func nodeStats(o Options) *stats.Reader {
 	return r
 }
 
+// hollowStats, on a node of the fake runtime, makes up the usage the pods'
+// annotations choose; nil on a real node.
+func hollowStats(o Options, pods corelisters.PodLister) *stats.Hollow {
+	if o.Runtime != RuntimeFake {
+		return nil
+	}
+	return &stats.Hollow{Annotations: func(namespace, name string) map[string]string {
+		if pod, err := pods.Pods(namespace).Get(name); err == nil {
+			return pod.Annotations
+		}
+		return nil
+	}}
+}
+
 // imageGCPeriod is how often image garbage collection looks, as upstream.
 const imageGCPeriod = 5 * time.Minute
 
@@ -317,7 +332,7 @@ func runNode(ctx context.Context, o Options, config *rest.Config, nodeName, node
 		Exec:        manager.Exec,
 		Attach:      manager.Attach,
 		PortForward: manager.PortForward,
-		Stats: &server.StatsSource{NodeName: nodeName, StartedAt: time.Now(), Reader: nodeStats(o), Running: func() []server.Container {
+		Stats: &server.StatsSource{NodeName: nodeName, StartedAt: time.Now(), Reader: nodeStats(o), Hollow: hollowStats(o, podLister), Running: func() []server.Container {
 			var out []server.Container
 			for _, c := range manager.Running() {
 				out = append(out, server.Container{Namespace: c.Namespace, Pod: c.Pod, Name: c.Container, PodUID: string(c.PodUID),

@@ -24,7 +24,8 @@ const (
 const DefaultCPUUtilization = 80
 
 // SetDefaultsHorizontalPodAutoscaler gives a v2 autoscaler one minimum
-// replica and, without metrics, the 80% CPU utilization target.
+// replica, without metrics the 80% CPU utilization target, and a behavior
+// that is set the rest of upstream's defaults.
 func SetDefaultsHorizontalPodAutoscaler(hpa *autoscalingv2.HorizontalPodAutoscaler) {
 	if hpa.Spec.MinReplicas == nil {
 		hpa.Spec.MinReplicas = ptr.To[int32](1)
@@ -32,6 +33,51 @@ func SetDefaultsHorizontalPodAutoscaler(hpa *autoscalingv2.HorizontalPodAutoscal
 	if len(hpa.Spec.Metrics) == 0 {
 		hpa.Spec.Metrics = []autoscalingv2.MetricSpec{cpuUtilization(DefaultCPUUtilization)}
 	}
+	if b := hpa.Spec.Behavior; b != nil {
+		b.ScaleUp = withDefaults(b.ScaleUp, DefaultScaleUpRules())
+		b.ScaleDown = withDefaults(b.ScaleDown, DefaultScaleDownRules())
+	}
+}
+
+// DefaultScaleUpRules are upstream's scale-up behavior, the controller's
+// without a behavior: no stabilization, at most 4 pods or a doubling (the
+// larger) every 15 s.
+func DefaultScaleUpRules() *autoscalingv2.HPAScalingRules {
+	return &autoscalingv2.HPAScalingRules{
+		StabilizationWindowSeconds: ptr.To[int32](0),
+		SelectPolicy:               ptr.To(autoscalingv2.MaxChangePolicySelect),
+		Policies: []autoscalingv2.HPAScalingPolicy{
+			{Type: autoscalingv2.PodsScalingPolicy, Value: 4, PeriodSeconds: 15},
+			{Type: autoscalingv2.PercentScalingPolicy, Value: 100, PeriodSeconds: 15},
+		},
+	}
+}
+
+// DefaultScaleDownRules are upstream's scale-down behavior: down to the
+// minimum at once. The stabilization window is left unset: it is the
+// controller's --horizontal-pod-autoscaler-downscale-stabilization.
+func DefaultScaleDownRules() *autoscalingv2.HPAScalingRules {
+	return &autoscalingv2.HPAScalingRules{
+		SelectPolicy: ptr.To(autoscalingv2.MaxChangePolicySelect),
+		Policies:     []autoscalingv2.HPAScalingPolicy{{Type: autoscalingv2.PercentScalingPolicy, Value: 100, PeriodSeconds: 15}},
+	}
+}
+
+// withDefaults fills what rules leave unset from defaults.
+func withDefaults(rules, defaults *autoscalingv2.HPAScalingRules) *autoscalingv2.HPAScalingRules {
+	if rules == nil {
+		return defaults
+	}
+	if rules.SelectPolicy == nil {
+		rules.SelectPolicy = defaults.SelectPolicy
+	}
+	if rules.StabilizationWindowSeconds == nil {
+		rules.StabilizationWindowSeconds = defaults.StabilizationWindowSeconds
+	}
+	if rules.Policies == nil {
+		rules.Policies = defaults.Policies
+	}
+	return rules
 }
 
 func cpuUtilization(percent int32) autoscalingv2.MetricSpec {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/util/wait"
 	utilfeature "k8s.io/apiserver/pkg/util/feature"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
@@ -19,6 +20,7 @@ import (
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
+	"k8s.io/client-go/scale"
 	"k8s.io/client-go/tools/leaderelection"
 	cloudprovider "k8s.io/cloud-provider"
 	cloudnodelifecycle "k8s.io/cloud-provider/controllers/nodelifecycle"
@@ -29,6 +31,9 @@ import (
 	// Registers the feature gates upstream's route controller asks about.
 	_ "k8s.io/controller-manager/pkg/features/register"
 	"k8s.io/klog/v2"
+	metricsclient "k8s.io/metrics/pkg/client/clientset/versioned"
+	custommetrics "k8s.io/metrics/pkg/client/custom_metrics"
+	externalmetrics "k8s.io/metrics/pkg/client/external_metrics"
 	"k8s.io/utils/clock"
 
 	kybcloud "github.com/kybernetes/kybernetes/cloudprovider"
@@ -45,6 +50,7 @@ import (
 	"github.com/kybernetes/kybernetes/controllers/namespace"
 	"github.com/kybernetes/kybernetes/controllers/nodeipam"
 	"github.com/kybernetes/kybernetes/controllers/nodelifecycle"
+	"github.com/kybernetes/kybernetes/controllers/podautoscaler"
 	"github.com/kybernetes/kybernetes/controllers/podgc"
 	"github.com/kybernetes/kybernetes/controllers/replicaset"
 	"github.com/kybernetes/kybernetes/controllers/resourcequota"
@@ -94,6 +100,11 @@ type Options struct {
 	ResourceQuotaSyncPeriod time.Duration
 	// MaxEndpointsPerSlice caps the endpoints of one EndpointSlice.
 	MaxEndpointsPerSlice int
+	// HorizontalPodAutoscaler is the autoscaler controller's settings
+	// (upstream's --horizontal-pod-autoscaler-* flags), and
+	// ConcurrentHPASyncs how many autoscalers it syncs at once.
+	HorizontalPodAutoscaler podautoscaler.Options
+	ConcurrentHPASyncs      int
 
 	// The cloud: upstream's --cloud-provider (empty: none) and
 	// --cloud-config; with ConfigureCloudRoutes (and AllocateNodeCIDRs)
@@ -116,7 +127,8 @@ func DefaultOptions() Options {
 		TerminatedPodGCThreshold: 12500, PodGCPeriod: 20 * time.Second,
 		ResourceQuotaSyncPeriod: 5 * time.Minute,
 		MaxEndpointsPerSlice:    endpoints.DefaultMaxEndpointsPerSlice,
-		ClusterName:             "kubernetes", ConfigureCloudRoutes: true, RouteReconciliationPeriod: 10 * time.Second,
+		HorizontalPodAutoscaler: podautoscaler.DefaultOptions(), ConcurrentHPASyncs: 5,
+		ClusterName: "kubernetes", ConfigureCloudRoutes: true, RouteReconciliationPeriod: 10 * time.Second,
 	}
 }
 
@@ -233,6 +245,13 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 	if err != nil {
 		return err
 	}
+	// A kind that appears later (a new API group) is found once the
+	// mapper forgets what it read, as upstream resets it.
+	go wait.UntilWithContext(ctx, func(context.Context) { mapper.Reset() }, 30*time.Second)
+	autoscalers, err := newAutoscalerController(ctx, config, clientFor("horizontal-pod-autoscaler"), mapper, factory, opts)
+	if err != nil {
+		return err
+	}
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
 	go serviceAccounts.Run(ctx, 2)
@@ -263,6 +282,7 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 		go cloudNodes.Run(ctx, cloudMetrics)
 	}
 	go quotas.Run(ctx, 5)
+	go autoscalers.Run(ctx, opts.ConcurrentHPASyncs)
 	go volumes.Run(ctx, 2)
 	namespaces.Run(ctx, 2)
 	return nil
@@ -311,6 +331,40 @@ func newCloudNodeLifecycleController(cloud cloudprovider.Interface, client kuber
 	return cloudnodelifecycle.NewCloudNodeLifecycleController(factory.Core().V1().Nodes(), client, cloud, opts.NodeLifecycle.MonitorPeriod, 1)
 }
 
+// newAutoscalerController is the horizontal pod autoscaler controller,
+// scaling any resource with a scale subresource, reading the resource
+// metrics the API server serves and the custom and external metrics APIs
+// when an adapter serves them.
+func newAutoscalerController(ctx context.Context, config *rest.Config, client kubernetes.Interface, mapper *restmapper.DeferredDiscoveryRESTMapper,
+	factory informers.SharedInformerFactory, opts Options) (*podautoscaler.Controller, error) {
+	if opts.HorizontalPodAutoscaler.SyncPeriod <= 0 {
+		return nil, fmt.Errorf("--horizontal-pod-autoscaler-sync-period %s: must be positive", opts.HorizontalPodAutoscaler.SyncPeriod)
+	}
+	config = rest.CopyConfig(config)
+	config.UserAgent += "/horizontal-pod-autoscaler"
+	scales, err := scale.NewForConfig(config, mapper, dynamic.LegacyAPIPathResolverFunc, scale.NewDiscoveryScaleKindResolver(client.Discovery()))
+	if err != nil {
+		return nil, err
+	}
+	resourceMetrics, err := metricsclient.NewForConfig(config)
+	if err != nil {
+		return nil, err
+	}
+	externalMetrics, err := externalmetrics.NewForConfig(config)
+	if err != nil {
+		return nil, err
+	}
+	customVersions := custommetrics.NewAvailableAPIsGetter(client.Discovery())
+	go custommetrics.PeriodicallyInvalidate(customVersions, opts.HorizontalPodAutoscaler.SyncPeriod, ctx.Done())
+	metrics := &podautoscaler.RESTMetrics{
+		Resource: resourceMetrics.MetricsV1beta1(),
+		Custom:   custommetrics.NewForConfig(config, mapper, customVersions),
+		External: externalMetrics,
+	}
+	return podautoscaler.New(client, scales, mapper, metrics, factory.Autoscaling().V2().HorizontalPodAutoscalers(), factory.Core().V1().Pods(),
+		opts.HorizontalPodAutoscaler, clock.RealClock{}), nil
+}
+
 // rootCABundle reads the bundle to publish: the --root-ca-file, else the CA
 // in the manager's own client configuration, as upstream.
 func rootCABundle(config *rest.Config, file string) ([]byte, error) {
@@ -347,6 +401,13 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.RouteReconciliationPeriod, "route-reconciliation-period", o.RouteReconciliationPeriod, "The period for reconciling routes created for Nodes by cloud provider.")
 	fs.IntVar(&o.MaxEndpointsPerSlice, "max-endpoints-per-slice", o.MaxEndpointsPerSlice, "The maximum number of endpoints that will be added to an EndpointSlice. More endpoints per slice will result in less endpoint slices, but larger resources. Defaults to 100.")
 	fs.DurationVar(&o.ResourceQuotaSyncPeriod, "resource-quota-sync-period", o.ResourceQuotaSyncPeriod, "The period for syncing quota usage status in the system")
+	hpa := &o.HorizontalPodAutoscaler
+	fs.DurationVar(&hpa.SyncPeriod, "horizontal-pod-autoscaler-sync-period", hpa.SyncPeriod, "The period for syncing the number of pods in horizontal pod autoscaler.")
+	fs.Float64Var(&hpa.Tolerance, "horizontal-pod-autoscaler-tolerance", hpa.Tolerance, "The minimum change (from 1.0) in the desired-to-actual metrics ratio for the horizontal pod autoscaler to consider scaling.")
+	fs.DurationVar(&hpa.DownscaleStabilization, "horizontal-pod-autoscaler-downscale-stabilization", hpa.DownscaleStabilization, "The period for which autoscaler will look backwards and not scale down below any recommendation it made during that period.")
+	fs.DurationVar(&hpa.CPUInitializationPeriod, "horizontal-pod-autoscaler-cpu-initialization-period", hpa.CPUInitializationPeriod, "The period after pod start when CPU samples might be skipped.")
+	fs.DurationVar(&hpa.InitialReadinessDelay, "horizontal-pod-autoscaler-initial-readiness-delay", hpa.InitialReadinessDelay, "The period after pod start during which readiness changes will be treated as initial readiness.")
+	fs.IntVar(&o.ConcurrentHPASyncs, "concurrent-horizontal-pod-autoscaler-syncs", o.ConcurrentHPASyncs, "The number of horizontal pod autoscaler objects that are allowed to sync concurrently. Larger number = more responsive horizontal pod autoscaler objects processing, but more CPU (and network) load.")
 	fs.IntVar(&o.TerminatedPodGCThreshold, "terminated-pod-gc-threshold", o.TerminatedPodGCThreshold, "Number of terminated pods that can exist before the terminated pod garbage collector starts deleting terminated pods. If <= 0, the terminated pod garbage collector is disabled.")
 }
 

@@ -28,7 +28,10 @@ type StatsSource struct {
 	NodeName  string
 	StartedAt time.Time
 	Reader    *stats.Reader
-	Running   func() []Container
+	// Hollow, on a node of the fake runtime, makes up the usage its pods'
+	// annotations choose, in place of Reader's cgroups.
+	Hollow  *stats.Hollow
+	Running func() []Container
 }
 
 // podUsage is one pod's readings.
@@ -47,6 +50,10 @@ type containerUsage struct {
 // read takes one reading of the node and of every running container and
 // its pod. A container whose cgroup is gone (it just stopped) is left out.
 func (s *StatsSource) read() (stats.Usage, []podUsage, error) {
+	if s.Hollow != nil {
+		node, pods := s.readHollow()
+		return node, pods, nil
+	}
 	node, err := s.Reader.Node()
 	if err != nil {
 		return node, nil, err
@@ -72,6 +79,39 @@ func (s *StatsSource) read() (stats.Usage, []podUsage, error) {
 		p.containers = append(p.containers, containerUsage{c, u})
 	}
 	s.Reader.Forget(keep)
+	return node, sorted(byPod), nil
+}
+
+// readHollow is read on a hollow node: each pod uses what its containers
+// are made up to use.
+func (s *StatsSource) readHollow() (stats.Usage, []podUsage) {
+	running := s.Running()
+	names := make([]stats.HollowContainer, len(running))
+	for i, c := range running {
+		names[i] = stats.HollowContainer{Namespace: c.Namespace, Pod: c.Pod, Name: c.Name}
+	}
+	node, usages := s.Hollow.Read(names)
+	byPod := map[string]*podUsage{}
+	for i, c := range running {
+		u := usages[i]
+		p := byPod[c.PodUID]
+		if p == nil {
+			p = &podUsage{ref: statsv1alpha1.PodReference{Name: c.Pod, Namespace: c.Namespace, UID: c.PodUID}, started: c.PodStartedAt,
+				pod: stats.Usage{Time: u.Time}}
+			byPod[c.PodUID] = p
+		}
+		p.pod.CPUNanoseconds += u.CPUNanoseconds
+		p.pod.NanoCores += u.NanoCores
+		p.pod.MemoryBytes += u.MemoryBytes
+		p.pod.WorkingSetBytes += u.WorkingSetBytes
+		p.pod.RSSBytes += u.RSSBytes
+		p.containers = append(p.containers, containerUsage{c, u})
+	}
+	return node, sorted(byPod)
+}
+
+// sorted is the pods by namespace and name, each's containers by name.
+func sorted(byPod map[string]*podUsage) []podUsage {
 	pods := make([]podUsage, 0, len(byPod))
 	for _, p := range byPod {
 		sort.Slice(p.containers, func(i, j int) bool { return p.containers[i].c.Name < p.containers[j].c.Name })
@@ -80,7 +120,7 @@ func (s *StatsSource) read() (stats.Usage, []podUsage, error) {
 	sort.Slice(pods, func(i, j int) bool {
 		return pods[i].ref.Namespace+"/"+pods[i].ref.Name < pods[j].ref.Namespace+"/"+pods[j].ref.Name
 	})
-	return node, pods, nil
+	return pods
 }
 
 func cpuStats(u stats.Usage) *statsv1alpha1.CPUStats {

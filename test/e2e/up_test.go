@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -66,7 +67,8 @@ func newUpCluster(t *testing.T, args ...string) *upCluster {
 	}
 	c.args = append([]string{"up", "--data-dir", c.data, "--node-network", upNodeNetwork + ".0/24", "--cluster-cidr", upClusterCIDR,
 		"--load-balancer-network", upLBNetwork + ".0/24",
-		"--service-cluster-ip-range", upServiceCIDR, "--secure-port", fmt.Sprint(port), "--metric-resolution", "2s"}, args...)
+		"--service-cluster-ip-range", upServiceCIDR, "--secure-port", fmt.Sprint(port), "--metric-resolution", "2s",
+		"--horizontal-pod-autoscaler-sync-period", "2s"}, args...)
 	t.Cleanup(func() {
 		if c.up != nil {
 			c.stop()
@@ -453,6 +455,26 @@ func TestUpRunsAMultiNodeCluster(t *testing.T) {
 	if out := c.k("top", "pods", "-l", "app=web"); strings.Contains(out, "client") {
 		t.Errorf("kubectl top pods -l app=web shows client:\n%s", out)
 	}
+
+	// Autoscaling on real CPU: a container that spins, held to 100m by its
+	// limit, uses 500% of its 20m request against a 50% target, so the
+	// Deployment grows to the maximum of 3.
+	c.k("create", "deployment", "burn", "--image=example.test/busybox:1", "--", "sh", "-c", "while :; do :; done")
+	c.k("set", "resources", "deployment", "burn", "--requests=cpu=20m", "--limits=cpu=100m")
+	c.k("autoscale", "deployment", "burn", "--cpu=50%", "--min=1", "--max=3")
+	c.waitFor("the autoscaler to grow burn to 3", func() bool {
+		got, _ := c.kubectl("get", "deployment", "burn", "-o", "jsonpath={.spec.replicas}")
+		return got == "3"
+	})
+	hpa := c.k("get", "hpa", "burn")
+	mustContain(t, hpa, "NAME", "REFERENCE", "TARGETS", "MINPODS", "MAXPODS", "REPLICAS", "Deployment/burn", "%/50%")
+	if regexp.MustCompile(`cpu: \d+%/50%`).FindString(hpa) == "" {
+		t.Errorf("kubectl get hpa shows no CPU utilization:\n%s", hpa)
+	}
+	mustContain(t, c.k("describe", "hpa", "burn"), "SuccessfulRescale", "New size: 3; reason: cpu resource utilization (percentage of request) above target",
+		"ScalingLimited", "TooManyReplicas")
+	c.k("delete", "hpa", "burn")
+	c.k("delete", "deployment", "burn", "--wait=false")
 
 	// Pod to the API server, through the kubernetes Service.
 	apiIP := c.k("get", "service", "kubernetes", "-o", "jsonpath={.spec.clusterIP}")

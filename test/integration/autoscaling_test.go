@@ -73,3 +73,46 @@ func TestHorizontalPodAutoscalerVersionsRoundTrip(t *testing.T) {
 	assertInvalid(t, err, "spec.maxReplicas")
 	assertInvalid(t, err, "spec.scaleTargetRef.kind")
 }
+
+// A behavior is completed with upstream's defaults (the scale-down window
+// left to the controller's flag); a bad one is refused with field paths.
+func TestHorizontalPodAutoscalerBehavior(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	v2 := shared.Client.AutoscalingV2().HorizontalPodAutoscalers(ns)
+	ref := autoscalingv2.CrossVersionObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: "web"}
+	created, err := v2.Create(ctx, &autoscalingv2.HorizontalPodAutoscaler{ObjectMeta: metav1.ObjectMeta{Name: "web"},
+		Spec: autoscalingv2.HorizontalPodAutoscalerSpec{ScaleTargetRef: ref, MaxReplicas: 3,
+			Behavior: &autoscalingv2.HorizontalPodAutoscalerBehavior{ScaleDown: &autoscalingv2.HPAScalingRules{StabilizationWindowSeconds: ptr.To[int32](60)}}}},
+		metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := created.Spec.Behavior
+	if b.ScaleUp == nil || ptr.Deref(b.ScaleUp.StabilizationWindowSeconds, -1) != 0 || len(b.ScaleUp.Policies) != 2 ||
+		ptr.Deref(b.ScaleDown.StabilizationWindowSeconds, 0) != 60 || len(b.ScaleDown.Policies) != 1 ||
+		b.ScaleDown.Policies[0] != (autoscalingv2.HPAScalingPolicy{Type: autoscalingv2.PercentScalingPolicy, Value: 100, PeriodSeconds: 15}) ||
+		ptr.Deref(b.ScaleDown.SelectPolicy, "") != autoscalingv2.MaxChangePolicySelect {
+		t.Errorf("defaulted behavior: %+v / %+v", b.ScaleUp, b.ScaleDown)
+	}
+	if created.Generation != 1 {
+		t.Errorf("generation %d, want 1", created.Generation)
+	}
+	created.Spec.MaxReplicas = 4
+	updated, err := v2.Update(ctx, created, metav1.UpdateOptions{})
+	if err != nil || updated.Generation != 2 {
+		t.Fatalf("a spec change: generation %d, %v", updated.Generation, err)
+	}
+
+	bad := []autoscalingv2.HPAScalingPolicy{{Type: "Fast", Value: 0, PeriodSeconds: 1801}}
+	_, err = v2.Create(ctx, &autoscalingv2.HorizontalPodAutoscaler{ObjectMeta: metav1.ObjectMeta{Name: "bad"},
+		Spec: autoscalingv2.HorizontalPodAutoscalerSpec{ScaleTargetRef: ref, MaxReplicas: 3,
+			Behavior: &autoscalingv2.HorizontalPodAutoscalerBehavior{
+				ScaleUp:   &autoscalingv2.HPAScalingRules{StabilizationWindowSeconds: ptr.To[int32](3601), Policies: bad},
+				ScaleDown: &autoscalingv2.HPAScalingRules{SelectPolicy: ptr.To[autoscalingv2.ScalingPolicySelect]("Sometimes")},
+			}}}, metav1.CreateOptions{})
+	for _, path := range []string{"spec.behavior.scaleUp.stabilizationWindowSeconds", "spec.behavior.scaleUp.policies[0].type",
+		"spec.behavior.scaleUp.policies[0].value", "spec.behavior.scaleUp.policies[0].periodSeconds", "spec.behavior.scaleDown.selectPolicy"} {
+		assertInvalid(t, err, path)
+	}
+}

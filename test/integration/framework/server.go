@@ -47,6 +47,9 @@ type Setup struct {
 	CompactionInterval time.Duration
 	// Controllers overrides the controller manager's options.
 	Controllers *manager.Options
+	// MetricResolution overrides --metric-resolution (how often the
+	// kubelets' resource metrics are read).
+	MetricResolution time.Duration
 }
 
 // Start runs a server and stops it when the test ends.
@@ -61,6 +64,9 @@ func Start(t testing.TB, setup Setup) *Server {
 	opts.SecureServing.BindPort = 0
 	opts.TokenAuthFile = setup.TokenAuthFile
 	opts.ServiceRepairInterval = 300 * time.Millisecond
+	if setup.MetricResolution > 0 {
+		opts.MetricResolution = setup.MetricResolution
+	}
 	if setup.CompactionInterval > 0 {
 		opts.Etcd.StorageConfig.CompactionInterval = setup.CompactionInterval
 	}
