@@ -43,8 +43,9 @@ func autoscalingCluster(t *testing.T) (kubernetes.Interface, string) {
 }
 
 // hollowDeployment runs replicas pods on node, each container requesting
-// 100m CPU (none when noRequests) and using cpu.
-func hollowDeployment(t *testing.T, client kubernetes.Interface, ns, name, node string, replicas int32, cpu string, noRequests bool) {
+// 100m CPU (none when noRequests) and using what usage's hollow.kybernetes.io
+// annotations say (a CPU quantity alone: that much CPU).
+func hollowDeployment(t *testing.T, client kubernetes.Interface, ns, name, node string, replicas int32, usage string, noRequests bool) {
 	t.Helper()
 	resources := corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m")}}
 	if noRequests {
@@ -57,7 +58,7 @@ func hollowDeployment(t *testing.T, client kubernetes.Interface, ns, name, node 
 			Replicas: ptr.To(replicas),
 			Selector: &metav1.LabelSelector{MatchLabels: labels},
 			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels, Annotations: map[string]string{stats.HollowCPUAnnotation: cpu}},
+				ObjectMeta: metav1.ObjectMeta{Labels: labels, Annotations: hollowUsage(usage)},
 				Spec:       corev1.PodSpec{NodeName: node, Containers: []corev1.Container{{Name: "app", Image: "example.test/app:1", Resources: resources}}},
 			},
 		},
@@ -65,6 +66,16 @@ func hollowDeployment(t *testing.T, client kubernetes.Interface, ns, name, node 
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// hollowUsage reads "cpu" or "cpu,memory" into the hollow annotations.
+func hollowUsage(usage string) map[string]string {
+	cpu, memory, _ := strings.Cut(usage, ",")
+	out := map[string]string{stats.HollowCPUAnnotation: cpu}
+	if memory != "" {
+		out[stats.HollowMemoryAnnotation] = memory
+	}
+	return out
 }
 
 func cpuAutoscaler(name, target string, minReplicas, maxReplicas, percent int32, behavior *autoscalingv2.HorizontalPodAutoscalerBehavior) *autoscalingv2.HorizontalPodAutoscaler {
@@ -262,6 +273,18 @@ func TestHorizontalPodAutoscalerBadTargets(t *testing.T) {
 	create(cpuAutoscaler("unrequested", "unrequested", 1, 3, 50, nil))
 	hollowDeployment(t, client, ns, "busy", node, 1, "100m", false)
 	create(cpuAutoscaler("busy", "busy", 1, 3, 50, nil))
+	// Memory by average value: 150Mi a pod against 100Mi.
+	hollowDeployment(t, client, ns, "memory", node, 1, "0,150Mi", false)
+	byMemory := cpuAutoscaler("memory", "memory", 1, 3, 50, nil)
+	byMemory.Spec.Metrics = []autoscalingv2.MetricSpec{{Type: autoscalingv2.ResourceMetricSourceType, Resource: &autoscalingv2.ResourceMetricSource{
+		Name: corev1.ResourceMemory, Target: autoscalingv2.MetricTarget{Type: autoscalingv2.AverageValueMetricType, AverageValue: ptr.To(resource.MustParse("100Mi"))}}}}
+	create(byMemory)
+	// One container's CPU utilization: 100m of its 100m against 50%.
+	hollowDeployment(t, client, ns, "container", node, 1, "100m", false)
+	byContainer := cpuAutoscaler("container", "container", 1, 3, 50, nil)
+	byContainer.Spec.Metrics = []autoscalingv2.MetricSpec{{Type: autoscalingv2.ContainerResourceMetricSourceType, ContainerResource: &autoscalingv2.ContainerResourceMetricSource{
+		Name: corev1.ResourceCPU, Container: "app", Target: autoscalingv2.MetricTarget{Type: autoscalingv2.UtilizationMetricType, AverageUtilization: ptr.To[int32](50)}}}}
+	create(byContainer)
 
 	for _, name := range []string{"missing", "no-scale"} {
 		hpa := waitForAutoscaler(t, client, ns, name, name+": AbleToScale false", func(h *autoscalingv2.HorizontalPodAutoscaler) bool {
@@ -288,8 +311,19 @@ func TestHorizontalPodAutoscalerBadTargets(t *testing.T) {
 	if len(eventsOf(t, client, ns, "unrequested", "FailedGetResourceMetric")) == 0 || len(eventsOf(t, client, ns, "unrequested", "FailedComputeMetricsReplicas")) == 0 {
 		t.Error("unrequested: no FailedGetResourceMetric and FailedComputeMetricsReplicas events")
 	}
-	// 100% of a 50% target: the one good autoscaler doubles its target.
+	// 100% of a 50% target: the good autoscalers double their targets.
 	waitForAutoscaler(t, client, ns, "busy", "the good autoscaler to scale", func(h *autoscalingv2.HorizontalPodAutoscaler) bool { return h.Status.DesiredReplicas >= 2 })
+	hpa = waitForAutoscaler(t, client, ns, "memory", "memory to scale", func(h *autoscalingv2.HorizontalPodAutoscaler) bool { return h.Status.DesiredReplicas >= 2 })
+	if m := hpa.Status.CurrentMetrics; len(m) != 1 || m[0].Resource == nil || m[0].Resource.Current.AverageValue == nil || m[0].Resource.Current.AverageValue.String() != "150Mi" {
+		t.Errorf("memory status: %s", dump(hpa.Status.CurrentMetrics))
+	}
+	if got := eventsOf(t, client, ns, "memory", "SuccessfulRescale"); len(got) == 0 || got[0] != "New size: 2; reason: memory resource above target" {
+		t.Errorf("memory events: %q", got)
+	}
+	hpa = waitForAutoscaler(t, client, ns, "container", "container to scale", func(h *autoscalingv2.HorizontalPodAutoscaler) bool { return h.Status.DesiredReplicas >= 2 })
+	if m := hpa.Status.CurrentMetrics; len(m) != 1 || m[0].ContainerResource == nil || ptr.Deref(m[0].ContainerResource.Current.AverageUtilization, 0) != 100 {
+		t.Errorf("container status: %s", dump(hpa.Status.CurrentMetrics))
+	}
 
 	// The resource metrics API says what each pod uses: the figures the
 	// controller read.
