@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
@@ -13,8 +14,11 @@ import (
 	"go.etcd.io/etcd/client/pkg/v3/transport"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
+	apiextensionsapiserver "k8s.io/apiextensions-apiserver/pkg/apiserver"
+	apiextensionsopenapi "k8s.io/apiextensions-apiserver/pkg/generated/openapi"
 	apimachineryversion "k8s.io/apimachinery/pkg/version"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
+	discoveryendpoint "k8s.io/apiserver/pkg/endpoints/discovery/aggregated"
 	openapinamer "k8s.io/apiserver/pkg/endpoints/openapi"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/apiserver/pkg/server/dynamiccertificates"
@@ -27,6 +31,9 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/component-base/compatibility"
 	"k8s.io/klog/v2"
+	aggregatorscheme "k8s.io/kube-aggregator/pkg/apiserver/scheme"
+	aggregatoropenapi "k8s.io/kube-aggregator/pkg/generated/openapi"
+	openapicommon "k8s.io/kube-openapi/pkg/common"
 
 	"github.com/kybernetes/kybernetes/apis/openapi"
 	"github.com/kybernetes/kybernetes/apis/scheme"
@@ -125,7 +132,25 @@ func (s *Server) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	server, err := config.Complete().New("kybernetes-apiserver", genericapiserver.NewEmptyDelegate())
+	// The chain (chain.go): the aggregator, then the built-in APIs, then
+	// the CRD server.
+	etcdOptions, err := storageOptions(&config.Config, etcdTransport, o)
+	if err != nil {
+		return err
+	}
+	resolver, err := serviceResolver(config)
+	if err != nil {
+		return err
+	}
+	frontConfig, err := aggregatorConfig(config, etcdOptions)
+	if err != nil {
+		return err
+	}
+	extensions, err := newExtensionsServer(config, etcdOptions, resolver)
+	if err != nil {
+		return err
+	}
+	server, err := config.Complete().New("kybernetes-apiserver", extensions.GenericAPIServer)
 	if err != nil {
 		return err
 	}
@@ -139,6 +164,12 @@ func (s *Server) Run(ctx context.Context) error {
 	advertise := o.advertiseIP()
 	boot := &bootstrap{serviceCIDR: o.serviceCIDR(), serviceIP: serviceIP, advertiseIP: advertise, port: port}
 	if err := server.AddPostStartHook("kybernetes-bootstrap", boot.hook); err != nil {
+		return err
+	}
+	// Last: the aggregator takes the post-start hooks and health checks
+	// its delegates have when it is made.
+	aggregator, err := newAggregator(frontConfig, config, server, extensions, resolver, "", "")
+	if err != nil {
 		return err
 	}
 	s.URL = fmt.Sprintf("https://%s", net.JoinHostPort(advertise.String(), fmt.Sprint(port)))
@@ -155,7 +186,11 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 
 	go s.announceWhenReady(ctx, config.LoopbackClientConfig)
-	return server.PrepareRun().RunWithContext(ctx)
+	prepared, err := aggregator.PrepareRun()
+	if err != nil {
+		return err
+	}
+	return prepared.Run(ctx)
 }
 
 // ensurePKI makes the cluster CA and the certificates signed by it, once:
@@ -213,10 +248,22 @@ func newGenericConfig(o *CompletedOptions, etcdTransport storagebackend.Transpor
 	config.Authorization.Authorizer = authorizer.AuthorizerFunc(authorize)
 	genericapiserver.AuthorizeClientBearerToken(config.LoopbackClientConfig, &config.Authentication, &config.Authorization)
 
-	namer := openapinamer.NewDefinitionNamer(scheme.NewExternalScheme())
-	config.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(openapi.GetOpenAPIDefinitions, namer)
+	// One aggregated discovery document for the chain, which each of its
+	// servers adds its groups to and the aggregator serves.
+	config.AggregatedDiscoveryGroupManager = discoveryendpoint.NewResourceManager("apis")
+
+	// One set of definitions for the chain: the built-in APIs', the CRD
+	// server's and the aggregator's types.
+	namer := openapinamer.NewDefinitionNamer(scheme.NewExternalScheme(), apiextensionsapiserver.Scheme, aggregatorscheme.Scheme)
+	definitions := func(ref openapicommon.ReferenceCallback) map[string]openapicommon.OpenAPIDefinition {
+		out := openapi.GetOpenAPIDefinitions(ref)
+		maps.Copy(out, apiextensionsopenapi.GetOpenAPIDefinitions(ref))
+		maps.Copy(out, aggregatoropenapi.GetOpenAPIDefinitions(ref))
+		return out
+	}
+	config.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(definitions, namer)
 	config.OpenAPIConfig.Info.Title = "Kubernetes"
-	config.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(openapi.GetOpenAPIDefinitions, namer)
+	config.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(definitions, namer)
 	config.OpenAPIV3Config.Info.Title = "Kubernetes"
 
 	if err := applyStorage(&config.Config, etcdTransport, o); err != nil {
@@ -233,16 +280,10 @@ func newGenericConfig(o *CompletedOptions, etcdTransport storagebackend.Transpor
 // Secrets encrypted as --encryption-provider-config says, by default with
 // the data directory's own key.
 func applyStorage(config *genericapiserver.Config, etcdTransport storagebackend.TransportConfig, o *CompletedOptions) error {
-	etcdOptions := *o.Etcd
-	encryption, err := o.encryptionConfigPath()
+	etcdOptions, err := storageOptions(config, etcdTransport, o)
 	if err != nil {
-		return fmt.Errorf("the encryption configuration: %w", err)
+		return err
 	}
-	etcdOptions.EncryptionProviderConfigFilepath = encryption
-	storageConfig := etcdOptions.StorageConfig
-	storageConfig.Transport = etcdTransport
-	storageConfig.StorageObjectCountTracker = config.StorageObjectCountTracker
-	etcdOptions.StorageConfig = storageConfig
 	enabled := serverstorage.NewResourceConfig()
 	enabled.EnableVersions(servedGroupVersions...)
 	factory := serverstorage.NewDefaultStorageFactory(
@@ -256,6 +297,22 @@ func applyStorage(config *genericapiserver.Config, etcdTransport storagebackend.
 	// events.k8s.io events are core/v1 events, stored once, as upstream.
 	factory.AddCohabitatingResources(corev1.Resource("events"), eventsv1.Resource("events"))
 	return etcdOptions.ApplyWithStorageFactoryTo(factory, config)
+}
+
+// storageOptions are the etcd options every server of the chain stores
+// with: the etcd the server reaches, and the encryption configuration.
+func storageOptions(config *genericapiserver.Config, etcdTransport storagebackend.TransportConfig, o *CompletedOptions) (genericoptions.EtcdOptions, error) {
+	etcdOptions := *o.Etcd
+	encryption, err := o.encryptionConfigPath()
+	if err != nil {
+		return etcdOptions, fmt.Errorf("the encryption configuration: %w", err)
+	}
+	etcdOptions.EncryptionProviderConfigFilepath = encryption
+	storageConfig := etcdOptions.StorageConfig
+	storageConfig.Transport = etcdTransport
+	storageConfig.StorageObjectCountTracker = config.StorageObjectCountTracker
+	etcdOptions.StorageConfig = storageConfig
+	return etcdOptions, nil
 }
 
 // applyAdmission builds the admission chain from --enable-admission-plugins

@@ -11,11 +11,15 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 
@@ -29,7 +33,7 @@ import (
 // every second, reading the metrics of one hollow node (the real kubelet
 // with the fake runtime, its pods using the CPU their annotations choose)
 // scraped every second.
-func autoscalingCluster(t *testing.T) (kubernetes.Interface, string) {
+func autoscalingCluster(t *testing.T) (*framework.Server, string) {
 	t.Helper()
 	controllers := manager.DefaultOptions()
 	controllers.HorizontalPodAutoscaler.SyncPeriod = time.Second
@@ -39,7 +43,7 @@ func autoscalingCluster(t *testing.T) (kubernetes.Interface, string) {
 	opts.Runtime, opts.Kubeconfig, opts.HostnameOverride = kubelet.RuntimeFake, server.Options.KubeconfigPath(), node
 	opts.NodeIP, opts.Address, opts.Port, opts.RootDir = "127.0.0.1", "127.0.0.1", 0, t.TempDir()
 	framework.RunComponent(t, "the hollow kubelet", func(ctx context.Context) error { return kubelet.Run(ctx, opts) })
-	return server.Client, node
+	return server, node
 }
 
 // hollowDeployment runs replicas pods on node, each container requesting
@@ -157,7 +161,8 @@ func TestHorizontalPodAutoscalerScalesOnCPU(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts its own control plane and node")
 	}
-	client, node := autoscalingCluster(t)
+	server, node := autoscalingCluster(t)
+	client := server.Client
 	ctx := context.Background()
 	ns := "hpa"
 	if _, err := client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
@@ -249,12 +254,17 @@ func TestHorizontalPodAutoscalerBadTargets(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts its own control plane and node")
 	}
-	client, node := autoscalingCluster(t)
+	server, node := autoscalingCluster(t)
+	client := server.Client
 	ctx := context.Background()
 	ns := "hpa-bad"
 	if _, err := client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	// A custom resource with a scale subresource, whose pods are made by
+	// hand: first, as the controller's REST mapper sees a new kind only
+	// once it refreshes (every 30 s, as upstream).
+	crs := customScaleTarget(t, server, ns, node)
 	hpas := client.AutoscalingV2().HorizontalPodAutoscalers(ns)
 	create := func(hpa *autoscalingv2.HorizontalPodAutoscaler) {
 		t.Helper()
@@ -325,12 +335,61 @@ func TestHorizontalPodAutoscalerBadTargets(t *testing.T) {
 		t.Errorf("container status: %s", dump(hpa.Status.CurrentMetrics))
 	}
 
+	// The custom resource is scaled through its /scale like any workload.
+	waitForAutoscaler(t, client, ns, "custom", "the custom resource to scale", func(h *autoscalingv2.HorizontalPodAutoscaler) bool { return h.Status.DesiredReplicas == 2 })
+	cr, err := crs.Get(ctx, "cron", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, _, _ := unstructured.NestedInt64(cr.Object, "spec", "replicas"); r != 2 {
+		t.Errorf("the custom resource's spec.replicas: %d, want 2", r)
+	}
+
 	// The resource metrics API says what each pod uses: the figures the
 	// controller read.
 	out, err := client.CoreV1().RESTClient().Get().AbsPath("/apis/metrics.k8s.io/v1beta1/namespaces", ns, "pods").DoRaw(ctx)
 	if err != nil || !strings.Contains(string(out), `"cpu":"100m"`) {
 		t.Errorf("pod metrics: %v %s", err, out)
 	}
+}
+
+// customScaleTarget makes a CronTab (with a scale subresource) whose one
+// pod uses all of its 100m request, and a 50% autoscaler on it.
+func customScaleTarget(t *testing.T, server *framework.Server, ns, node string) dynamic.ResourceInterface {
+	t.Helper()
+	ctx := context.Background()
+	crd := crontabCRD("scaled.example.com")
+	crds := apiextensionsclient.NewForConfigOrDie(server.Config).ApiextensionsV1().CustomResourceDefinitions()
+	if _, err := crds.Create(ctx, crd, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	crs := dynamic.NewForConfigOrDie(server.Config).Resource(schema.GroupVersionResource{Group: "scaled.example.com", Version: "v1", Resource: "crontabs"}).Namespace(ns)
+	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		_, err := crs.Create(ctx, &unstructured.Unstructured{Object: map[string]interface{}{
+			"apiVersion": "scaled.example.com/v1", "kind": "CronTab", "metadata": map[string]interface{}{"name": "cron"},
+			"spec": map[string]interface{}{"cronSpec": "* * * * *", "replicas": int64(1)}}}, metav1.CreateOptions{})
+		return err == nil, nil
+	})
+	if err != nil {
+		t.Fatalf("the CronTab: %v", err)
+	}
+	if _, err := crs.Patch(ctx, "cron", types.MergePatchType, []byte(`{"status":{"replicas":1,"selector":"app=cron"}}`), metav1.PatchOptions{}, "status"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = server.Client.CoreV1().Pods(ns).Create(ctx, &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "cron-0", Labels: map[string]string{"app": "cron"}, Annotations: hollowUsage("100m")},
+		Spec: corev1.PodSpec{NodeName: node, Containers: []corev1.Container{{Name: "app", Image: "example.test/app:1",
+			Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m")}}}}},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hpa := cpuAutoscaler("custom", "cron", 1, 3, 50, nil)
+	hpa.Spec.ScaleTargetRef = autoscalingv2.CrossVersionObjectReference{APIVersion: "scaled.example.com/v1", Kind: "CronTab", Name: "cron"}
+	if _, err := server.Client.AutoscalingV2().HorizontalPodAutoscalers(ns).Create(ctx, hpa, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return crs
 }
 
 func dump(v any) string {
