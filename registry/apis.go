@@ -17,6 +17,7 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
@@ -64,15 +65,26 @@ import (
 	"github.com/kybernetes/kybernetes/registry/networking/ipaddress"
 	"github.com/kybernetes/kybernetes/registry/networking/servicecidr"
 	"github.com/kybernetes/kybernetes/registry/pki"
+	"github.com/kybernetes/kybernetes/registry/policy/poddisruptionbudget"
 )
 
 // installAPIs serves every API group: the legacy core group under /api and
 // the named groups under /apis.
 func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.RESTOptionsGetter, o *Options, etcdTransport storagebackend.TransportConfig) error {
+	disruptionBudgets, disruptionBudgetsStatus, err := poddisruptionbudget.NewREST(optsGetter)
+	if err != nil {
+		return err
+	}
+	policyGroup := genericapiserver.NewDefaultAPIGroupInfo(policyv1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
+	policyGroup.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{
+		"poddisruptionbudgets": disruptionBudgets, "poddisruptionbudgets/status": disruptionBudgetsStatus,
+	}
 	core, repair, err := coreStorage(optsGetter, o, server.RegisterDestroyFunc)
 	if err != nil {
 		return err
 	}
+	// Evictions consult and charge the budgets.
+	core["pods/eviction"].(*pod.EvictionREST).Budgets = budgets{disruptionBudgets, disruptionBudgetsStatus}
 	err = server.AddPostStartHook("kybernetes-service-allocator-repair", func(ctx genericapiserver.PostStartHookContext) error {
 		if err := repair.RunOnce(ctx); err != nil {
 			klog.ErrorS(err, "first repair of service allocations")
@@ -175,7 +187,7 @@ func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.R
 		return err
 	}
 	return server.InstallAPIGroups(&appsGroup, &batchGroup, &autoscalingGroup, &networkingGroup, &discoveryGroup, &coordination, &events, &authentication,
-		metricsGroup)
+		&policyGroup, metricsGroup)
 }
 
 // metricsAPI is metrics.k8s.io, served from a scraper of the kubelets'
@@ -370,6 +382,7 @@ var servedGroupVersions = []schema.GroupVersion{
 	coordinationv1.SchemeGroupVersion,
 	authenticationv1.SchemeGroupVersion,
 	metricsv1beta1.SchemeGroupVersion,
+	policyv1.SchemeGroupVersion,
 }
 
 // kubeletClient reaches kubelets with the API server's kubelet client

@@ -40,6 +40,7 @@ import (
 	"github.com/kybernetes/kybernetes/controllers/cronjob"
 	"github.com/kybernetes/kybernetes/controllers/daemonset"
 	"github.com/kybernetes/kybernetes/controllers/deployment"
+	"github.com/kybernetes/kybernetes/controllers/disruption"
 	"github.com/kybernetes/kybernetes/controllers/endpoints"
 	"github.com/kybernetes/kybernetes/controllers/endpointslicemirroring"
 	"github.com/kybernetes/kybernetes/controllers/garbagecollector"
@@ -252,6 +253,12 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 	if err != nil {
 		return err
 	}
+	disruptionScales, err := scale.NewForConfig(withAgent(config, "disruption-controller"), mapper, dynamic.LegacyAPIPathResolverFunc, scale.NewDiscoveryScaleKindResolver(client.Discovery()))
+	if err != nil {
+		return err
+	}
+	disruptions := disruption.New(clientFor("disruption-controller"), factory.Policy().V1().PodDisruptionBudgets(), factory.Core().V1().Pods(),
+		factory.Apps().V1().ReplicaSets(), disruptionScales, mapper, clock.RealClock{})
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
 	go serviceAccounts.Run(ctx, 2)
@@ -283,6 +290,7 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 	}
 	go quotas.Run(ctx, 5)
 	go autoscalers.Run(ctx, opts.ConcurrentHPASyncs)
+	go disruptions.Run(ctx, 2)
 	go volumes.Run(ctx, 2)
 	namespaces.Run(ctx, 2)
 	return nil
@@ -340,8 +348,7 @@ func newAutoscalerController(ctx context.Context, config *rest.Config, client ku
 	if opts.HorizontalPodAutoscaler.SyncPeriod <= 0 {
 		return nil, fmt.Errorf("--horizontal-pod-autoscaler-sync-period %s: must be positive", opts.HorizontalPodAutoscaler.SyncPeriod)
 	}
-	config = rest.CopyConfig(config)
-	config.UserAgent += "/horizontal-pod-autoscaler"
+	config = withAgent(config, "horizontal-pod-autoscaler")
 	scales, err := scale.NewForConfig(config, mapper, dynamic.LegacyAPIPathResolverFunc, scale.NewDiscoveryScaleKindResolver(client.Discovery()))
 	if err != nil {
 		return nil, err
@@ -363,6 +370,14 @@ func newAutoscalerController(ctx context.Context, config *rest.Config, client ku
 	}
 	return podautoscaler.New(client, scales, mapper, metrics, factory.Autoscaling().V2().HorizontalPodAutoscalers(), factory.Core().V1().Pods(),
 		opts.HorizontalPodAutoscaler, clock.RealClock{}), nil
+}
+
+// withAgent is config for one controller's clients: its name in the
+// user agent.
+func withAgent(config *rest.Config, name string) *rest.Config {
+	config = rest.CopyConfig(config)
+	config.UserAgent += "/" + name
+	return config
 }
 
 // rootCABundle reads the bundle to publish: the --root-ca-file, else the CA

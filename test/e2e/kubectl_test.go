@@ -605,3 +605,27 @@ func waitForPods(t *testing.T, ns, selector string, n int) {
 	}
 	t.Fatalf("want %d pods with %s, have:\n%s", n, selector, out)
 }
+
+// kubectl create poddisruptionbudget and its columns; the disruption
+// controller fills ALLOWED DISRUPTIONS (0 here: no pod is selected).
+func TestPodDisruptionBudgetsWithKubectl(t *testing.T) {
+	ns := namespace(t, "e2e-pdb")
+	mustContain(t, k(t, "-n", ns, "create", "poddisruptionbudget", "web", "--selector=app=web", "--min-available=2"),
+		"poddisruptionbudget.policy/web created")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if got := k(t, "-n", ns, "get", "pdb", "web", "-o", "jsonpath={.status.observedGeneration}"); got == "1" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the disruption controller never observed the budget")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	rows := fields(k(t, "-n", ns, "get", "pdb"))
+	if strings.Join(rows[0], " ") != "NAME MIN AVAILABLE MAX UNAVAILABLE ALLOWED DISRUPTIONS AGE" || strings.Join(rows[1][:4], " ") != "web 2 N/A 0" {
+		t.Errorf("kubectl get pdb:\n%v", rows)
+	}
+	errOut := kFails(t, "", "-n", ns, "create", "pdb", "bad", "--selector=app=web", "--min-available=150%")
+	mustContain(t, errOut, "spec.minAvailable", "must not be greater than 100%")
+}

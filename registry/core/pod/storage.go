@@ -8,11 +8,9 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
-	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/registry/generic"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/registry/rest"
@@ -84,7 +82,7 @@ func NewStorage(optsGetter generic.RESTOptionsGetter, kubelet *Kubelet) (*Storag
 		Status:   strategy.NewStatusREST(store, status),
 		Binding:  binding,
 		Bindings: &BindingsREST{binding: binding},
-		Eviction: &EvictionREST{store: store},
+		Eviction: &EvictionREST{store: store, status: strategy.NewStatusREST(store, status)},
 
 		Log:         &LogREST{store: store, kubelet: kubelet},
 		Exec:        newExecREST(store, kubelet),
@@ -222,45 +220,4 @@ func setScheduled(pod *corev1.Pod) {
 		}
 	}
 	pod.Status.Conditions = append(pod.Status.Conditions, condition)
-}
-
-// EvictionREST is pods/eviction: a delete that PodDisruptionBudgets may
-// refuse. kybernetes serves no PodDisruptionBudgets yet, so every eviction
-// is allowed and deletes the pod with the eviction's delete options.
-type EvictionREST struct{ store *genericregistry.Store }
-
-var (
-	_ rest.NamedCreater             = &EvictionREST{}
-	_ rest.GroupVersionKindProvider = &EvictionREST{}
-)
-
-// GroupVersionKind says the body is a policy/v1 Eviction, though the
-// subresource lives in the core group.
-func (r *EvictionREST) GroupVersionKind(schema.GroupVersion) schema.GroupVersionKind {
-	return policyv1.SchemeGroupVersion.WithKind("Eviction")
-}
-
-func (r *EvictionREST) New() runtime.Object { return &policyv1.Eviction{} }
-func (r *EvictionREST) Destroy()            {}
-
-func (r *EvictionREST) Create(ctx context.Context, name string, obj runtime.Object, createValidation rest.ValidateObjectFunc, options *metav1.CreateOptions) (runtime.Object, error) {
-	eviction, ok := obj.(*policyv1.Eviction)
-	if !ok {
-		return nil, apierrors.NewBadRequest(fmt.Sprintf("not an Eviction: %T", obj))
-	}
-	if name != eviction.Name {
-		return nil, apierrors.NewBadRequest("name in URL does not match name in Eviction object")
-	}
-	deleteOptions := eviction.DeleteOptions
-	if deleteOptions == nil {
-		deleteOptions = &metav1.DeleteOptions{}
-	}
-	if dryrun.IsDryRun(options.DryRun) {
-		deleteOptions = deleteOptions.DeepCopy()
-		deleteOptions.DryRun = options.DryRun
-	}
-	if _, _, err := r.store.Delete(ctx, name, rest.ValidateAllObjectFunc, deleteOptions); err != nil {
-		return nil, err
-	}
-	return &metav1.Status{Status: metav1.StatusSuccess, Code: 201}, nil
 }
