@@ -16,12 +16,13 @@ import (
 	"github.com/kybernetes/kybernetes/registry/admission/defaultingressclass"
 	"github.com/kybernetes/kybernetes/registry/admission/defaulttolerationseconds"
 	"github.com/kybernetes/kybernetes/registry/admission/limitranger"
+	"github.com/kybernetes/kybernetes/registry/admission/priority"
 )
 
 // admissionOrder is the order the plugins run in, upstream's:
 // NamespaceLifecycle (no object in a missing or terminating namespace;
 // default, kube-system and kube-public cannot be deleted), LimitRanger,
-// DefaultTolerationSeconds, DefaultIngressClass (a new Ingress without a
+// Priority (a new pod's priority from its PriorityClass), DefaultTolerationSeconds, DefaultIngressClass (a new Ingress without a
 // class gets the default IngressClass), ResourceQuota (a create beyond a quota is
 // refused with 403; usage is charged to quota status as objects are
 // admitted and recounted by the resource quota controller). All are on by
@@ -29,6 +30,7 @@ import (
 var admissionOrder = []string{
 	lifecycle.PluginName,
 	limitranger.PluginName,
+	priority.PluginName,
 	defaulttolerationseconds.PluginName,
 	defaultingressclass.PluginName,
 	resourcequota.PluginName,
@@ -41,6 +43,7 @@ func registerAdmissionPlugins(plugins *admission.Plugins, o *Options) {
 	lifecycle.Register(plugins)
 	resourcequota.Register(plugins)
 	defaultingressclass.Register(plugins)
+	priority.Register(plugins)
 	plugins.Register(limitranger.PluginName, func(io.Reader) (admission.Interface, error) { return limitranger.New(), nil })
 	plugins.Register(defaulttolerationseconds.PluginName, func(io.Reader) (admission.Interface, error) {
 		// Read when the chain is built, after the flags are parsed.

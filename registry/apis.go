@@ -18,6 +18,7 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
@@ -66,6 +67,7 @@ import (
 	"github.com/kybernetes/kybernetes/registry/networking/servicecidr"
 	"github.com/kybernetes/kybernetes/registry/pki"
 	"github.com/kybernetes/kybernetes/registry/policy/poddisruptionbudget"
+	"github.com/kybernetes/kybernetes/registry/scheduling/priorityclass"
 )
 
 // installAPIs serves every API group: the legacy core group under /api and
@@ -75,6 +77,12 @@ func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.R
 	if err != nil {
 		return err
 	}
+	priorityClasses, err := priorityclass.NewREST(optsGetter)
+	if err != nil {
+		return err
+	}
+	schedulingGroup := genericapiserver.NewDefaultAPIGroupInfo(schedulingv1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
+	schedulingGroup.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{"priorityclasses": priorityClasses}
 	policyGroup := genericapiserver.NewDefaultAPIGroupInfo(policyv1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
 	policyGroup.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{
 		"poddisruptionbudgets": disruptionBudgets, "poddisruptionbudgets/status": disruptionBudgetsStatus,
@@ -187,7 +195,7 @@ func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.R
 		return err
 	}
 	return server.InstallAPIGroups(&appsGroup, &batchGroup, &autoscalingGroup, &networkingGroup, &discoveryGroup, &coordination, &events, &authentication,
-		&policyGroup, metricsGroup)
+		&policyGroup, &schedulingGroup, metricsGroup)
 }
 
 // metricsAPI is metrics.k8s.io, served from a scraper of the kubelets'
@@ -383,6 +391,7 @@ var servedGroupVersions = []schema.GroupVersion{
 	authenticationv1.SchemeGroupVersion,
 	metricsv1beta1.SchemeGroupVersion,
 	policyv1.SchemeGroupVersion,
+	schedulingv1.SchemeGroupVersion,
 }
 
 // kubeletClient reaches kubelets with the API server's kubelet client

@@ -18,16 +18,16 @@ import (
 	"k8s.io/kube-aggregator/pkg/controllers/autoregister"
 )
 
-// priority orders a group among groups (higher first) and a version
+// apiPriority orders a group among groups (higher first) and a version
 // within its group, in discovery and so in kubectl's choice between
 // resources of the same name (core/v1 events before events.k8s.io).
-type priority struct{ group, version int32 }
+type apiPriority struct{ group, version int32 }
 
 // apiServicePriorities are the priorities of the group versions the chain
 // serves itself — upstream's values, so that kubectl orders and picks as
 // against kube-apiserver. A group version served without one here fails
 // the start (TestEveryServedGroupHasAPriority keeps the list complete).
-var apiServicePriorities = map[schema.GroupVersion]priority{
+var apiServicePriorities = map[schema.GroupVersion]apiPriority{
 	{Version: "v1"}:                                        {18000, 1},
 	{Group: "apps", Version: "v1"}:                         {17800, 15},
 	{Group: "events.k8s.io", Version: "v1"}:                {17750, 15},
@@ -54,7 +54,7 @@ var apiServicePriorities = map[schema.GroupVersion]priority{
 
 // crdPriority is what upstream gives the group versions of CRDs: below
 // every built-in group.
-var crdPriority = priority{1000, 100}
+var crdPriority = apiPriority{1000, 100}
 
 // crdRegistration keeps one local APIService for each group version some
 // CustomResourceDefinition serves, through the autoregistration

@@ -5,6 +5,8 @@ import (
 	"net"
 	"time"
 
+	"github.com/kybernetes/kybernetes/apis/scheduling"
+
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -61,6 +63,12 @@ func (b *bootstrap) ensure(ctx context.Context, client kubernetes.Interface) err
 	for _, name := range SystemNamespaces {
 		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
 		if _, err := client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+			return err
+		}
+	}
+	// The system priority classes, as kube-apiserver keeps them.
+	for _, pc := range scheduling.SystemPriorityClasses() {
+		if _, err := client.SchedulingV1().PriorityClasses().Create(ctx, pc, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 			return err
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
 	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -33,6 +34,7 @@ import (
 	"github.com/kybernetes/kybernetes/apis/metrics"
 	"github.com/kybernetes/kybernetes/apis/networking"
 	"github.com/kybernetes/kybernetes/apis/policy"
+	"github.com/kybernetes/kybernetes/apis/scheduling"
 )
 
 var (
@@ -57,6 +59,7 @@ var installers = []func(*runtime.Scheme) error{
 	networking.Install,
 	discovery.Install,
 	metrics.Install,
+	scheduling.Install,
 }
 
 // externals lists the external versions alone, for NewExternalScheme.
@@ -73,6 +76,7 @@ var externals = []func(*runtime.Scheme) error{
 	networkingv1.AddToScheme,
 	discoveryv1.AddToScheme,
 	metricsv1beta1.AddToScheme,
+	schedulingv1.AddToScheme,
 }
 
 // NewExternalScheme returns a scheme holding only the external versions of
