@@ -2,7 +2,10 @@ package registry
 
 import (
 	"context"
+	"encoding/json"
 	"net"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/kybernetes/kybernetes/apis/scheduling"
@@ -22,6 +25,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/kybernetes/kybernetes/registry/networking/servicecidr"
+	"github.com/kybernetes/kybernetes/registry/pki"
 )
 
 // SystemNamespaces exist in every cluster from its first start.
@@ -37,6 +41,9 @@ type bootstrap struct {
 	serviceIP   net.IP
 	advertiseIP net.IP
 	port        int
+	// authentication is the kube-system/extension-apiserver-authentication
+	// ConfigMap's data.
+	authentication map[string]string
 }
 
 func (b *bootstrap) hook(ctx genericapiserver.PostStartHookContext) error {
@@ -65,6 +72,9 @@ func (b *bootstrap) ensure(ctx context.Context, client kubernetes.Interface) err
 		if _, err := client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 			return err
 		}
+	}
+	if err := b.ensureAuthenticationInfo(ctx, client); err != nil {
+		return err
 	}
 	// The system priority classes, as kube-apiserver keeps them.
 	for _, pc := range scheduling.SystemPriorityClasses() {
@@ -168,4 +178,57 @@ func (b *bootstrap) ensureEndpointSlice(ctx context.Context, client kubernetes.I
 		_, err = slices.Update(ctx, existing, metav1.UpdateOptions{})
 	}
 	return err
+}
+
+// ExtensionAuthenticationConfigMap is where extension API servers read how
+// to authenticate clients and the aggregator's proxied requests
+// (upstream's kube-system/extension-apiserver-authentication).
+const ExtensionAuthenticationConfigMap = "extension-apiserver-authentication"
+
+// extensionAuthentication is that ConfigMap's data: the cluster CA that
+// signs client certificates, and the front proxy's CA, name and headers.
+func extensionAuthentication(pkiDir string, frontProxy pki.FrontProxyFiles) (map[string]string, error) {
+	clientCA, err := os.ReadFile(filepath.Join(pkiDir, pki.CACert))
+	if err != nil {
+		return nil, err
+	}
+	proxyCA, err := os.ReadFile(frontProxy.CA)
+	if err != nil {
+		return nil, err
+	}
+	list := func(v ...string) string {
+		out, _ := json.Marshal(v)
+		return string(out)
+	}
+	return map[string]string{
+		"client-ca-file":                     string(clientCA),
+		"requestheader-client-ca-file":       string(proxyCA),
+		"requestheader-allowed-names":        list(pki.FrontProxyClientName),
+		"requestheader-username-headers":     list("X-Remote-User"),
+		"requestheader-uid-headers":          list("X-Remote-Uid"),
+		"requestheader-group-headers":        list("X-Remote-Group"),
+		"requestheader-extra-headers-prefix": list("X-Remote-Extra-"),
+	}, nil
+}
+
+// ensureAuthenticationInfo keeps the extension-apiserver-authentication
+// ConfigMap as this server's configuration says.
+func (b *bootstrap) ensureAuthenticationInfo(ctx context.Context, client kubernetes.Interface) error {
+	if b.authentication == nil {
+		return nil
+	}
+	configMaps := client.CoreV1().ConfigMaps(metav1.NamespaceSystem)
+	existing, err := configMaps.Get(ctx, ExtensionAuthenticationConfigMap, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		_, err = configMaps.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: ExtensionAuthenticationConfigMap}, Data: b.authentication}, metav1.CreateOptions{})
+		return err
+	case err != nil:
+		return err
+	case !apiequality.Semantic.DeepEqual(existing.Data, b.authentication):
+		existing.Data = b.authentication
+		_, err = configMaps.Update(ctx, existing, metav1.UpdateOptions{})
+		return err
+	}
+	return nil
 }

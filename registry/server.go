@@ -162,13 +162,21 @@ func (s *Server) Run(ctx context.Context) error {
 		return err
 	}
 	advertise := o.advertiseIP()
-	boot := &bootstrap{serviceCIDR: o.serviceCIDR(), serviceIP: serviceIP, advertiseIP: advertise, port: port}
+	frontProxy, err := pki.EnsureFrontProxy(o.pkiDir())
+	if err != nil {
+		return err
+	}
+	authInfo, err := extensionAuthentication(o.pkiDir(), frontProxy)
+	if err != nil {
+		return err
+	}
+	boot := &bootstrap{serviceCIDR: o.serviceCIDR(), serviceIP: serviceIP, advertiseIP: advertise, port: port, authentication: authInfo}
 	if err := server.AddPostStartHook("kybernetes-bootstrap", boot.hook); err != nil {
 		return err
 	}
 	// Last: the aggregator takes the post-start hooks and health checks
 	// its delegates have when it is made.
-	aggregator, err := newAggregator(frontConfig, config, server, extensions, resolver, "", "")
+	aggregator, err := newAggregator(frontConfig, config, server, extensions, resolver, frontProxy.ClientCert, frontProxy.ClientKey)
 	if err != nil {
 		return err
 	}
