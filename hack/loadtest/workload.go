@@ -6,10 +6,12 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/util/retry"
 )
 
 // workload is one resource's create/get/update/list/delete cycle.
@@ -119,11 +121,23 @@ func (w *pods) get(ctx context.Context, name string) (err error) {
 	w.last[name], err = w.c.Get(ctx, name, metav1.GetOptions{})
 	return err
 }
+
+// update changes the image of the pod last read. Against a server that
+// schedules (`kybernetes server`), the scheduler may write the pod's
+// PodScheduled condition in between: the conflict is retried on a fresh
+// read, as any client does.
 func (w *pods) update(ctx context.Context, name string) error {
 	pod := w.last[name]
-	pod.Spec.Containers[0].Image = "registry.example.com/team/app:1.2.4"
-	_, err := w.c.Update(ctx, pod, metav1.UpdateOptions{})
-	return err
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		pod.Spec.Containers[0].Image = "registry.example.com/team/app:1.2.4"
+		_, err := w.c.Update(ctx, pod, metav1.UpdateOptions{})
+		if apierrors.IsConflict(err) {
+			if fresh, gerr := w.c.Get(ctx, name, metav1.GetOptions{}); gerr == nil {
+				pod = fresh
+			}
+		}
+		return err
+	})
 }
 func (w *pods) list(ctx context.Context) error {
 	_, err := w.c.List(ctx, metav1.ListOptions{Limit: 50})
