@@ -14,6 +14,7 @@ import (
 
 	"github.com/kybernetes/kybernetes/apis/core/quota"
 	"github.com/kybernetes/kybernetes/registry/admission/defaultingressclass"
+	"github.com/kybernetes/kybernetes/registry/admission/defaultstorageclass"
 	"github.com/kybernetes/kybernetes/registry/admission/defaulttolerationseconds"
 	"github.com/kybernetes/kybernetes/registry/admission/limitranger"
 	"github.com/kybernetes/kybernetes/registry/admission/priority"
@@ -22,7 +23,8 @@ import (
 // admissionOrder is the order the plugins run in, upstream's:
 // NamespaceLifecycle (no object in a missing or terminating namespace;
 // default, kube-system and kube-public cannot be deleted), LimitRanger,
-// Priority (a new pod's priority from its PriorityClass), DefaultTolerationSeconds, DefaultIngressClass (a new Ingress without a
+// Priority (a new pod's priority from its PriorityClass), DefaultTolerationSeconds,
+// DefaultStorageClass (a new claim without a class gets the default StorageClass), DefaultIngressClass (a new Ingress without a
 // class gets the default IngressClass), ResourceQuota (a create beyond a quota is
 // refused with 403; usage is charged to quota status as objects are
 // admitted and recounted by the resource quota controller). All are on by
@@ -32,6 +34,7 @@ var admissionOrder = []string{
 	limitranger.PluginName,
 	priority.PluginName,
 	defaulttolerationseconds.PluginName,
+	defaultstorageclass.PluginName,
 	defaultingressclass.PluginName,
 	resourcequota.PluginName,
 }
@@ -44,6 +47,7 @@ func registerAdmissionPlugins(plugins *admission.Plugins, o *Options) {
 	resourcequota.Register(plugins)
 	defaultingressclass.Register(plugins)
 	priority.Register(plugins)
+	defaultstorageclass.Register(plugins)
 	plugins.Register(limitranger.PluginName, func(io.Reader) (admission.Interface, error) { return limitranger.New(), nil })
 	plugins.Register(defaulttolerationseconds.PluginName, func(io.Reader) (admission.Interface, error) {
 		// Read when the chain is built, after the flags are parsed.

@@ -19,6 +19,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
@@ -68,6 +69,12 @@ import (
 	"github.com/kybernetes/kybernetes/registry/pki"
 	"github.com/kybernetes/kybernetes/registry/policy/poddisruptionbudget"
 	"github.com/kybernetes/kybernetes/registry/scheduling/priorityclass"
+	"github.com/kybernetes/kybernetes/registry/storage/csidriver"
+	"github.com/kybernetes/kybernetes/registry/storage/csinode"
+	"github.com/kybernetes/kybernetes/registry/storage/csistoragecapacity"
+	"github.com/kybernetes/kybernetes/registry/storage/storageclass"
+	"github.com/kybernetes/kybernetes/registry/storage/volumeattachment"
+	"github.com/kybernetes/kybernetes/registry/storage/volumeattributesclass"
 )
 
 // installAPIs serves every API group: the legacy core group under /api and
@@ -83,6 +90,10 @@ func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.R
 	}
 	schedulingGroup := genericapiserver.NewDefaultAPIGroupInfo(schedulingv1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
 	schedulingGroup.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{"priorityclasses": priorityClasses}
+	storageGroup, err := storageAPI(optsGetter)
+	if err != nil {
+		return err
+	}
 	policyGroup := genericapiserver.NewDefaultAPIGroupInfo(policyv1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
 	policyGroup.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{
 		"poddisruptionbudgets": disruptionBudgets, "poddisruptionbudgets/status": disruptionBudgetsStatus,
@@ -195,7 +206,42 @@ func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.R
 		return err
 	}
 	return server.InstallAPIGroups(&appsGroup, &batchGroup, &autoscalingGroup, &networkingGroup, &discoveryGroup, &coordination, &events, &authentication,
-		&policyGroup, &schedulingGroup, metricsGroup)
+		&policyGroup, &schedulingGroup, storageGroup, metricsGroup)
+}
+
+// storageAPI is storage.k8s.io/v1.
+func storageAPI(optsGetter generic.RESTOptionsGetter) (*genericapiserver.APIGroupInfo, error) {
+	classes, err := storageclass.NewREST(optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	drivers, err := csidriver.NewREST(optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	nodes, err := csinode.NewREST(optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	attachments, attachmentsStatus, err := volumeattachment.NewREST(optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	capacities, err := csistoragecapacity.NewREST(optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	attributeClasses, err := volumeattributesclass.NewREST(optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	group := genericapiserver.NewDefaultAPIGroupInfo(storagev1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
+	group.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{
+		"storageclasses": classes, "csidrivers": drivers, "csinodes": nodes,
+		"volumeattachments": attachments, "volumeattachments/status": attachmentsStatus,
+		"csistoragecapacities": capacities, "volumeattributesclasses": attributeClasses,
+	}
+	return &group, nil
 }
 
 // metricsAPI is metrics.k8s.io, served from a scraper of the kubelets'
@@ -392,6 +438,7 @@ var servedGroupVersions = []schema.GroupVersion{
 	metricsv1beta1.SchemeGroupVersion,
 	policyv1.SchemeGroupVersion,
 	schedulingv1.SchemeGroupVersion,
+	storagev1.SchemeGroupVersion,
 }
 
 // kubeletClient reaches kubelets with the API server's kubelet client

@@ -15,6 +15,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -35,6 +36,7 @@ import (
 	"github.com/kybernetes/kybernetes/apis/networking"
 	"github.com/kybernetes/kybernetes/apis/policy"
 	"github.com/kybernetes/kybernetes/apis/scheduling"
+	"github.com/kybernetes/kybernetes/apis/storage"
 )
 
 var (
@@ -60,6 +62,7 @@ var installers = []func(*runtime.Scheme) error{
 	discovery.Install,
 	metrics.Install,
 	scheduling.Install,
+	storage.Install,
 }
 
 // externals lists the external versions alone, for NewExternalScheme.
@@ -77,6 +80,7 @@ var externals = []func(*runtime.Scheme) error{
 	discoveryv1.AddToScheme,
 	metricsv1beta1.AddToScheme,
 	schedulingv1.AddToScheme,
+	storagev1.AddToScheme,
 }
 
 // NewExternalScheme returns a scheme holding only the external versions of
