@@ -37,6 +37,7 @@ import (
 	"github.com/kybernetes/kybernetes/registry/apps/daemonset"
 	"github.com/kybernetes/kybernetes/registry/apps/deployment"
 	"github.com/kybernetes/kybernetes/registry/apps/replicaset"
+	"github.com/kybernetes/kybernetes/registry/apps/statefulset"
 	"github.com/kybernetes/kybernetes/registry/authentication/selfsubjectreview"
 	"github.com/kybernetes/kybernetes/registry/autoscaling/horizontalpodautoscaler"
 	"github.com/kybernetes/kybernetes/registry/batch/cronjob"
@@ -404,6 +405,10 @@ func appsStorage(optsGetter generic.RESTOptionsGetter) (map[string]rest.Storage,
 	if err != nil {
 		return nil, err
 	}
+	statefulSets, err := statefulset.NewStorage(optsGetter)
+	if err != nil {
+		return nil, err
+	}
 	revisions, err := controllerrevision.NewREST(optsGetter)
 	if err != nil {
 		return nil, err
@@ -418,6 +423,9 @@ func appsStorage(optsGetter generic.RESTOptionsGetter) (map[string]rest.Storage,
 		"daemonsets":          daemonSets,
 		"daemonsets/status":   daemonSetsStatus,
 		"controllerrevisions": revisions,
+		"statefulsets":        statefulSets.StatefulSet,
+		"statefulsets/status": statefulSets.Status,
+		"statefulsets/scale":  statefulSets.Scale,
 	}, nil
 }
 

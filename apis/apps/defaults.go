@@ -2,6 +2,7 @@ package apps
 
 import (
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
@@ -69,4 +70,47 @@ func SetDefaultsDaemonSet(ds *appsv1.DaemonSet) {
 		ds.Spec.RevisionHistoryLimit = ptr.To[int32](10)
 	}
 	core.SetDefaultsPodSpec(&ds.Spec.Template.Spec)
+}
+
+// SetDefaultsStatefulSet gives a stateful set upstream's defaults: one
+// replica, ordered pod management, a rolling update from partition 0, ten
+// old revisions, claims retained, and the claim templates' volume mode.
+func SetDefaultsStatefulSet(ss *appsv1.StatefulSet) {
+	if ss.Spec.Replicas == nil {
+		ss.Spec.Replicas = ptr.To[int32](1)
+	}
+	if ss.Spec.PodManagementPolicy == "" {
+		ss.Spec.PodManagementPolicy = appsv1.OrderedReadyPodManagement
+	}
+	strategy := &ss.Spec.UpdateStrategy
+	if strategy.Type == "" {
+		strategy.Type = appsv1.RollingUpdateStatefulSetStrategyType
+	}
+	if strategy.Type == appsv1.RollingUpdateStatefulSetStrategyType {
+		if strategy.RollingUpdate == nil {
+			strategy.RollingUpdate = &appsv1.RollingUpdateStatefulSetStrategy{}
+		}
+		if strategy.RollingUpdate.Partition == nil {
+			strategy.RollingUpdate.Partition = ptr.To[int32](0)
+		}
+	}
+	if ss.Spec.RevisionHistoryLimit == nil {
+		ss.Spec.RevisionHistoryLimit = ptr.To[int32](10)
+	}
+	if ss.Spec.PersistentVolumeClaimRetentionPolicy == nil {
+		ss.Spec.PersistentVolumeClaimRetentionPolicy = &appsv1.StatefulSetPersistentVolumeClaimRetentionPolicy{}
+	}
+	policy := ss.Spec.PersistentVolumeClaimRetentionPolicy
+	if policy.WhenDeleted == "" {
+		policy.WhenDeleted = appsv1.RetainPersistentVolumeClaimRetentionPolicyType
+	}
+	if policy.WhenScaled == "" {
+		policy.WhenScaled = appsv1.RetainPersistentVolumeClaimRetentionPolicyType
+	}
+	for i := range ss.Spec.VolumeClaimTemplates {
+		if ss.Spec.VolumeClaimTemplates[i].Spec.VolumeMode == nil {
+			ss.Spec.VolumeClaimTemplates[i].Spec.VolumeMode = ptr.To(corev1.PersistentVolumeFilesystem)
+		}
+	}
+	core.SetDefaultsPodSpec(&ss.Spec.Template.Spec)
 }

@@ -2,6 +2,7 @@ package apps
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -229,4 +230,86 @@ func ValidateWorkloadStatus(counts map[string]int32) field.ErrorList {
 		allErrs = append(allErrs, nonNegative(n, field.NewPath("status", name))...)
 	}
 	return allErrs
+}
+
+var (
+	podManagementPolicies = []appsv1.PodManagementPolicyType{appsv1.OrderedReadyPodManagement, appsv1.ParallelPodManagement}
+	retentionPolicies     = []appsv1.PersistentVolumeClaimRetentionPolicyType{appsv1.RetainPersistentVolumeClaimRetentionPolicyType, appsv1.DeletePersistentVolumeClaimRetentionPolicyType}
+)
+
+// ValidateStatefulSet checks a stateful set.
+func ValidateStatefulSet(ss *appsv1.StatefulSet) field.ErrorList {
+	allErrs := apimachineryvalidation.ValidateObjectMeta(&ss.ObjectMeta, true, apimachineryvalidation.NameIsDNSSubdomain, metadataPath)
+	return append(allErrs, validateStatefulSetSpec(&ss.Spec)...)
+}
+
+func validateStatefulSetSpec(spec *appsv1.StatefulSetSpec) field.ErrorList {
+	allErrs := ValidateSelectorAndTemplate(spec.Selector, &spec.Template, "statefulset")
+	if spec.Replicas != nil {
+		allErrs = append(allErrs, nonNegative(*spec.Replicas, specPath.Child("replicas"))...)
+	}
+	allErrs = append(allErrs, nonNegative(spec.MinReadySeconds, specPath.Child("minReadySeconds"))...)
+	if !slices.Contains(podManagementPolicies, spec.PodManagementPolicy) {
+		allErrs = append(allErrs, field.NotSupported(specPath.Child("podManagementPolicy"), spec.PodManagementPolicy, podManagementPolicies))
+	}
+	strategyPath := specPath.Child("updateStrategy")
+	switch spec.UpdateStrategy.Type {
+	case appsv1.OnDeleteStatefulSetStrategyType:
+		if spec.UpdateStrategy.RollingUpdate != nil {
+			allErrs = append(allErrs, field.Invalid(strategyPath.Child("rollingUpdate"), spec.UpdateStrategy.RollingUpdate,
+				fmt.Sprintf("only allowed for updateStrategy '%s'", appsv1.RollingUpdateStatefulSetStrategyType)))
+		}
+	case appsv1.RollingUpdateStatefulSetStrategyType:
+		if ru := spec.UpdateStrategy.RollingUpdate; ru != nil {
+			allErrs = append(allErrs, nonNegative(ptr.Deref(ru.Partition, 0), strategyPath.Child("rollingUpdate", "partition"))...)
+			if ru.MaxUnavailable != nil {
+				n, errs := validateIntOrPercent(ru.MaxUnavailable, strategyPath.Child("rollingUpdate", "maxUnavailable"))
+				allErrs = append(allErrs, errs...)
+				if len(errs) == 0 && n == 0 && ru.MaxUnavailable.Type == intstr.Int {
+					allErrs = append(allErrs, field.Invalid(strategyPath.Child("rollingUpdate", "maxUnavailable"), ru.MaxUnavailable, "must be greater than 0"))
+				}
+			}
+		}
+	default:
+		allErrs = append(allErrs, field.NotSupported(strategyPath.Child("type"), spec.UpdateStrategy.Type,
+			[]appsv1.StatefulSetUpdateStrategyType{appsv1.RollingUpdateStatefulSetStrategyType, appsv1.OnDeleteStatefulSetStrategyType}))
+	}
+	if p := spec.PersistentVolumeClaimRetentionPolicy; p != nil {
+		policyPath := specPath.Child("persistentVolumeClaimRetentionPolicy")
+		if !slices.Contains(retentionPolicies, p.WhenDeleted) {
+			allErrs = append(allErrs, field.NotSupported(policyPath.Child("whenDeleted"), p.WhenDeleted, retentionPolicies))
+		}
+		if !slices.Contains(retentionPolicies, p.WhenScaled) {
+			allErrs = append(allErrs, field.NotSupported(policyPath.Child("whenScaled"), p.WhenScaled, retentionPolicies))
+		}
+	}
+	if o := spec.Ordinals; o != nil {
+		allErrs = append(allErrs, nonNegative(o.Start, specPath.Child("ordinals", "start"))...)
+	}
+	for i := range spec.VolumeClaimTemplates {
+		tmpl := &spec.VolumeClaimTemplates[i]
+		path := specPath.Child("volumeClaimTemplates").Index(i)
+		for _, msg := range apimachineryvalidation.NameIsDNSSubdomain(tmpl.Name, false) {
+			allErrs = append(allErrs, field.Invalid(path.Child("metadata", "name"), tmpl.Name, msg))
+		}
+		if len(tmpl.Spec.AccessModes) == 0 {
+			allErrs = append(allErrs, field.Required(path.Child("spec", "accessModes"), "at least 1 access mode is required"))
+		}
+		if _, ok := tmpl.Spec.Resources.Requests[corev1.ResourceStorage]; !ok {
+			allErrs = append(allErrs, field.Required(path.Child("spec", "resources", "requests", "storage"), ""))
+		}
+	}
+	return allErrs
+}
+
+// ValidateStatefulSetUpdate allows only upstream's mutable fields to change.
+func ValidateStatefulSetUpdate(ss, old *appsv1.StatefulSet) field.ErrorList {
+	allErrs := apimachineryvalidation.ValidateObjectMetaUpdate(&ss.ObjectMeta, &old.ObjectMeta, metadataPath)
+	mutable := old.Spec.DeepCopy()
+	mutable.Replicas, mutable.Ordinals, mutable.Template, mutable.UpdateStrategy = ss.Spec.Replicas, ss.Spec.Ordinals, ss.Spec.Template, ss.Spec.UpdateStrategy
+	mutable.RevisionHistoryLimit, mutable.PersistentVolumeClaimRetentionPolicy, mutable.MinReadySeconds = ss.Spec.RevisionHistoryLimit, ss.Spec.PersistentVolumeClaimRetentionPolicy, ss.Spec.MinReadySeconds
+	if !apiequality.Semantic.DeepEqual(*mutable, ss.Spec) {
+		allErrs = append(allErrs, field.Forbidden(specPath, "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"))
+	}
+	return append(allErrs, validateStatefulSetSpec(&ss.Spec)...)
 }

@@ -57,6 +57,7 @@ import (
 	"github.com/kybernetes/kybernetes/controllers/resourcequota"
 	"github.com/kybernetes/kybernetes/controllers/rootcacert"
 	"github.com/kybernetes/kybernetes/controllers/serviceaccount"
+	"github.com/kybernetes/kybernetes/controllers/statefulset"
 	"github.com/kybernetes/kybernetes/controllers/tainteviction"
 	"github.com/kybernetes/kybernetes/controllers/volumebinder"
 )
@@ -197,6 +198,8 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 	endpointsController.MaxEndpointsPerSlice = opts.MaxEndpointsPerSlice
 	daemonSets := daemonset.New(clientFor("daemon-set-controller"), factory.Apps().V1().DaemonSets(), factory.Core().V1().Pods(),
 		factory.Core().V1().Nodes(), factory.Apps().V1().ControllerRevisions())
+	statefulSets := statefulset.New(clientFor("statefulset-controller"), factory.Apps().V1().StatefulSets(), factory.Core().V1().Pods(),
+		factory.Core().V1().PersistentVolumeClaims(), factory.Apps().V1().ControllerRevisions(), clock.RealClock{})
 	deployments := deployment.New(clientFor("deployment-controller"), factory.Apps().V1().Deployments(), factory.Apps().V1().ReplicaSets(), factory.Core().V1().Pods())
 	jobs := job.New(clientFor("job-controller"), factory.Batch().V1().Jobs(), factory.Core().V1().Pods())
 	cronJobs := cronjob.New(clientFor("cronjob-controller"), factory.Batch().V1().CronJobs(), factory.Batch().V1().Jobs(), clock.RealClock{})
@@ -269,6 +272,7 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 	go mirroringController.Run(ctx, 5)
 	go deployments.Run(ctx, 5)
 	go daemonSets.Run(ctx, 2)
+	go statefulSets.Run(ctx, 5)
 	go jobs.Run(ctx, 5)
 	go cronJobs.Run(ctx, 2)
 	go collector.Run(ctx, 5)
