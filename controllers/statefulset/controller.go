@@ -272,7 +272,9 @@ func ordinalOf(ss *appsv1.StatefulSet, pod *corev1.Pod) (int, bool) {
 	return n, err == nil && n >= 0 && strconv.Itoa(n) == suffix
 }
 
-func podName(ss *appsv1.StatefulSet, ordinal int) string { return fmt.Sprintf("%s-%d", ss.Name, ordinal) }
+func podName(ss *appsv1.StatefulSet, ordinal int) string {
+	return fmt.Sprintf("%s-%d", ss.Name, ordinal)
+}
 
 // claimName is the claim of template for a pod.
 func claimName(template, pod string) string { return template + "-" + pod }

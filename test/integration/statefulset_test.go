@@ -39,7 +39,9 @@ func TestStatefulSetOrderedPodsClaimsAndRollingUpdate(t *testing.T) {
 			t.Fatal(err)
 		}
 		name := fmt.Sprintf("%s-pv-%d", ns, i)
-		t.Cleanup(func() { _ = shared.Client.CoreV1().PersistentVolumes().Delete(context.Background(), name, metav1.DeleteOptions{}) })
+		t.Cleanup(func() {
+			_ = shared.Client.CoreV1().PersistentVolumes().Delete(context.Background(), name, metav1.DeleteOptions{})
+		})
 	}
 	labels := map[string]string{"app": "web"}
 	template := cluster.template(labels)
