@@ -9,6 +9,7 @@ import (
 	"go.etcd.io/etcd/client/pkg/v3/transport"
 	appsv1 "k8s.io/api/apps/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
@@ -18,11 +19,13 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
 	"k8s.io/apiserver/pkg/registry/generic"
 	"k8s.io/apiserver/pkg/registry/rest"
 	genericapiserver "k8s.io/apiserver/pkg/server"
@@ -39,6 +42,8 @@ import (
 	"github.com/kybernetes/kybernetes/registry/apps/replicaset"
 	"github.com/kybernetes/kybernetes/registry/apps/statefulset"
 	"github.com/kybernetes/kybernetes/registry/authentication/selfsubjectreview"
+	"github.com/kybernetes/kybernetes/registry/authentication/tokenreview"
+	"github.com/kybernetes/kybernetes/registry/authorization/review"
 	"github.com/kybernetes/kybernetes/registry/autoscaling/horizontalpodautoscaler"
 	"github.com/kybernetes/kybernetes/registry/batch/cronjob"
 	"github.com/kybernetes/kybernetes/registry/batch/job"
@@ -69,6 +74,12 @@ import (
 	"github.com/kybernetes/kybernetes/registry/networking/servicecidr"
 	"github.com/kybernetes/kybernetes/registry/pki"
 	"github.com/kybernetes/kybernetes/registry/policy/poddisruptionbudget"
+	"github.com/kybernetes/kybernetes/registry/rbac/clusterrole"
+	"github.com/kybernetes/kybernetes/registry/rbac/clusterrolebinding"
+	"github.com/kybernetes/kybernetes/registry/rbac/escalation"
+	"github.com/kybernetes/kybernetes/registry/rbac/role"
+	"github.com/kybernetes/kybernetes/registry/rbac/rolebinding"
+	"github.com/kybernetes/kybernetes/registry/rbac/rules"
 	"github.com/kybernetes/kybernetes/registry/scheduling/priorityclass"
 	"github.com/kybernetes/kybernetes/registry/storage/csidriver"
 	"github.com/kybernetes/kybernetes/registry/storage/csinode"
@@ -80,7 +91,7 @@ import (
 
 // installAPIs serves every API group: the legacy core group under /api and
 // the named groups under /apis.
-func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.RESTOptionsGetter, o *Options, etcdTransport storagebackend.TransportConfig) error {
+func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.RESTOptionsGetter, o *Options, etcdTransport storagebackend.TransportConfig, sec *security) error {
 	disruptionBudgets, disruptionBudgetsStatus, err := poddisruptionbudget.NewREST(optsGetter)
 	if err != nil {
 		return err
@@ -200,14 +211,61 @@ func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.R
 	discoveryGroup.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{"endpointslices": slices}
 
 	authentication := genericapiserver.NewDefaultAPIGroupInfo(authenticationv1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
-	authentication.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{"selfsubjectreviews": &selfsubjectreview.REST{}}
+	authentication.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{
+		"selfsubjectreviews": &selfsubjectreview.REST{},
+		"tokenreviews":       &tokenreview.REST{Tokens: sec.authentication.tokens},
+	}
+	authz := sec.authorization.authorizer
+	authorization := genericapiserver.NewDefaultAPIGroupInfo(authorizationv1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
+	authorization.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{
+		"subjectaccessreviews":      &review.SubjectAccessReviews{Authorizer: authz},
+		"selfsubjectaccessreviews":  &review.SelfSubjectAccessReviews{Authorizer: authz},
+		"localsubjectaccessreviews": &review.LocalSubjectAccessReviews{Authorizer: authz},
+		"selfsubjectrulesreviews":   &review.SelfSubjectRulesReviews{Rules: sec.authorization.rules},
+	}
+	rbacGroup, err := rbacAPI(optsGetter, authz)
+	if err != nil {
+		return err
+	}
 
 	metricsGroup, err := metricsAPI(server, o)
 	if err != nil {
 		return err
 	}
 	return server.InstallAPIGroups(&appsGroup, &batchGroup, &autoscalingGroup, &networkingGroup, &discoveryGroup, &coordination, &events, &authentication,
-		&policyGroup, &schedulingGroup, storageGroup, metricsGroup)
+		&policyGroup, &schedulingGroup, storageGroup, metricsGroup, &authorization, rbacGroup)
+}
+
+// rbacAPI is rbac.authorization.k8s.io/v1, its writes guarded against
+// escalation through the server's authorizer (for the escalate and bind
+// verbs) and the stored policy itself.
+func rbacAPI(optsGetter generic.RESTOptionsGetter, authz authorizer.Authorizer) (*genericapiserver.APIGroupInfo, error) {
+	roles, err := role.NewStore(optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	roleBindings, err := rolebinding.NewStore(optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	clusterRoles, err := clusterrole.NewStore(optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	clusterRoleBindings, err := clusterrolebinding.NewStore(optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	guard := &escalation.Guard{
+		Resolver:   &rules.Resolver{Source: escalation.Stores{Roles: roles, RoleBindings: roleBindings, ClusterRoles: clusterRoles, ClusterRoleBindings: clusterRoleBindings}},
+		Authorizer: authz,
+	}
+	group := genericapiserver.NewDefaultAPIGroupInfo(rbacv1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
+	group.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{
+		"roles": guard.Roles(roles), "rolebindings": guard.RoleBindings(roleBindings),
+		"clusterroles": guard.ClusterRoles(clusterRoles), "clusterrolebindings": guard.ClusterRoleBindings(clusterRoleBindings),
+	}
+	return &group, nil
 }
 
 // storageAPI is storage.k8s.io/v1.
@@ -447,6 +505,8 @@ var servedGroupVersions = []schema.GroupVersion{
 	policyv1.SchemeGroupVersion,
 	schedulingv1.SchemeGroupVersion,
 	storagev1.SchemeGroupVersion,
+	rbacv1.SchemeGroupVersion,
+	authorizationv1.SchemeGroupVersion,
 }
 
 // kubeletClient reaches kubelets with the API server's kubelet client

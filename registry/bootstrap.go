@@ -1,6 +1,8 @@
 package registry
 
 import (
+	"github.com/kybernetes/kybernetes/registry/rbac/bootstrappolicy"
+
 	"context"
 	"encoding/json"
 	"net"
@@ -231,4 +233,25 @@ func (b *bootstrap) ensureAuthenticationInfo(ctx context.Context, client kuberne
 		return err
 	}
 	return nil
+}
+
+// reconcileRBACPolicy writes the bootstrap RBAC policy, retrying until
+// the server can (as upstream's rbac/bootstrap-roles hook, which readiness
+// waits for: until it is done, only system:masters may do anything).
+func reconcileRBACPolicy(ctx genericapiserver.PostStartHookContext) error {
+	client, err := kubernetes.NewForConfig(ctx.LoopbackClientConfig)
+	if err != nil {
+		return err
+	}
+	err = wait.PollUntilContextCancel(ctx, 100*time.Millisecond, true, func(context.Context) (bool, error) {
+		if err := bootstrappolicy.Reconcile(ctx, client); err != nil {
+			klog.V(2).InfoS("reconciling the RBAC bootstrap policy, will retry", "err", err)
+			return false, nil
+		}
+		return true, nil
+	})
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
 }

@@ -31,16 +31,19 @@ func writeProxyKubeconfig(o *Options, serverURL string) error {
 }
 
 func writeKubeconfig(o *Options, path, serverURL, user, certName, keyName, namespace string) error {
-	read := func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(o.pkiDir(), name)) }
-	ca, err := read(pki.CACert)
+	return writeKubeconfigWith(o, path, serverURL, user, filepath.Join(o.pkiDir(), certName), filepath.Join(o.pkiDir(), keyName), namespace)
+}
+
+func writeKubeconfigWith(o *Options, path, serverURL, user, certPath, keyPath, namespace string) error {
+	ca, err := os.ReadFile(filepath.Join(o.pkiDir(), pki.CACert))
 	if err != nil {
 		return err
 	}
-	cert, err := read(certName)
+	cert, err := os.ReadFile(certPath)
 	if err != nil {
 		return err
 	}
-	key, err := read(keyName)
+	key, err := os.ReadFile(keyPath)
 	if err != nil {
 		return err
 	}
@@ -60,4 +63,26 @@ func writeKubeconfig(o *Options, path, serverURL, user, certName, keyName, names
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// WriteNodeKubeconfig writes, at path, the kubeconfig of the kubelet of
+// node: the server and CA of dataDir's kubelet.kubeconfig with a client
+// certificate of the node's own (system:node:<node>), so that the Node
+// authorizer lets it read what that node's pods use. The server must have
+// started once on dataDir.
+func WriteNodeKubeconfig(dataDir, node, path string) error {
+	o := &Options{DataDir: dataDir}
+	base, err := clientcmd.LoadFromFile(o.KubeletKubeconfigPath())
+	if err != nil {
+		return err
+	}
+	cluster := base.Clusters[base.Contexts[base.CurrentContext].Cluster]
+	if cluster == nil {
+		return os.ErrNotExist
+	}
+	certPath, keyPath, err := pki.IssueNodeClient(o.pkiDir(), node)
+	if err != nil {
+		return err
+	}
+	return writeKubeconfigWith(o, path, cluster.Server, "kubelet", certPath, keyPath, "")
 }

@@ -56,6 +56,12 @@ type Options struct {
 	// shorten it).
 	ServiceRepairInterval time.Duration
 	TokenAuthFile         string
+	// AnonymousAuth lets requests without credentials in as
+	// system:anonymous, for what RBAC lets system:unauthenticated do
+	// (health and version); AuthorizationModes are the authorizers after
+	// system:masters, in order (--authorization-mode).
+	AnonymousAuth      bool
+	AuthorizationModes []string
 
 	// The toleration times DefaultTolerationSeconds admission gives pods
 	// for the not-ready and unreachable NoExecute taints.
@@ -85,6 +91,8 @@ func NewOptions() *Options {
 		ServiceClusterIPRange: "10.96.0.0/12",
 		ServiceNodePortRange:  utilnet.PortRange{Base: 30000, Size: 2768},
 		ServiceRepairInterval: 3 * time.Minute,
+		AnonymousAuth:         true,
+		AuthorizationModes:    []string{ModeNode, ModeRBAC},
 
 		DefaultNotReadyTolerationSeconds:    300,
 		DefaultUnreachableTolerationSeconds: 300,
@@ -130,6 +138,8 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.Int64Var(&o.DefaultUnreachableTolerationSeconds, "default-unreachable-toleration-seconds", o.DefaultUnreachableTolerationSeconds, "Indicates the tolerationSeconds of the toleration for unreachable:NoExecute that is added by default to every pod that does not already have such a toleration.")
 	fs.DurationVar(&o.MetricResolution, "metric-resolution", o.MetricResolution, "The resolution at which the kubelets' resource metrics are read for metrics.k8s.io (kubectl top, autoscaling).")
 	fs.StringVar(&o.TokenAuthFile, "token-auth-file", o.TokenAuthFile, "If set, the file that will be used to secure the secure port of the API server via token authentication (CSV: token,user,uid,\"group1,group2\").")
+	fs.BoolVar(&o.AnonymousAuth, "anonymous-auth", o.AnonymousAuth, "Enables anonymous requests to the secure port of the API server. Requests that are not rejected by another authentication method are treated as anonymous requests. Anonymous requests have a username of system:anonymous, and a group name of system:unauthenticated.")
+	fs.StringSliceVar(&o.AuthorizationModes, "authorization-mode", o.AuthorizationModes, "Ordered list of plug-ins to do authorization on secure port. Comma-delimited list of: "+strings.Join(authorizationModes, ",")+".")
 	// Differences from upstream, said where a user reads them.
 	if f := fs.Lookup("secure-port"); f != nil {
 		f.Usage = "The port on which to serve HTTPS with authentication and authorization (0 picks a free port)."
@@ -186,6 +196,7 @@ func (o *Options) Validate() error {
 			errs = append(errs, fmt.Errorf("--token-auth-file: %w", err))
 		}
 	}
+	errs = append(errs, validateAuthorizationModes(o.AuthorizationModes)...)
 	if o.MetricResolution <= 0 {
 		errs = append(errs, fmt.Errorf("--metric-resolution %s must be positive", o.MetricResolution))
 	}

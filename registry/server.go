@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"time"
 
@@ -17,7 +18,6 @@ import (
 	apiextensionsapiserver "k8s.io/apiextensions-apiserver/pkg/apiserver"
 	apiextensionsopenapi "k8s.io/apiextensions-apiserver/pkg/generated/openapi"
 	apimachineryversion "k8s.io/apimachinery/pkg/version"
-	"k8s.io/apiserver/pkg/authorization/authorizer"
 	discoveryendpoint "k8s.io/apiserver/pkg/endpoints/discovery/aggregated"
 	openapinamer "k8s.io/apiserver/pkg/endpoints/openapi"
 	genericapiserver "k8s.io/apiserver/pkg/server"
@@ -128,7 +128,7 @@ func (s *Server) Run(ctx context.Context) error {
 	s.EtcdEndpoints = etcdTransport.ServerList
 	s.EtcdTLS = transport.TLSInfo{TrustedCAFile: etcdTransport.TrustedCAFile, CertFile: etcdTransport.CertFile, KeyFile: etcdTransport.KeyFile}
 
-	config, err := newGenericConfig(o, etcdTransport)
+	config, sec, err := newGenericConfig(o, etcdTransport)
 	if err != nil {
 		return err
 	}
@@ -154,7 +154,7 @@ func (s *Server) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := installAPIs(server, config.RESTOptionsGetter, o.Options, etcdTransport); err != nil {
+	if err := installAPIs(server, config.RESTOptionsGetter, o.Options, etcdTransport, sec); err != nil {
 		return err
 	}
 	_, port, err := config.SecureServing.HostPort()
@@ -173,6 +173,11 @@ func (s *Server) Run(ctx context.Context) error {
 	boot := &bootstrap{serviceCIDR: o.serviceCIDR(), serviceIP: serviceIP, advertiseIP: advertise, port: port, authentication: authInfo}
 	if err := server.AddPostStartHook("kybernetes-bootstrap", boot.hook); err != nil {
 		return err
+	}
+	if slices.Contains(o.AuthorizationModes, ModeRBAC) {
+		if err := server.AddPostStartHook("rbac/bootstrap-roles", reconcileRBACPolicy); err != nil {
+			return err
+		}
 	}
 	// Last: the aggregator takes the post-start hooks and health checks
 	// its delegates have when it is made.
@@ -220,10 +225,10 @@ func ensurePKI(o *CompletedOptions, serviceIP net.IP) error {
 // newGenericConfig builds the generic apiserver configuration from the
 // options: run options, TLS serving, authentication, authorization,
 // OpenAPI, etcd storage and admission.
-func newGenericConfig(o *CompletedOptions, etcdTransport storagebackend.TransportConfig) (*genericapiserver.RecommendedConfig, error) {
+func newGenericConfig(o *CompletedOptions, etcdTransport storagebackend.TransportConfig) (*genericapiserver.RecommendedConfig, *security, error) {
 	config := genericapiserver.NewRecommendedConfig(scheme.Codecs)
 	if err := o.ServerRun.ApplyTo(&config.Config); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// /version is kybernetes' own; the library's feature defaults follow
 	// the Kubernetes release it serves.
@@ -236,24 +241,38 @@ func newGenericConfig(o *CompletedOptions, etcdTransport storagebackend.Transpor
 		addr := net.JoinHostPort(serving.BindAddress.String(), "0")
 		var err error
 		if serving.Listener, serving.BindPort, err = genericoptions.CreateListener("tcp", addr, net.ListenConfig{}); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if err := serving.ApplyTo(&config.SecureServing, &config.LoopbackClientConfig); err != nil {
-		return nil, fmt.Errorf("serving on %s:%d: %w", serving.BindAddress, serving.BindPort, err)
+		return nil, nil, fmt.Errorf("serving on %s:%d: %w", serving.BindAddress, serving.BindPort, err)
 	}
 
 	clientCA, err := dynamiccertificates.NewDynamicCAContentFromFile("client-ca", filepath.Join(o.pkiDir(), pki.CACert))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := config.Authentication.ApplyClientCert(clientCA, config.SecureServing); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if config.Authentication.Authenticator, err = newAuthenticator(clientCA, o.TokenAuthFile); err != nil {
-		return nil, err
+	authn, err := newAuthentication(clientCA, o.TokenAuthFile, o.AnonymousAuth)
+	if err != nil {
+		return nil, nil, err
 	}
-	config.Authorization.Authorizer = authorizer.AuthorizerFunc(authorize)
+	config.Authentication.Authenticator = authn.request
+	// One informer factory over the loopback client for the authorizers
+	// and admission; the server starts it.
+	client, err := kubernetes.NewForConfig(config.LoopbackClientConfig)
+	if err != nil {
+		return nil, nil, err
+	}
+	config.SharedInformerFactory = informers.NewSharedInformerFactory(client, 10*time.Minute)
+	authz, err := newAuthorization(o.AuthorizationModes, config.SharedInformerFactory)
+	if err != nil {
+		return nil, nil, err
+	}
+	config.Authorization.Authorizer = authz.authorizer
+	config.RuleResolver = authz.rules
 	genericapiserver.AuthorizeClientBearerToken(config.LoopbackClientConfig, &config.Authentication, &config.Authorization)
 
 	// One aggregated discovery document for the chain, which each of its
@@ -275,12 +294,19 @@ func newGenericConfig(o *CompletedOptions, etcdTransport storagebackend.Transpor
 	config.OpenAPIV3Config.Info.Title = "Kubernetes"
 
 	if err := applyStorage(&config.Config, etcdTransport, o); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := applyAdmission(config, o); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return config, nil
+	return config, &security{authn, authz}, nil
+}
+
+// security is who asks and what they may do, for the APIs that answer
+// such questions (reviews) or guard grants (RBAC).
+type security struct {
+	authentication *authentication
+	authorization  *authorization
 }
 
 // applyStorage stores every resource in etcd (protobuf by default) under
@@ -336,7 +362,6 @@ func applyAdmission(config *genericapiserver.RecommendedConfig, o *CompletedOpti
 	if err != nil {
 		return err
 	}
-	config.SharedInformerFactory = informers.NewSharedInformerFactory(client, 10*time.Minute)
 	return o.Admission.ApplyTo(&config.Config, config.SharedInformerFactory, client, dynamicClient,
 		config.FeatureGate, config.EffectiveVersion, newQuotaInitializer())
 }

@@ -5,6 +5,7 @@ package scheme
 import (
 	appsv1 "k8s.io/api/apps/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
@@ -14,6 +15,7 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
@@ -26,6 +28,7 @@ import (
 
 	"github.com/kybernetes/kybernetes/apis/apps"
 	"github.com/kybernetes/kybernetes/apis/authentication"
+	"github.com/kybernetes/kybernetes/apis/authorization"
 	"github.com/kybernetes/kybernetes/apis/autoscaling"
 	"github.com/kybernetes/kybernetes/apis/batch"
 	"github.com/kybernetes/kybernetes/apis/coordination"
@@ -35,6 +38,7 @@ import (
 	"github.com/kybernetes/kybernetes/apis/metrics"
 	"github.com/kybernetes/kybernetes/apis/networking"
 	"github.com/kybernetes/kybernetes/apis/policy"
+	"github.com/kybernetes/kybernetes/apis/rbac"
 	"github.com/kybernetes/kybernetes/apis/scheduling"
 	"github.com/kybernetes/kybernetes/apis/storage"
 )
@@ -63,6 +67,8 @@ var installers = []func(*runtime.Scheme) error{
 	metrics.Install,
 	scheduling.Install,
 	storage.Install,
+	rbac.Install,
+	authorization.Install,
 }
 
 // externals lists the external versions alone, for NewExternalScheme.
@@ -81,6 +87,8 @@ var externals = []func(*runtime.Scheme) error{
 	metricsv1beta1.AddToScheme,
 	schedulingv1.AddToScheme,
 	storagev1.AddToScheme,
+	rbacv1.AddToScheme,
+	authorizationv1.AddToScheme,
 }
 
 // NewExternalScheme returns a scheme holding only the external versions of

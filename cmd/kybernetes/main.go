@@ -17,6 +17,6 @@ func main() {
 		SilenceUsage: true,
 	}
 	root.AddCommand(newServerCommand(), newAPIServerCommand(), newControllerManagerCommand(), newSchedulerCommand(),
-		newUpCommand(), newDownCommand(), newKubeletCommand(), newProxyCommand(), newDNSCommand(), newIngressCommand(), newImageCommand(), newShimCommand(), newVersionCommand())
+		newUpCommand(), newDownCommand(), newKubeletCommand(), newProxyCommand(), newDNSCommand(), newIngressCommand(), newImageCommand(), newKubeconfigCommand(), newShimCommand(), newVersionCommand())
 	os.Exit(cli.Run(root))
 }

@@ -37,6 +37,7 @@ import (
 	"k8s.io/utils/clock"
 
 	kybcloud "github.com/kybernetes/kybernetes/cloudprovider"
+	"github.com/kybernetes/kybernetes/controllers/clusterroleaggregation"
 	"github.com/kybernetes/kybernetes/controllers/cronjob"
 	"github.com/kybernetes/kybernetes/controllers/daemonset"
 	"github.com/kybernetes/kybernetes/controllers/deployment"
@@ -262,8 +263,10 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 	}
 	disruptions := disruption.New(clientFor("disruption-controller"), factory.Policy().V1().PodDisruptionBudgets(), factory.Core().V1().Pods(),
 		factory.Apps().V1().ReplicaSets(), disruptionScales, mapper, clock.RealClock{})
+	roleAggregation := clusterroleaggregation.New(clientFor("clusterrole-aggregation-controller"), factory.Rbac().V1().ClusterRoles())
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
+	go roleAggregation.Run(ctx, 1)
 	go serviceAccounts.Run(ctx, 2)
 	go rootCAPublisher.Run(ctx, 1)
 	go replicaSets.Run(ctx, 5)

@@ -215,3 +215,25 @@ func organization(group string) []string {
 	}
 	return []string{group}
 }
+
+// IssueNodeClient signs, with the CA in dir, a client certificate for the
+// kubelet of node (system:node:<node> in system:nodes): each node's own
+// identity, which the Node authorizer narrows to that node's pods. The
+// files are NodeCert and NodeKey's names with the node's name in them.
+func IssueNodeClient(dir, node string) (certPath, keyPath string, err error) {
+	ca, caKey, err := loadOrCreateCA(dir)
+	if err != nil {
+		return "", "", err
+	}
+	certName, keyName := "kubelet-"+node+".crt", "kubelet-"+node+".key"
+	certPath, keyPath = filepath.Join(dir, certName), filepath.Join(dir, keyName)
+	commonName := "system:node:" + node
+	if cert, err := loadCert(certPath); err == nil && cert.Subject.CommonName == commonName {
+		return certPath, keyPath, nil
+	}
+	err = issue(ca, caKey, dir, certName, keyName, &x509.Certificate{
+		Subject:     pkix.Name{CommonName: commonName, Organization: []string{"system:nodes"}},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	})
+	return certPath, keyPath, err
+}

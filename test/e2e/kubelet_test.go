@@ -113,7 +113,13 @@ func startNodeCluster(t testing.TB, kubeletArgs ...string) *nodeCluster {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.args = []string{"kubelet", "--kubeconfig", filepath.Join(dir, "data", "kubelet.kubeconfig"), "--root-dir", c.rootDir,
+	// The node's own identity, for the Node authorizer.
+	nodeKubeconfig := filepath.Join(dir, c.node+".kubeconfig")
+	out, err = exec.Command(kybernetesBin, "kubeconfig", "node", c.node, "--data-dir", filepath.Join(dir, "data"), "-o", nodeKubeconfig).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "wrote "+nodeKubeconfig+" for system:node:"+c.node) {
+		t.Fatalf("kubeconfig node: %v\n%s", err, out)
+	}
+	c.args = []string{"kubelet", "--kubeconfig", nodeKubeconfig, "--root-dir", c.rootDir,
 		"--hostname-override", c.node, "--node-ip", "127.0.0.1", "--address", "127.0.0.1", "--port", fmt.Sprint(port)}
 	c.args = append(c.args, kubeletArgs...)
 	c.startKubelet()

@@ -26,17 +26,31 @@ func TestAuthentication(t *testing.T) {
 	}
 	server := framework.Start(t, framework.Setup{TokenAuthFile: tokens, WithoutControllers: true})
 
-	// No credentials: 401 with a Status, on resources and on /healthz alike.
+	// No credentials: system:anonymous, who may read health and version
+	// (system:public-info-viewer) and nothing else: 403, not 401.
 	anonymous := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
-	for _, path := range []string{"/api/v1/namespaces", "/healthz"} {
-		resp, err := anonymous.Get(server.Config.Host + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusUnauthorized {
-			t.Fatalf("anonymous GET %s: %d, want 401", path, resp.StatusCode)
-		}
+	for path, want := range map[string]int{"/api/v1/namespaces": http.StatusForbidden, "/api": http.StatusForbidden,
+		"/healthz": http.StatusOK, "/version": http.StatusOK} {
+		waitFor(t, "anonymous GET "+path, func(context.Context) bool {
+			resp, err := anonymous.Get(server.Config.Host + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode == want
+		})
+	}
+	// A bad token is refused with 401 even though anonymous requests are
+	// allowed in.
+	req, _ := http.NewRequest(http.MethodGet, server.Config.Host+"/healthz", nil)
+	req.Header.Set("Authorization", "Bearer wrong")
+	resp, err := anonymous.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("bad token on /healthz: %d, want 401", resp.StatusCode)
 	}
 
 	withToken := func(token string) kubernetes.Interface {
@@ -44,7 +58,7 @@ func TestAuthentication(t *testing.T) {
 		cfg.BearerToken = token
 		return kubernetes.NewForConfigOrDie(cfg)
 	}
-	_, err := withToken("wrong").CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
+	_, err = withToken("wrong").CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
 	if !apierrors.IsUnauthorized(err) {
 		t.Fatalf("bad token: want 401, got %v", err)
 	}
@@ -79,6 +93,23 @@ func TestAuthentication(t *testing.T) {
 	}
 	if review.Status.UserInfo.Username != "kybernetes-admin" {
 		t.Fatalf("admin certificate authenticates as %q", review.Status.UserInfo.Username)
+	}
+
+	// TokenReview answers who a token is, for delegated authentication.
+	for token, want := range map[string]string{"s3cret": "jane", "wrong": ""} {
+		tr, err := server.Client.AuthenticationV1().TokenReviews().Create(ctx, &authenticationv1.TokenReview{
+			Spec: authenticationv1.TokenReviewSpec{Token: token}}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tr.Status.Authenticated != (want != "") || tr.Status.User.Username != want {
+			t.Errorf("token review of %q: %+v", token, tr.Status)
+		}
+	}
+	// jane may not review tokens: that is for system:auth-delegator.
+	if _, err := jane.AuthenticationV1().TokenReviews().Create(ctx, &authenticationv1.TokenReview{
+		Spec: authenticationv1.TokenReviewSpec{Token: "r00t"}}, metav1.CreateOptions{}); !apierrors.IsForbidden(err) {
+		t.Errorf("jane reviewing a token: want 403, got %v", err)
 	}
 }
 

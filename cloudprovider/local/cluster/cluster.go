@@ -32,6 +32,7 @@ import (
 
 	"github.com/kybernetes/kybernetes/cloudprovider/local"
 	"github.com/kybernetes/kybernetes/kubelet"
+	"github.com/kybernetes/kybernetes/registry"
 )
 
 // The runtimes: real nodes, or hollow ones (no root needed).
@@ -569,9 +570,15 @@ func (c *cluster) startNodes() error {
 				return err
 			}
 		}
+		// Each kubelet is its own node (system:node:<name>), for the
+		// Node authorizer to narrow.
+		nodeKubeconfig := filepath.Join(root, "kubelet.kubeconfig")
+		if err := registry.WriteNodeKubeconfig(string(c.d), name, nodeKubeconfig); err != nil {
+			return fmt.Errorf("credentials of %s: %w", name, err)
+		}
 		logs := filepath.Join(c.d.logs(), name)
 		kubelet := &component{name: "kubelet of " + name, netns: m.NetNSPath(), log: filepath.Join(logs, "kubelet.log"), restarted: c.restarted,
-			args: []string{c.o.Self, "kubelet", "--kubeconfig", kubeconfig, "--hostname-override", name, "--node-ip", m.IP.String(),
+			args: []string{c.o.Self, "kubelet", "--kubeconfig", nodeKubeconfig, "--hostname-override", name, "--node-ip", m.IP.String(),
 				"--root-dir", root, "--runc", c.o.Runc, "--cluster-dns", c.dnsIP, "--cluster-domain", "cluster.local",
 				"--cgroup-root", c.d.cgroup(name),
 				// Images are shared: no node may collect what another uses.

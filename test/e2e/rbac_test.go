@@ -1,0 +1,59 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRBACWithKubectl: the issue's own steps with stock kubectl — a
+// service account bound to edit, `auth can-i` for it, its 403 outside its
+// namespace, and the RBAC columns.
+func TestRBACWithKubectl(t *testing.T) {
+	ns := namespace(t, "e2e-rbac")
+	sa := "system:serviceaccount:" + ns + ":ci"
+	mustContain(t, k(t, "-n", ns, "create", "serviceaccount", "ci"), "serviceaccount/ci created")
+	mustContain(t, k(t, "-n", ns, "create", "rolebinding", "ci", "--clusterrole=edit", "--serviceaccount="+ns+":ci"),
+		"rolebinding.rbac.authorization.k8s.io/ci created")
+
+	// The authorizer sees the binding a moment after it is written.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out, _, err := kubectl(t, "", nil, "-n", ns, "auth", "can-i", "create", "deployments.apps", "--as="+sa)
+		if err == nil && strings.TrimSpace(out) == "yes" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("auth can-i create deployments for %s: %q, %v", sa, out, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if out, _, err := kubectl(t, "", nil, "-n", ns, "auth", "can-i", "create", "rolebindings", "--as="+sa); err == nil || strings.TrimSpace(out) != "no" {
+		t.Errorf("auth can-i create rolebindings: %q, %v; want no", out, err)
+	}
+	k(t, "-n", ns, "--as="+sa, "get", "pods")
+
+	errOut := kFails(t, "", "--as="+sa, "get", "secrets", "-n", "kube-system")
+	mustContain(t, errOut, `Error from server (Forbidden): secrets is forbidden: User "`+sa+`" cannot list resource "secrets" in API group "" in the namespace "kube-system"`)
+
+	list := k(t, "-n", ns, "auth", "can-i", "--list", "--as="+sa)
+	rows := fields(list)
+	if strings.Join(rows[0], " ") != "Resources Non-Resource URLs Resource Names Verbs" {
+		t.Fatalf("auth can-i --list header: %v", rows[0])
+	}
+	mustContain(t, list, "configmaps", "deployments.apps", "selfsubjectaccessreviews.authorization.k8s.io", "/version")
+
+	rows = fields(k(t, "-n", ns, "get", "rolebindings", "-o", "wide"))
+	if strings.Join(rows[0], " ") != "NAME ROLE AGE USERS GROUPS SERVICEACCOUNTS" {
+		t.Fatalf("get rolebindings -o wide header: %v", rows[0])
+	}
+	if rows[1][0] != "ci" || rows[1][1] != "ClusterRole/edit" || rows[1][len(rows[1])-1] != ns+"/ci" {
+		t.Errorf("rolebinding row: %v", rows[1])
+	}
+	rows = fields(k(t, "get", "clusterroles", "cluster-admin", "view"))
+	if strings.Join(rows[0], " ") != "NAME CREATED AT" || len(rows) != 3 {
+		t.Errorf("get clusterroles: %v", rows)
+	}
+	mustContain(t, k(t, "get", "clusterrolebinding", "cluster-admin", "-o", "wide"), "ClusterRole/cluster-admin", "system:masters")
+	mustContain(t, k(t, "auth", "can-i", "*", "*"), "yes")
+}
