@@ -81,6 +81,7 @@ import (
 	"github.com/kybernetes/kybernetes/registry/rbac/rolebinding"
 	"github.com/kybernetes/kybernetes/registry/rbac/rules"
 	"github.com/kybernetes/kybernetes/registry/scheduling/priorityclass"
+	"github.com/kybernetes/kybernetes/registry/serviceaccount/token"
 	"github.com/kybernetes/kybernetes/registry/storage/csidriver"
 	"github.com/kybernetes/kybernetes/registry/storage/csinode"
 	"github.com/kybernetes/kybernetes/registry/storage/csistoragecapacity"
@@ -114,6 +115,18 @@ func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.R
 	if err != nil {
 		return err
 	}
+	// Service account tokens: issued by serviceaccounts/token, checked
+	// against the stored service accounts and pods.
+	serviceAccountStore, podStore := core["serviceaccounts"].(*serviceaccount.REST).Store, core["pods"].(*pod.REST).Store
+	core["serviceaccounts/token"] = &serviceaccount.TokenREST{ServiceAccounts: serviceAccountStore, Pods: podStore,
+		Issuer: sec.authentication.issuer, APIAudiences: sec.authentication.audiences}
+	sec.authentication.serviceAccounts.Lookup = serviceaccount.StoreLookup{ServiceAccounts: serviceAccountStore, Pods: podStore}
+	configuration, keySet, err := token.DiscoveryHandlers(sec.authentication.issuer.Issuer, &sec.authentication.issuer.Key.PublicKey)
+	if err != nil {
+		return err
+	}
+	server.Handler.NonGoRestfulMux.Handle(token.ConfigurationPath, configuration)
+	server.Handler.NonGoRestfulMux.Handle(token.KeySetPath, keySet)
 	// Evictions consult and charge the budgets.
 	core["pods/eviction"].(*pod.EvictionREST).Budgets = budgets{disruptionBudgets, disruptionBudgetsStatus}
 	err = server.AddPostStartHook("kybernetes-service-allocator-repair", func(ctx genericapiserver.PostStartHookContext) error {

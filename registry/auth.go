@@ -1,6 +1,10 @@
 package registry
 
 import (
+	"fmt"
+
+	"github.com/kybernetes/kybernetes/registry/serviceaccount/token"
+
 	"k8s.io/apiserver/pkg/authentication/authenticator"
 	"k8s.io/apiserver/pkg/authentication/group"
 	"k8s.io/apiserver/pkg/authentication/request/anonymous"
@@ -17,18 +21,39 @@ import (
 type authentication struct {
 	request authenticator.Request
 	tokens  authenticator.Token
+	// The server's own service account tokens: serviceAccounts checks
+	// them (its Lookup set once storage exists), issuer signs them.
+	serviceAccounts *token.Authenticator
+	issuer          *token.Issuer
+	audiences       []string
+}
+
+// serviceAccountTokens is where the server's service account tokens come
+// from: its signing key, issuer and the audiences it accepts.
+type serviceAccountTokens struct {
+	keyFile, issuer string
+	audiences       []string
 }
 
 // newAuthentication accepts client certificates signed by the cluster CA
-// (user from CN, groups from O) and, when a token file is given, static
-// bearer tokens. With anonymousAuth, a request that presents no
+// (user from CN, groups from O), the server's own service account tokens
+// and, when a token file is given, static bearer tokens. With anonymousAuth, a request that presents no
 // credentials is system:anonymous; one that presents bad credentials is
 // refused with 401 all the same, as upstream does.
-func newAuthentication(clientCA *dynamiccertificates.DynamicFileCAContent, tokenAuthFile string, anonymousAuth bool) (*authentication, error) {
+func newAuthentication(clientCA *dynamiccertificates.DynamicFileCAContent, tokenAuthFile string, anonymousAuth bool, sa serviceAccountTokens) (*authentication, error) {
 	authenticators := []authenticator.Request{
 		x509request.NewDynamic(clientCA.VerifyOptions, x509request.CommonNameUserConversion),
 	}
-	var tokenAuthenticators []authenticator.Token
+	key, err := token.EnsureKey(sa.keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("the service account signing key: %w", err)
+	}
+	a := &authentication{
+		serviceAccounts: &token.Authenticator{Key: &key.PublicKey, Issuer: sa.issuer, APIAudiences: sa.audiences},
+		issuer:          &token.Issuer{Key: key, Issuer: sa.issuer},
+		audiences:       sa.audiences,
+	}
+	tokenAuthenticators := []authenticator.Token{a.serviceAccounts}
 	if tokenAuthFile != "" {
 		tokens, err := tokenfile.NewCSV(tokenAuthFile)
 		if err != nil {
@@ -36,11 +61,8 @@ func newAuthentication(clientCA *dynamiccertificates.DynamicFileCAContent, token
 		}
 		tokenAuthenticators = append(tokenAuthenticators, tokens)
 	}
-	a := &authentication{}
-	if len(tokenAuthenticators) > 0 {
-		a.tokens = tokenunion.New(tokenAuthenticators...)
-		authenticators = append(authenticators, bearertoken.New(a.tokens))
-	}
+	a.tokens = tokenunion.New(tokenAuthenticators...)
+	authenticators = append(authenticators, bearertoken.New(a.tokens))
 	a.request = group.NewAuthenticatedGroupAdder(union.New(authenticators...))
 	if anonymousAuth {
 		a.request = union.NewFailOnError(a.request, anonymous.NewAuthenticator(nil))

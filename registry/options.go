@@ -62,6 +62,11 @@ type Options struct {
 	// system:masters, in order (--authorization-mode).
 	AnonymousAuth      bool
 	AuthorizationModes []string
+	// ServiceAccountIssuer is the iss of the service account tokens the
+	// server signs (with <data-dir>/pki/sa.key); APIAudiences the
+	// audiences it accepts, the issuer when empty.
+	ServiceAccountIssuer string
+	APIAudiences         []string
 
 	// The toleration times DefaultTolerationSeconds admission gives pods
 	// for the not-ready and unreachable NoExecute taints.
@@ -92,6 +97,7 @@ func NewOptions() *Options {
 		ServiceNodePortRange:  utilnet.PortRange{Base: 30000, Size: 2768},
 		ServiceRepairInterval: 3 * time.Minute,
 		AnonymousAuth:         true,
+		ServiceAccountIssuer:  "https://kubernetes.default.svc.cluster.local",
 		AuthorizationModes:    []string{ModeNode, ModeRBAC},
 
 		DefaultNotReadyTolerationSeconds:    300,
@@ -140,6 +146,8 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.TokenAuthFile, "token-auth-file", o.TokenAuthFile, "If set, the file that will be used to secure the secure port of the API server via token authentication (CSV: token,user,uid,\"group1,group2\").")
 	fs.BoolVar(&o.AnonymousAuth, "anonymous-auth", o.AnonymousAuth, "Enables anonymous requests to the secure port of the API server. Requests that are not rejected by another authentication method are treated as anonymous requests. Anonymous requests have a username of system:anonymous, and a group name of system:unauthenticated.")
 	fs.StringSliceVar(&o.AuthorizationModes, "authorization-mode", o.AuthorizationModes, "Ordered list of plug-ins to do authorization on secure port. Comma-delimited list of: "+strings.Join(authorizationModes, ",")+".")
+	fs.StringVar(&o.ServiceAccountIssuer, "service-account-issuer", o.ServiceAccountIssuer, "Identifier of the service account token issuer. The issuer will assert this identifier in \"iss\" claim of issued tokens.")
+	fs.StringSliceVar(&o.APIAudiences, "api-audiences", o.APIAudiences, "Identifiers of the API. The service account token authenticator will validate that tokens used against the API are bound to at least one of these audiences. Defaults to --service-account-issuer.")
 	// Differences from upstream, said where a user reads them.
 	if f := fs.Lookup("secure-port"); f != nil {
 		f.Usage = "The port on which to serve HTTPS with authentication and authorization (0 picks a free port)."
@@ -197,6 +205,9 @@ func (o *Options) Validate() error {
 		}
 	}
 	errs = append(errs, validateAuthorizationModes(o.AuthorizationModes)...)
+	if o.ServiceAccountIssuer == "" {
+		errs = append(errs, fmt.Errorf("--service-account-issuer must not be empty"))
+	}
 	if o.MetricResolution <= 0 {
 		errs = append(errs, fmt.Errorf("--metric-resolution %s must be positive", o.MetricResolution))
 	}
@@ -230,6 +241,14 @@ func (o *Options) advertiseIP() net.IP {
 		return a
 	}
 	return o.defaultAdvertiseIP()
+}
+
+// apiAudiences are --api-audiences, or the issuer.
+func (o *Options) apiAudiences() []string {
+	if len(o.APIAudiences) > 0 {
+		return o.APIAudiences
+	}
+	return []string{o.ServiceAccountIssuer}
 }
 
 // serviceCIDR is the parsed --service-cluster-ip-range.

@@ -255,7 +255,9 @@ func newGenericConfig(o *CompletedOptions, etcdTransport storagebackend.Transpor
 	if err := config.Authentication.ApplyClientCert(clientCA, config.SecureServing); err != nil {
 		return nil, nil, err
 	}
-	authn, err := newAuthentication(clientCA, o.TokenAuthFile, o.AnonymousAuth)
+	authn, err := newAuthentication(clientCA, o.TokenAuthFile, o.AnonymousAuth, serviceAccountTokens{
+		keyFile: filepath.Join(o.pkiDir(), "sa.key"), issuer: o.ServiceAccountIssuer, audiences: o.apiAudiences(),
+	})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,6 +1,9 @@
 package e2e
 
 import (
+	"encoding/base64"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -56,4 +59,24 @@ func TestRBACWithKubectl(t *testing.T) {
 	}
 	mustContain(t, k(t, "get", "clusterrolebinding", "cluster-admin", "-o", "wide"), "ClusterRole/cluster-admin", "system:masters")
 	mustContain(t, k(t, "auth", "can-i", "*", "*"), "yes")
+
+	// kubectl create token: the service account's own credentials.
+	token := strings.TrimSpace(k(t, "-n", ns, "create", "token", "ci"))
+	server := k(t, "config", "view", "--raw", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}")
+	ca := filepath.Join(t.TempDir(), "ca.crt")
+	caData := k(t, "config", "view", "--raw", "--minify", "-o", "jsonpath={.clusters[0].cluster.certificate-authority-data}")
+	pem, err := base64.StdEncoding.DecodeString(caData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(ca, pem, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	asToken := []string{"--kubeconfig", os.DevNull, "--server", server, "--certificate-authority", ca, "--token", token}
+	mustContain(t, k(t, append(asToken, "auth", "whoami")...), sa)
+	k(t, append(asToken, "-n", ns, "get", "pods")...)
+	errOut = kFails(t, "", append(asToken, "-n", "kube-system", "get", "secrets")...)
+	mustContain(t, errOut, `secrets is forbidden: User "`+sa+`" cannot list resource "secrets"`)
+	errOut = kFails(t, "", "--kubeconfig", os.DevNull, "--server", server, "--certificate-authority", ca, "--token", token+"x", "get", "pods")
+	mustContain(t, errOut, "error: You must be logged in to the server (Unauthorized)")
 }

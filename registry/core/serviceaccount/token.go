@@ -1,0 +1,130 @@
+package serviceaccount
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	authenticationv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
+	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
+	"k8s.io/apiserver/pkg/registry/rest"
+
+	"github.com/kybernetes/kybernetes/registry/serviceaccount/token"
+)
+
+// TokenREST is serviceaccounts/token: a TokenRequest in, a signed token
+// out (`kubectl create token`). Nothing is stored.
+type TokenREST struct {
+	ServiceAccounts *genericregistry.Store
+	Pods            *genericregistry.Store
+	Issuer          *token.Issuer
+	// APIAudiences are a request's audiences when it names none.
+	APIAudiences []string
+}
+
+var _ rest.NamedCreater = &TokenREST{}
+
+func (*TokenREST) New() runtime.Object { return &authenticationv1.TokenRequest{} }
+func (*TokenREST) Destroy()            {}
+
+// GroupVersionKind says the subresource speaks authentication.k8s.io/v1.
+func (*TokenREST) GroupVersionKind(schema.GroupVersion) schema.GroupVersionKind {
+	return authenticationv1.SchemeGroupVersion.WithKind("TokenRequest")
+}
+
+const minExpiration = 10 * time.Minute
+
+// Create issues a token for the named service account, bound to a pod
+// when the request says so.
+func (r *TokenREST) Create(ctx context.Context, name string, obj runtime.Object, createValidation rest.ValidateObjectFunc, _ *metav1.CreateOptions) (runtime.Object, error) {
+	req, ok := obj.(*authenticationv1.TokenRequest)
+	if !ok {
+		return nil, apierrors.NewBadRequest("not a TokenRequest")
+	}
+	if createValidation != nil {
+		if err := createValidation(ctx, obj.DeepCopyObject()); err != nil {
+			return nil, err
+		}
+	}
+	out := req.DeepCopy()
+	if out.Spec.ExpirationSeconds == nil {
+		seconds := int64(3600)
+		out.Spec.ExpirationSeconds = &seconds
+	}
+	var errs field.ErrorList
+	expiration := time.Duration(*out.Spec.ExpirationSeconds) * time.Second
+	switch {
+	case expiration < minExpiration:
+		errs = append(errs, field.Invalid(field.NewPath("spec", "expirationSeconds"), *out.Spec.ExpirationSeconds, "may not specify a duration less than 10 minutes"))
+	case *out.Spec.ExpirationSeconds > 1<<32:
+		errs = append(errs, field.Invalid(field.NewPath("spec", "expirationSeconds"), *out.Spec.ExpirationSeconds, "may not specify a duration larger than 2^32 seconds"))
+	}
+	if ref := out.Spec.BoundObjectRef; ref != nil && ref.Kind != "Pod" {
+		errs = append(errs, field.NotSupported(field.NewPath("spec", "boundObjectRef", "kind"), ref.Kind, []string{"Pod"}))
+	}
+	if len(errs) > 0 {
+		return nil, apierrors.NewInvalid(schema.GroupKind{Group: authenticationv1.GroupName, Kind: "TokenRequest"}, name, errs)
+	}
+	saObj, err := r.ServiceAccounts.Get(ctx, name, &metav1.GetOptions{})
+	if err != nil {
+		return nil, err
+	}
+	sa := saObj.(*corev1.ServiceAccount)
+	issue := token.Request{ServiceAccount: sa, Audiences: out.Spec.Audiences, Expiration: expiration}
+	if len(issue.Audiences) == 0 {
+		issue.Audiences = r.APIAudiences
+		out.Spec.Audiences = r.APIAudiences
+	}
+	if ref := out.Spec.BoundObjectRef; ref != nil {
+		podObj, err := r.Pods.Get(ctx, ref.Name, &metav1.GetOptions{})
+		if err != nil {
+			return nil, err
+		}
+		pod := podObj.(*corev1.Pod)
+		if ref.UID != "" && ref.UID != pod.UID {
+			return nil, apierrors.NewConflict(corev1.Resource("pods"), ref.Name, fmt.Errorf("the UID in the bound object reference (%s) does not match the UID in record. The object might have been deleted and then recreated", ref.UID))
+		}
+		if pod.Spec.ServiceAccountName != "" && pod.Spec.ServiceAccountName != sa.Name {
+			return nil, apierrors.NewBadRequest(fmt.Sprintf("cannot bind token for serviceaccount %q to pod running with different serviceaccount name.", sa.Name))
+		}
+		issue.Pod = pod
+		out.Spec.BoundObjectRef.UID = pod.UID
+	}
+	signed, exp, err := r.Issuer.Issue(issue)
+	if err != nil {
+		return nil, apierrors.NewInternalError(err)
+	}
+	out.Name, out.Namespace = name, genericapirequest.NamespaceValue(ctx)
+	out.CreationTimestamp = metav1.Now()
+	out.Status = authenticationv1.TokenRequestStatus{Token: signed, ExpirationTimestamp: metav1.NewTime(exp)}
+	return out, nil
+}
+
+// StoreLookup reads service accounts and pods from storage for the token
+// authenticator.
+type StoreLookup struct {
+	ServiceAccounts, Pods *genericregistry.Store
+}
+
+func (l StoreLookup) ServiceAccount(ctx context.Context, namespace, name string) (*corev1.ServiceAccount, error) {
+	obj, err := l.ServiceAccounts.Get(genericapirequest.WithNamespace(ctx, namespace), name, &metav1.GetOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return obj.(*corev1.ServiceAccount), nil
+}
+
+func (l StoreLookup) Pod(ctx context.Context, namespace, name string) (*corev1.Pod, error) {
+	obj, err := l.Pods.Get(genericapirequest.WithNamespace(ctx, namespace), name, &metav1.GetOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return obj.(*corev1.Pod), nil
+}
