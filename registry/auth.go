@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"crypto"
 	"fmt"
 
 	"github.com/kybernetes/kybernetes/registry/serviceaccount/token"
@@ -31,8 +32,12 @@ type authentication struct {
 // serviceAccountTokens is where the server's service account tokens come
 // from: its signing key, issuer and the audiences it accepts.
 type serviceAccountTokens struct {
-	keyFile, issuer string
-	audiences       []string
+	// defaultKeyFile is made when signingKeyFile is not given.
+	defaultKeyFile, signingKeyFile string
+	// keyFiles hold more keys to verify with.
+	keyFiles  []string
+	issuer    string
+	audiences []string
 }
 
 // newAuthentication accepts client certificates signed by the cluster CA
@@ -44,12 +49,22 @@ func newAuthentication(clientCA *dynamiccertificates.DynamicFileCAContent, token
 	authenticators := []authenticator.Request{
 		x509request.NewDynamic(clientCA.VerifyOptions, x509request.CommonNameUserConversion),
 	}
-	key, err := token.EnsureKey(sa.keyFile)
+	var key crypto.Signer
+	var err error
+	if sa.signingKeyFile != "" {
+		key, err = token.LoadSigningKey(sa.signingKeyFile)
+	} else {
+		key, err = token.EnsureKey(sa.defaultKeyFile)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("the service account signing key: %w", err)
 	}
+	more, err := token.LoadPublicKeys(sa.keyFiles)
+	if err != nil {
+		return nil, fmt.Errorf("--service-account-key-file: %w", err)
+	}
 	a := &authentication{
-		serviceAccounts: &token.Authenticator{Key: &key.PublicKey, Issuer: sa.issuer, APIAudiences: sa.audiences},
+		serviceAccounts: &token.Authenticator{Keys: append([]crypto.PublicKey{key.Public()}, more...), Issuer: sa.issuer, APIAudiences: sa.audiences},
 		issuer:          &token.Issuer{Key: key, Issuer: sa.issuer},
 		audiences:       sa.audiences,
 	}

@@ -67,6 +67,12 @@ type Options struct {
 	// audiences it accepts, the issuer when empty.
 	ServiceAccountIssuer string
 	APIAudiences         []string
+	// ServiceAccountSigningKeyFile replaces <data-dir>/pki/sa.key;
+	// ServiceAccountKeyFiles add keys tokens are verified with (keys being
+	// rotated out); ServiceAccountMaxTokenExpiration caps a TokenRequest.
+	ServiceAccountSigningKeyFile     string
+	ServiceAccountKeyFiles           []string
+	ServiceAccountMaxTokenExpiration time.Duration
 
 	// The toleration times DefaultTolerationSeconds admission gives pods
 	// for the not-ready and unreachable NoExecute taints.
@@ -147,6 +153,9 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.AnonymousAuth, "anonymous-auth", o.AnonymousAuth, "Enables anonymous requests to the secure port of the API server. Requests that are not rejected by another authentication method are treated as anonymous requests. Anonymous requests have a username of system:anonymous, and a group name of system:unauthenticated.")
 	fs.StringSliceVar(&o.AuthorizationModes, "authorization-mode", o.AuthorizationModes, "Ordered list of plug-ins to do authorization on secure port. Comma-delimited list of: "+strings.Join(authorizationModes, ",")+".")
 	fs.StringVar(&o.ServiceAccountIssuer, "service-account-issuer", o.ServiceAccountIssuer, "Identifier of the service account token issuer. The issuer will assert this identifier in \"iss\" claim of issued tokens.")
+	fs.StringVar(&o.ServiceAccountSigningKeyFile, "service-account-signing-key-file", o.ServiceAccountSigningKeyFile, "Path to the file that contains the current private key of the service account token issuer (ECDSA P-256 or RSA, PEM). When empty, <data-dir>/pki/sa.key, made on first start.")
+	fs.StringSliceVar(&o.ServiceAccountKeyFiles, "service-account-key-file", o.ServiceAccountKeyFiles, "File containing PEM-encoded x509 RSA or ECDSA private or public keys, used to verify service account tokens besides the signing key's. May be given multiple times.")
+	fs.DurationVar(&o.ServiceAccountMaxTokenExpiration, "service-account-max-token-expiration", o.ServiceAccountMaxTokenExpiration, "The maximum validity duration of a token created by the service account token issuer. A TokenRequest asking for longer gets this. 0 means no maximum.")
 	fs.StringSliceVar(&o.APIAudiences, "api-audiences", o.APIAudiences, "Identifiers of the API. The service account token authenticator will validate that tokens used against the API are bound to at least one of these audiences. Defaults to --service-account-issuer.")
 	// Differences from upstream, said where a user reads them.
 	if f := fs.Lookup("secure-port"); f != nil {
@@ -205,6 +214,9 @@ func (o *Options) Validate() error {
 		}
 	}
 	errs = append(errs, validateAuthorizationModes(o.AuthorizationModes)...)
+	if m := o.ServiceAccountMaxTokenExpiration; m != 0 && m < time.Hour {
+		errs = append(errs, fmt.Errorf("--service-account-max-token-expiration %s: the minimum is 1h", m))
+	}
 	if o.ServiceAccountIssuer == "" {
 		errs = append(errs, fmt.Errorf("--service-account-issuer must not be empty"))
 	}

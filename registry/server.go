@@ -256,7 +256,8 @@ func newGenericConfig(o *CompletedOptions, etcdTransport storagebackend.Transpor
 		return nil, nil, err
 	}
 	authn, err := newAuthentication(clientCA, o.TokenAuthFile, o.AnonymousAuth, serviceAccountTokens{
-		keyFile: filepath.Join(o.pkiDir(), "sa.key"), issuer: o.ServiceAccountIssuer, audiences: o.apiAudiences(),
+		defaultKeyFile: filepath.Join(o.pkiDir(), "sa.key"), signingKeyFile: o.ServiceAccountSigningKeyFile,
+		keyFiles: o.ServiceAccountKeyFiles, issuer: o.ServiceAccountIssuer, audiences: o.apiAudiences(),
 	})
 	if err != nil {
 		return nil, nil, err

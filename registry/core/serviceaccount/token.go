@@ -27,6 +27,8 @@ type TokenREST struct {
 	Issuer          *token.Issuer
 	// APIAudiences are a request's audiences when it names none.
 	APIAudiences []string
+	// MaxExpiration, when set, caps what a request may ask for.
+	MaxExpiration time.Duration
 }
 
 var _ rest.NamedCreater = &TokenREST{}
@@ -65,6 +67,11 @@ func (r *TokenREST) Create(ctx context.Context, name string, obj runtime.Object,
 		errs = append(errs, field.Invalid(field.NewPath("spec", "expirationSeconds"), *out.Spec.ExpirationSeconds, "may not specify a duration less than 10 minutes"))
 	case *out.Spec.ExpirationSeconds > 1<<32:
 		errs = append(errs, field.Invalid(field.NewPath("spec", "expirationSeconds"), *out.Spec.ExpirationSeconds, "may not specify a duration larger than 2^32 seconds"))
+	}
+	if r.MaxExpiration > 0 && expiration > r.MaxExpiration {
+		expiration = r.MaxExpiration
+		seconds := int64(expiration / time.Second)
+		out.Spec.ExpirationSeconds = &seconds
 	}
 	if ref := out.Spec.BoundObjectRef; ref != nil && ref.Kind != "Pod" {
 		errs = append(errs, field.NotSupported(field.NewPath("spec", "boundObjectRef", "kind"), ref.Kind, []string{"Pod"}))

@@ -1,10 +1,14 @@
 package token
 
 import (
+	"crypto"
 	"crypto/ecdsa"
+	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
+	"math/big"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -15,25 +19,24 @@ const (
 	KeySetPath        = "/openid/v1/jwks"
 )
 
-// DiscoveryHandlers serves the issuer's configuration and its key set.
-func DiscoveryHandlers(issuer string, key *ecdsa.PublicKey) (configuration, keySet http.Handler, err error) {
+// DiscoveryHandlers serves the issuer's configuration and its key set:
+// every key tokens are verified with.
+func DiscoveryHandlers(issuer string, keys []crypto.PublicKey) (configuration, keySet http.Handler, err error) {
 	config, err := json.Marshal(map[string]interface{}{
 		"issuer":                                issuer,
 		"jwks_uri":                              strings.TrimSuffix(issuer, "/") + KeySetPath,
 		"response_types_supported":              []string{"id_token"},
 		"subject_types_supported":               []string{"public"},
-		"id_token_signing_alg_values_supported": []string{"ES256"},
+		"id_token_signing_alg_values_supported": algorithms(keys),
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	size := (key.Curve.Params().BitSize + 7) / 8
-	jwk := map[string]string{
-		"use": "sig", "kty": "EC", "kid": KeyID(key), "crv": "P-256", "alg": "ES256",
-		"x": base64.RawURLEncoding.EncodeToString(key.X.FillBytes(make([]byte, size))),
-		"y": base64.RawURLEncoding.EncodeToString(key.Y.FillBytes(make([]byte, size))),
+	var jwks []map[string]string
+	for _, key := range keys {
+		jwks = append(jwks, jwk(key))
 	}
-	keys, err := json.Marshal(map[string]interface{}{"keys": []map[string]string{jwk}})
+	keySetBody, err := json.Marshal(map[string]interface{}{"keys": jwks})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -48,5 +51,31 @@ func DiscoveryHandlers(issuer string, key *ecdsa.PublicKey) (configuration, keyS
 			_, _ = w.Write(body)
 		})
 	}
-	return serve(config, "application/json"), serve(keys, "application/jwk-set+json"), nil
+	return serve(config, "application/json"), serve(keySetBody, "application/jwk-set+json"), nil
+}
+
+// jwk is a public key as a JSON Web Key.
+func jwk(key crypto.PublicKey) map[string]string {
+	b64 := base64.RawURLEncoding.EncodeToString
+	switch k := key.(type) {
+	case *ecdsa.PublicKey:
+		size := (k.Curve.Params().BitSize + 7) / 8
+		return map[string]string{"use": "sig", "kty": "EC", "kid": KeyID(k), "crv": "P-256", "alg": "ES256",
+			"x": b64(k.X.FillBytes(make([]byte, size))), "y": b64(k.Y.FillBytes(make([]byte, size)))}
+	case *rsa.PublicKey:
+		return map[string]string{"use": "sig", "kty": "RSA", "kid": KeyID(k), "alg": "RS256",
+			"n": b64(k.N.Bytes()), "e": b64(big.NewInt(int64(k.E)).Bytes())}
+	}
+	return nil
+}
+
+// algorithms are the JWT algorithms of keys, each once.
+func algorithms(keys []crypto.PublicKey) []string {
+	var out []string
+	for _, k := range keys {
+		if m, err := method(k); err == nil && !slices.Contains(out, m.Alg()) {
+			out = append(out, m.Alg())
+		}
+	}
+	return out
 }

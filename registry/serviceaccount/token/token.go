@@ -7,7 +7,7 @@ package token
 
 import (
 	"context"
-	"crypto/ecdsa"
+	"crypto"
 	"errors"
 	"fmt"
 	"slices"
@@ -42,9 +42,9 @@ type claims struct {
 	Kubernetes kubernetesClaims `json:"kubernetes.io"`
 }
 
-// Issuer signs tokens.
+// Issuer signs tokens with an ECDSA P-256 (ES256) or RSA (RS256) key.
 type Issuer struct {
-	Key    *ecdsa.PrivateKey
+	Key    crypto.Signer
 	Issuer string
 }
 
@@ -84,8 +84,12 @@ func (i *Issuer) Issue(r Request) (string, time.Time, error) {
 			c.Kubernetes.Node = &Ref{Name: p.Spec.NodeName}
 		}
 	}
-	t := jwt.NewWithClaims(jwt.SigningMethodES256, c)
-	t.Header["kid"] = KeyID(&i.Key.PublicKey)
+	m, err := method(i.Key.Public())
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	t := jwt.NewWithClaims(m, c)
+	t.Header["kid"] = KeyID(i.Key.Public())
 	signed, err := t.SignedString(i.Key)
 	return signed, exp, err
 }
@@ -97,10 +101,12 @@ type Lookup interface {
 	Pod(ctx context.Context, namespace, name string) (*corev1.Pod, error)
 }
 
-// Authenticator checks tokens this server issued. Lookup is set once the
-// storage exists; until then no token authenticates.
+// Authenticator checks tokens signed by one of Keys (the signing key's,
+// and those of --service-account-key-file: keys being rotated out).
+// Lookup is set once the storage exists; until then no token
+// authenticates.
 type Authenticator struct {
-	Key          *ecdsa.PublicKey
+	Keys         []crypto.PublicKey
 	Issuer       string
 	APIAudiences []string
 	Lookup       Lookup
@@ -115,8 +121,12 @@ var errInvalid = errors.New("invalid bearer token")
 // JWT of this issuer is not ours: no opinion, for other authenticators.
 func (a *Authenticator) AuthenticateToken(ctx context.Context, raw string) (*authenticator.Response, bool, error) {
 	var c claims
-	_, err := jwt.ParseWithClaims(raw, &c, func(*jwt.Token) (interface{}, error) { return a.Key, nil },
-		jwt.WithValidMethods([]string{jwt.SigningMethodES256.Alg()}), jwt.WithIssuer(a.Issuer), jwt.WithExpirationRequired(), jwt.WithLeeway(time.Minute))
+	keys := jwt.VerificationKeySet{}
+	for _, k := range a.Keys {
+		keys.Keys = append(keys.Keys, k)
+	}
+	_, err := jwt.ParseWithClaims(raw, &c, func(*jwt.Token) (interface{}, error) { return keys, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodES256.Alg(), jwt.SigningMethodRS256.Alg()}), jwt.WithIssuer(a.Issuer), jwt.WithExpirationRequired(), jwt.WithLeeway(time.Minute))
 	if err != nil {
 		if errors.Is(err, jwt.ErrTokenMalformed) || errors.Is(err, jwt.ErrTokenInvalidIssuer) || errors.Is(err, jwt.ErrTokenSignatureInvalid) {
 			return nil, false, nil

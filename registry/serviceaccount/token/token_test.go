@@ -2,9 +2,15 @@ package token
 
 import (
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -13,6 +19,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apiserver/pkg/authentication/authenticator"
+	"k8s.io/client-go/util/keyutil"
 )
 
 type fakeLookup struct{ sa *corev1.ServiceAccount }
@@ -35,7 +42,7 @@ func TestIssueAndAuthenticate(t *testing.T) {
 	}
 	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "ci", UID: "u1"}}
 	issuer := &Issuer{Key: key, Issuer: "https://issuer"}
-	auth := &Authenticator{Key: &key.PublicKey, Issuer: "https://issuer", APIAudiences: []string{"https://issuer"}, Lookup: fakeLookup{sa}}
+	auth := &Authenticator{Keys: []crypto.PublicKey{key.Public()}, Issuer: "https://issuer", APIAudiences: []string{"https://issuer"}, Lookup: fakeLookup{sa}}
 
 	good, _, err := issuer.Issue(Request{ServiceAccount: sa, Audiences: []string{"https://issuer"}, Expiration: time.Hour})
 	if err != nil {
@@ -69,5 +76,61 @@ func TestIssueAndAuthenticate(t *testing.T) {
 	auth.Lookup = fakeLookup{&corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "ci", UID: "u2"}}}
 	if _, ok, err := auth.AuthenticateToken(context.Background(), good); ok || err == nil {
 		t.Errorf("a token of the old service account: %v, %v", ok, err)
+	}
+}
+
+// TestRotation: a token of the old RSA key still authenticates while that
+// key is listed to verify with, and the key set publishes both keys.
+func TestRotation(t *testing.T) {
+	dir := t.TempDir()
+	oldKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pem, err := keyutil.MarshalPrivateKeyToPEM(oldKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldFile := filepath.Join(dir, "old.key")
+	if err := os.WriteFile(oldFile, pem, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	signing, err := LoadSigningKey(oldFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "ci", UID: "u1"}}
+	old, _, err := (&Issuer{Key: signing, Issuer: "https://issuer"}).Issue(Request{ServiceAccount: sa, Audiences: []string{"a"}, Expiration: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	newKey, err := EnsureKey(filepath.Join(dir, "new.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	verifyOld, err := LoadPublicKeys([]string{oldFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth := &Authenticator{Keys: append([]crypto.PublicKey{newKey.Public()}, verifyOld...), Issuer: "https://issuer", APIAudiences: []string{"a"}, Lookup: fakeLookup{sa}}
+	if _, ok, err := auth.AuthenticateToken(context.Background(), old); !ok || err != nil {
+		t.Fatalf("a token of the listed old key: %v, %v", ok, err)
+	}
+	auth.Keys = auth.Keys[:1]
+	if _, ok, _ := auth.AuthenticateToken(context.Background(), old); ok {
+		t.Fatal("a token of an old key no longer listed still authenticates")
+	}
+	_, keySet, err := DiscoveryHandlers("https://issuer", append([]crypto.PublicKey{newKey.Public()}, verifyOld...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	keySet.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, KeySetPath, nil))
+	var set struct {
+		Keys []struct{ Kty, Alg, Kid string }
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &set); err != nil || len(set.Keys) != 2 ||
+		set.Keys[0].Alg != "ES256" || set.Keys[1].Kty != "RSA" || set.Keys[1].Kid != KeyID(&oldKey.PublicKey) {
+		t.Fatalf("key set %s: %v", rec.Body.String(), err)
 	}
 }
