@@ -17,13 +17,15 @@ import (
 	"github.com/kybernetes/kybernetes/registry/admission/defaultstorageclass"
 	"github.com/kybernetes/kybernetes/registry/admission/defaulttolerationseconds"
 	"github.com/kybernetes/kybernetes/registry/admission/limitranger"
+	"github.com/kybernetes/kybernetes/registry/admission/podsecurity"
 	"github.com/kybernetes/kybernetes/registry/admission/priority"
 )
 
 // admissionOrder is the order the plugins run in, upstream's:
 // NamespaceLifecycle (no object in a missing or terminating namespace;
 // default, kube-system and kube-public cannot be deleted), LimitRanger,
-// Priority (a new pod's priority from its PriorityClass), DefaultTolerationSeconds,
+// PodSecurity (the Pod Security Standards level a namespace's labels
+// enforce, warn about or audit), Priority (a new pod's priority from its PriorityClass), DefaultTolerationSeconds,
 // DefaultStorageClass (a new claim without a class gets the default StorageClass), DefaultIngressClass (a new Ingress without a
 // class gets the default IngressClass), ResourceQuota (a create beyond a quota is
 // refused with 403; usage is charged to quota status as objects are
@@ -32,6 +34,7 @@ import (
 var admissionOrder = []string{
 	lifecycle.PluginName,
 	limitranger.PluginName,
+	podsecurity.PluginName,
 	priority.PluginName,
 	defaulttolerationseconds.PluginName,
 	defaultstorageclass.PluginName,
@@ -47,6 +50,7 @@ func registerAdmissionPlugins(plugins *admission.Plugins, o *Options) {
 	resourcequota.Register(plugins)
 	defaultingressclass.Register(plugins)
 	priority.Register(plugins)
+	podsecurity.Register(plugins)
 	defaultstorageclass.Register(plugins)
 	plugins.Register(limitranger.PluginName, func(io.Reader) (admission.Interface, error) { return limitranger.New(), nil })
 	plugins.Register(defaulttolerationseconds.PluginName, func(io.Reader) (admission.Interface, error) {

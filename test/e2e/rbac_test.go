@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/base64"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -79,4 +80,25 @@ func TestRBACWithKubectl(t *testing.T) {
 	mustContain(t, errOut, `secrets is forbidden: User "`+sa+`" cannot list resource "secrets"`)
 	errOut = kFails(t, "", "--kubeconfig", os.DevNull, "--server", server, "--certificate-authority", ca, "--token", token+"x", "get", "pods")
 	mustContain(t, errOut, "error: You must be logged in to the server (Unauthorized)")
+}
+
+// TestPodSecurityWithKubectl: the issue's step — once a namespace is
+// labelled restricted, stock kubectl is told about the pods that break it
+// and a privileged pod is refused with upstream's message.
+func TestPodSecurityWithKubectl(t *testing.T) {
+	ns := namespace(t, "e2e-podsecurity")
+	privileged := `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"%s"},"spec":{"containers":[{"name":"c","image":"busybox","securityContext":{"privileged":true}}]}}`
+	kIn(t, fmt.Sprintf(privileged, "before"), "-n", ns, "create", "-f", "-")
+
+	_, warnings, err := kubectl(t, "", nil, "label", "ns", ns, "pod-security.kubernetes.io/enforce=restricted")
+	if err != nil {
+		t.Fatalf("kubectl label ns: %v\n%s", err, warnings)
+	}
+	mustContain(t, warnings, `Warning: existing pods in namespace "`+ns+`" violate the new PodSecurity enforce level "restricted:latest"`,
+		"Warning: before: ")
+
+	errOut := kFails(t, fmt.Sprintf(privileged, "priv"), "-n", ns, "create", "-f", "-")
+	mustContain(t, errOut, `Error from server (Forbidden): error when creating "STDIN": pods "priv" is forbidden: violates PodSecurity "restricted:latest": privileged (container "c" must not set securityContext.privileged=true)`)
+	mustContain(t, kFails(t, "", "label", "ns", ns, "--overwrite", "pod-security.kubernetes.io/enforce=strict"),
+		`metadata.labels[pod-security.kubernetes.io/enforce]: Invalid value: "strict"`)
 }

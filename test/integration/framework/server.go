@@ -50,6 +50,9 @@ type Setup struct {
 	// MetricResolution overrides --metric-resolution (how often the
 	// kubelets' resource metrics are read).
 	MetricResolution time.Duration
+	// Customize changes the server's options last, for flags no other
+	// field covers.
+	Customize func(*registry.Options)
 }
 
 // Start runs a server and stops it when the test ends.
@@ -71,6 +74,9 @@ func Start(t testing.TB, setup Setup) *Server {
 		opts.Etcd.StorageConfig.CompactionInterval = setup.CompactionInterval
 	}
 
+	if setup.Customize != nil {
+		setup.Customize(opts)
+	}
 	server, err := registry.New(opts)
 	if err != nil {
 		t.Fatal(err)
