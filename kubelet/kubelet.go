@@ -42,6 +42,7 @@ import (
 	"github.com/kybernetes/kybernetes/kubelet/server"
 	"github.com/kybernetes/kybernetes/kubelet/static"
 	"github.com/kybernetes/kybernetes/kubelet/stats"
+	"github.com/kybernetes/kybernetes/kubelet/token"
 )
 
 // Options are the kubelet's flags, with upstream's names.
@@ -64,6 +65,10 @@ type Options struct {
 	// NodeNamePrefix and their index.
 	Nodes          int
 	NodeNamePrefix string
+	// NodeKubeconfigDir, with Nodes, holds each node's own credentials
+	// (<name>.kubeconfig, system:node:<name>), so that the Node authorizer
+	// lets each hollow node read what its own pods use.
+	NodeKubeconfigDir string
 	// PodManifestPath holds the static pods' manifests.
 	PodManifestPath    string
 	FileCheckFrequency time.Duration
@@ -115,6 +120,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.ImageMinimumGCAge, "image-minimum-gc-age", o.ImageMinimumGCAge, "Minimum age for an unused image before it is garbage collected.")
 	fs.StringVar(&o.CgroupRoot, "cgroup-root", o.CgroupRoot, "Optional root cgroup to use for pods (default /kybernetes). When set, the node's resource usage is that cgroup's instead of the whole machine's.")
 	fs.StringVar(&o.NodeNamePrefix, "node-name-prefix", o.NodeNamePrefix, "With --nodes, the prefix of the nodes' names.")
+	fs.StringVar(&o.NodeKubeconfigDir, "node-kubeconfig-dir", o.NodeKubeconfigDir, "With --nodes, a directory with each node's own credentials as <name>.kubeconfig (`kybernetes kubeconfig node NAME` writes one); without it all nodes share --kubeconfig, and the Node authorizer lets only the node that identity names read its pods' secrets, configmaps and tokens.")
 }
 
 // Run runs the kubelet until ctx ends.
@@ -171,7 +177,14 @@ func Run(ctx context.Context, o Options) error {
 	errc := make(chan error, o.Nodes)
 	for i := range o.Nodes {
 		name := fmt.Sprintf("%s%d", o.NodeNamePrefix, i)
-		go func() { errc <- runNode(ctx, o, config, name, nodeIP, filepath.Join(o.RootDir, name), 0) }()
+		nodeConfig := config
+		if o.NodeKubeconfigDir != "" {
+			if nodeConfig, err = clientcmd.BuildConfigFromFlags("", filepath.Join(o.NodeKubeconfigDir, name+".kubeconfig")); err != nil {
+				return fmt.Errorf("node %s: %w", name, err)
+			}
+			nodeConfig.UserAgent, nodeConfig.QPS, nodeConfig.Burst = config.UserAgent, config.QPS, config.Burst
+		}
+		go func() { errc <- runNode(ctx, o, nodeConfig, name, nodeIP, filepath.Join(o.RootDir, name), 0) }()
 	}
 	var first error
 	for range o.Nodes {
@@ -303,7 +316,7 @@ func runNode(ctx context.Context, o Options, config *rest.Config, nodeName, node
 	defer broadcaster.Shutdown()
 	recorder := broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "kubelet", Host: nodeName})
 
-	manager := &pods.Manager{Client: client, NodeName: nodeName, NodeIP: nodeIP, RootDir: rootDir, Images: imageService,
+	manager := &pods.Manager{Client: client, Tokens: token.NewManager(client), NodeName: nodeName, NodeIP: nodeIP, RootDir: rootDir, Images: imageService,
 		Network: podNetwork, Runtime: rt, Recorder: recorder, ClusterDNS: o.ClusterDNS, ClusterDomain: o.ClusterDomain,
 		PodCIDR: func() string { return podCIDR.Load().(string) }, Hollow: o.Runtime == RuntimeFake, FileCheckFrequency: o.FileCheckFrequency}
 	if o.PodManifestPath != "" {

@@ -17,14 +17,18 @@ import (
 	"github.com/kybernetes/kybernetes/registry/admission/defaultstorageclass"
 	"github.com/kybernetes/kybernetes/registry/admission/defaulttolerationseconds"
 	"github.com/kybernetes/kybernetes/registry/admission/limitranger"
+	"github.com/kybernetes/kybernetes/registry/admission/noderestriction"
 	"github.com/kybernetes/kybernetes/registry/admission/podsecurity"
 	"github.com/kybernetes/kybernetes/registry/admission/priority"
+	"github.com/kybernetes/kybernetes/registry/admission/serviceaccount"
 )
 
 // admissionOrder is the order the plugins run in, upstream's:
 // NamespaceLifecycle (no object in a missing or terminating namespace;
 // default, kube-system and kube-public cannot be deleted), LimitRanger,
-// PodSecurity (the Pod Security Standards level a namespace's labels
+// ServiceAccount (a pod's service account, pull secrets and projected
+// token volume), NodeRestriction (a kubelet writes only its own Node,
+// lease, mirror pods, pod statuses and pod-bound tokens), PodSecurity (the Pod Security Standards level a namespace's labels
 // enforce, warn about or audit), Priority (a new pod's priority from its PriorityClass), DefaultTolerationSeconds,
 // DefaultStorageClass (a new claim without a class gets the default StorageClass), DefaultIngressClass (a new Ingress without a
 // class gets the default IngressClass), ResourceQuota (a create beyond a quota is
@@ -34,6 +38,8 @@ import (
 var admissionOrder = []string{
 	lifecycle.PluginName,
 	limitranger.PluginName,
+	serviceaccount.PluginName,
+	noderestriction.PluginName,
 	podsecurity.PluginName,
 	priority.PluginName,
 	defaulttolerationseconds.PluginName,
@@ -51,6 +57,8 @@ func registerAdmissionPlugins(plugins *admission.Plugins, o *Options) {
 	defaultingressclass.Register(plugins)
 	priority.Register(plugins)
 	podsecurity.Register(plugins)
+	serviceaccount.Register(plugins)
+	noderestriction.Register(plugins)
 	defaultstorageclass.Register(plugins)
 	plugins.Register(limitranger.PluginName, func(io.Reader) (admission.Interface, error) { return limitranger.New(), nil })
 	plugins.Register(defaulttolerationseconds.PluginName, func(io.Reader) (admission.Interface, error) {

@@ -119,7 +119,8 @@ func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.R
 	// against the stored service accounts and pods.
 	serviceAccountStore, podStore := core["serviceaccounts"].(*serviceaccount.REST).Store, core["pods"].(*pod.REST).Store
 	core["serviceaccounts/token"] = &serviceaccount.TokenREST{ServiceAccounts: serviceAccountStore, Pods: podStore,
-		Issuer: sec.authentication.issuer, APIAudiences: sec.authentication.audiences, MaxExpiration: o.ServiceAccountMaxTokenExpiration}
+		Issuer: sec.authentication.issuer, APIAudiences: sec.authentication.audiences, MaxExpiration: o.ServiceAccountMaxTokenExpiration,
+		ExtendExpiration: o.ServiceAccountExtendTokenExpiration}
 	sec.authentication.serviceAccounts.Lookup = serviceaccount.StoreLookup{ServiceAccounts: serviceAccountStore, Pods: podStore}
 	configuration, keySet, err := token.DiscoveryHandlers(sec.authentication.issuer.Issuer, sec.authentication.serviceAccounts.Keys)
 	if err != nil {

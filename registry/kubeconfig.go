@@ -84,5 +84,8 @@ func WriteNodeKubeconfig(dataDir, node, path string) error {
 	if err != nil {
 		return err
 	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
 	return writeKubeconfigWith(o, path, cluster.Server, "kubelet", certPath, keyPath, "")
 }

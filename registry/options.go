@@ -43,11 +43,14 @@ type Options struct {
 	// --tls-private-key-file, ... (SecureServing); --etcd-servers,
 	// --etcd-cafile, --etcd-compaction-interval, --watch-cache, ... (Etcd);
 	// --enable-admission-plugins, --disable-admission-plugins,
-	// --admission-control-config-file (Admission).
+	// --admission-control-config-file (Admission); --audit-policy-file,
+	// --audit-log-path, --audit-log-maxage, --audit-webhook-config-file, ...
+	// (Audit: the library's log and webhook backends).
 	ServerRun     *genericoptions.ServerRunOptions
 	SecureServing *genericoptions.SecureServingOptionsWithLoopback
 	Etcd          *genericoptions.EtcdOptions
 	Admission     *genericoptions.AdmissionOptions
+	Audit         *genericoptions.AuditOptions
 
 	ServiceClusterIPRange string
 	ServiceNodePortRange  utilnet.PortRange
@@ -73,6 +76,11 @@ type Options struct {
 	ServiceAccountSigningKeyFile     string
 	ServiceAccountKeyFiles           []string
 	ServiceAccountMaxTokenExpiration time.Duration
+	// ServiceAccountExtendTokenExpiration makes the tokens kubelets ask
+	// for their pods' projected volumes (3607 s, upstream's marker) valid
+	// for a year, with a warnafter claim at the hour, so that a kubelet
+	// that fails to refresh one does not cut its pod off.
+	ServiceAccountExtendTokenExpiration bool
 
 	// The toleration times DefaultTolerationSeconds admission gives pods
 	// for the not-ready and unreachable NoExecute taints.
@@ -106,6 +114,8 @@ func NewOptions() *Options {
 		ServiceAccountIssuer:  "https://kubernetes.default.svc.cluster.local",
 		AuthorizationModes:    []string{ModeNode, ModeRBAC},
 
+		ServiceAccountExtendTokenExpiration: true,
+
 		DefaultNotReadyTolerationSeconds:    300,
 		DefaultUnreachableTolerationSeconds: 300,
 		MetricResolution:                    15 * time.Second,
@@ -134,6 +144,7 @@ func NewOptions() *Options {
 		DefaultOffPlugins:      sets.New[string](),
 	}
 	registerAdmissionPlugins(o.Admission.Plugins, o)
+	o.Audit = genericoptions.NewAuditOptions()
 	return o
 }
 
@@ -144,6 +155,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	o.SecureServing.AddFlags(fs)
 	o.Etcd.AddFlags(fs)
 	o.Admission.AddFlags(fs)
+	o.Audit.AddFlags(fs)
 	fs.StringVar(&o.ServiceClusterIPRange, "service-cluster-ip-range", o.ServiceClusterIPRange, "A CIDR notation IP range from which to assign service cluster IPs.")
 	fs.Var(&o.ServiceNodePortRange, "service-node-port-range", "A port range to reserve for services with NodePort visibility. Example: '30000-32767'. Inclusive at both ends of the range.")
 	fs.Int64Var(&o.DefaultNotReadyTolerationSeconds, "default-not-ready-toleration-seconds", o.DefaultNotReadyTolerationSeconds, "Indicates the tolerationSeconds of the toleration for notReady:NoExecute that is added by default to every pod that does not already have such a toleration.")
@@ -155,6 +167,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.ServiceAccountIssuer, "service-account-issuer", o.ServiceAccountIssuer, "Identifier of the service account token issuer. The issuer will assert this identifier in \"iss\" claim of issued tokens.")
 	fs.StringVar(&o.ServiceAccountSigningKeyFile, "service-account-signing-key-file", o.ServiceAccountSigningKeyFile, "Path to the file that contains the current private key of the service account token issuer (ECDSA P-256 or RSA, PEM). When empty, <data-dir>/pki/sa.key, made on first start.")
 	fs.StringSliceVar(&o.ServiceAccountKeyFiles, "service-account-key-file", o.ServiceAccountKeyFiles, "File containing PEM-encoded x509 RSA or ECDSA private or public keys, used to verify service account tokens besides the signing key's. May be given multiple times.")
+	fs.BoolVar(&o.ServiceAccountExtendTokenExpiration, "service-account-extend-token-expiration", o.ServiceAccountExtendTokenExpiration, "Turns on projected service account expiration extension during token generation, which helps safe transition from legacy token to bound service account token feature. If this flag is enabled, admission injected tokens would be extended up to 1 year to prevent unexpected failure during transition, ignoring value of service-account-max-token-expiration.")
 	fs.DurationVar(&o.ServiceAccountMaxTokenExpiration, "service-account-max-token-expiration", o.ServiceAccountMaxTokenExpiration, "The maximum validity duration of a token created by the service account token issuer. A TokenRequest asking for longer gets this. 0 means no maximum.")
 	fs.StringSliceVar(&o.APIAudiences, "api-audiences", o.APIAudiences, "Identifiers of the API. The service account token authenticator will validate that tokens used against the API are bound to at least one of these audiences. Defaults to --service-account-issuer.")
 	// Differences from upstream, said where a user reads them.
@@ -225,6 +238,7 @@ func (o *Options) Validate() error {
 	}
 	errs = append(errs, o.ServerRun.Validate()...)
 	errs = append(errs, o.Admission.Validate()...)
+	errs = append(errs, o.Audit.Validate()...)
 	// Without --etcd-servers the member is embedded: the library's "must be
 	// specified" does not apply, so check a copy that names a placeholder.
 	etcdOptions := *o.Etcd

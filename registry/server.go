@@ -230,6 +230,11 @@ func newGenericConfig(o *CompletedOptions, etcdTransport storagebackend.Transpor
 	if err := o.ServerRun.ApplyTo(&config.Config); err != nil {
 		return nil, nil, err
 	}
+	// Audit events are written by the outermost server of the chain, which
+	// every request passes (see chain.go); the others share the backend.
+	if err := o.Audit.ApplyTo(&config.Config); err != nil {
+		return nil, nil, fmt.Errorf("audit: %w", err)
+	}
 	// /version is kybernetes' own; the library's feature defaults follow
 	// the Kubernetes release it serves.
 	config.EffectiveVersion = effectiveVersion{o.effectiveVersion}

@@ -40,6 +40,7 @@ import (
 	"github.com/kybernetes/kybernetes/kubelet/network"
 	"github.com/kybernetes/kybernetes/kubelet/runtime"
 	"github.com/kybernetes/kybernetes/kubelet/static"
+	"github.com/kybernetes/kybernetes/kubelet/token"
 )
 
 // volumeRefresh is how often configMap and secret volumes are rewritten
@@ -51,7 +52,9 @@ const podWorkers = 16
 
 // Manager runs the pods of one node.
 type Manager struct {
-	Client   kubernetes.Interface
+	Client kubernetes.Interface
+	// Tokens asks for the service account tokens of projected volumes.
+	Tokens   *token.Manager
 	NodeName string
 	NodeIP   string
 	RootDir  string
@@ -452,6 +455,7 @@ func (m *Manager) forget(key string) {
 	}
 	m.mu.Unlock()
 	if st != nil {
+		m.Tokens.Forget(st.uid)
 		if err := os.RemoveAll(m.podDir(st.uid)); err != nil {
 			klog.ErrorS(err, "removing a pod's directory", "pod", key)
 		}

@@ -22,6 +22,7 @@ import (
 	"github.com/kybernetes/kybernetes/kubelet/network"
 	"github.com/kybernetes/kybernetes/kubelet/runtime"
 	"github.com/kybernetes/kybernetes/kubelet/static"
+	"github.com/kybernetes/kybernetes/kubelet/token"
 )
 
 // hollowNode is a pod manager on the fake runtime, over a fake clientset,
@@ -63,7 +64,7 @@ func restartHollowNode(t *testing.T, client *fake.Clientset, rootDir string, con
 			}
 		}
 	}()
-	m := &Manager{Client: h.client, NodeName: "n1", NodeIP: "192.0.2.10", RootDir: rootDir,
+	m := &Manager{Client: h.client, Tokens: token.NewManager(h.client), NodeName: "n1", NodeIP: "192.0.2.10", RootDir: rootDir,
 		Images: &images.Fake{}, Network: h.network, Runtime: h.runtime, Recorder: recorder,
 		PodCIDR: func() string { return "10.244.1.0/24" }, Hollow: true}
 	for _, c := range configure {

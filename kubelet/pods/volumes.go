@@ -441,8 +441,17 @@ func (m *Manager) projectedFiles(ctx context.Context, pod *corev1.Pod, v *corev1
 			for k, val := range data {
 				files[k] = val
 			}
+		case src.ServiceAccountToken != nil:
+			if pod.Spec.ServiceAccountName == "" {
+				return nil, &configError{fmt.Sprintf("volume %q: a serviceAccountToken projection needs the pod's serviceAccountName", v.Name)}
+			}
+			token, err := m.Tokens.PodToken(ctx, pod, src.ServiceAccountToken)
+			if err != nil {
+				return nil, err
+			}
+			files[src.ServiceAccountToken.Path] = []byte(token)
 		default:
-			return nil, &configError{fmt.Sprintf("volume %q: this projected volume source (service account tokens, cluster trust bundles, pod certificates) is not supported by this kubelet yet", v.Name)}
+			return nil, &configError{fmt.Sprintf("volume %q: this projected volume source (cluster trust bundles, pod certificates) is not supported by this kubelet yet", v.Name)}
 		}
 	}
 	return files, nil

@@ -38,13 +38,23 @@ func startHollowCluster(t testing.TB, nodes int, args ...string) *hollowCluster 
 			t.Logf("kubelet log:\n%s", tail(string(log), 40))
 		}
 	})
+	// Each hollow node its own identity, as the Node authorizer wants.
+	credentials := filepath.Join(dir, "node-kubeconfigs")
+	for i := range nodes {
+		name := fmt.Sprintf("hollow-%d", i)
+		out, err := exec.Command(kybernetesBin, "kubeconfig", "node", name, "--data-dir", filepath.Join(dir, "data"),
+			"-o", filepath.Join(credentials, name+".kubeconfig")).CombinedOutput()
+		if err != nil {
+			t.Fatalf("kybernetes kubeconfig node %s: %v\n%s", name, err, out)
+		}
+	}
 	log, err := os.Create(c.log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer log.Close()
 	c.kubelet = exec.Command(kybernetesBin, append([]string{"kubelet", "--runtime=fake", "--nodes", fmt.Sprint(nodes),
-		"--kubeconfig", filepath.Join(dir, "data", "kubelet.kubeconfig"), "--root-dir", filepath.Join(dir, "hollow"),
+		"--kubeconfig", filepath.Join(dir, "data", "kubelet.kubeconfig"), "--node-kubeconfig-dir", credentials, "--root-dir", filepath.Join(dir, "hollow"),
 		"--node-ip", "127.0.0.1", "--address", "127.0.0.1"}, args...)...)
 	c.kubelet.Stdout, c.kubelet.Stderr = log, log
 	if err := c.kubelet.Start(); err != nil {

@@ -282,6 +282,16 @@ func TestUpRunsAMultiNodeCluster(t *testing.T) {
 	if out, err := exec.Command(kybernetesBin, "image", "import", "--data-dir", c.data, tarball).CombinedOutput(); err != nil {
 		t.Fatalf("image import: %v\n%s", err, out)
 	}
+	inCluster, err := images.WithGoProgram(img, "github.com/kybernetes/kybernetes/test/images/incluster", "incluster")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tarball, err = images.WriteTarball(c.dir, "example.test/incluster:1", inCluster); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(kybernetesBin, "image", "import", "--data-dir", c.data, tarball).CombinedOutput(); err != nil {
+		t.Fatalf("image import: %v\n%s", err, out)
+	}
 	// The user's kubeconfig has a context of its own, which must stay.
 	if err := os.MkdirAll(filepath.Dir(c.kubeconfig), 0o700); err != nil {
 		t.Fatal(err)
@@ -483,6 +493,21 @@ func TestUpRunsAMultiNodeCluster(t *testing.T) {
 	if !strings.Contains(got, "Client sent an HTTP request to an HTTPS server") {
 		t.Errorf("client -> kubernetes Service %s:443: %q", apiIP, got)
 	}
+	// Every pod has its credentials at the well-known path (ServiceAccount
+	// admission's kube-api-access-* volume: token, CA and namespace).
+	mustContain(t, c.k("exec", "client", "--", "cat", "/var/run/secrets/kubernetes.io/serviceaccount/namespace"), "default")
+	mustContain(t, c.k("exec", "client", "--", "cat", "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt"), "-----BEGIN CERTIFICATE-----")
+	// A client-go program with the in-cluster configuration may do what
+	// its account's binding allows and no more.
+	c.k("create", "rolebinding", "default-view", "--clusterrole=view", "--serviceaccount=default:default")
+	c.k("run", "incluster", "--image=example.test/incluster:1", "--restart=Never", "--command", "--", "/bin/incluster")
+	c.k("wait", "--for=jsonpath={.status.phase}=Succeeded", "pod/incluster", "--timeout=90s")
+	logs := c.k("logs", "incluster")
+	mustContain(t, logs, "pods: ", `secrets: error: secrets is forbidden: User "system:serviceaccount:default:default" cannot list resource "secrets" in API group "" in the namespace "kube-system"`)
+	if strings.Contains(logs, "pods: error") {
+		t.Errorf("the in-cluster program could not list its namespace's pods:\n%s", logs)
+	}
+	c.k("delete", "pod", "incluster")
 
 	// Down removes what up made on the host; the data stays.
 	stopped := c.stop()

@@ -1,6 +1,7 @@
 // Package images builds the container images tests run, from what this
 // machine has: Debian's busybox-static (a shell and the usual tools in one
-// static binary). No test pulls from the internet.
+// static binary) and small static Go programs of the tests' own, built
+// here. No test pulls from the internet.
 package images
 
 import (
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -94,4 +96,42 @@ func WriteTarball(dir, ref string, img v1.Image) (string, error) {
 	}
 	path := filepath.Join(dir, "image.tar")
 	return path, tarball.WriteToFile(path, tag, img)
+}
+
+// WithGoProgram adds the Go command pkg (an import path of this module),
+// built static for Linux, to img as /bin/<name>: test images with
+// programs of the tests' own, built from source on this machine.
+func WithGoProgram(img v1.Image, pkg, name string) (v1.Image, error) {
+	dir, err := os.MkdirTemp("", "kybernetes-image-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	binary := filepath.Join(dir, name)
+	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", binary, pkg)
+	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux")
+	if out, err := build.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
+	}
+	data, err := os.ReadFile(binary)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	if err := tw.WriteHeader(&tar.Header{Name: "bin/" + name, Typeflag: tar.TypeReg, Mode: 0o755, Size: int64(len(data))}); err != nil {
+		return nil, err
+	}
+	if _, err := tw.Write(data); err != nil {
+		return nil, err
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	layerData := buf.Bytes()
+	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(layerData)), nil })
+	if err != nil {
+		return nil, err
+	}
+	return mutate.AppendLayers(img, layer)
 }

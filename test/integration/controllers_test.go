@@ -136,7 +136,7 @@ func TestControllerManagerHealthz(t *testing.T) {
 // before it acquired the lease.
 func TestStandbyControllerManagerDoesNothing(t *testing.T) {
 	ctx := context.Background()
-	server := framework.Start(t, framework.Setup{WithoutControllers: true})
+	server := framework.Start(t, framework.Setup{WithoutControllers: true, WithoutServiceAccounts: true})
 	leases := server.Client.CoordinationV1().Leases(metav1.NamespaceSystem)
 	now := metav1.NowMicro()
 	if _, err := leases.Create(ctx, &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Name: "kube-controller-manager"},

@@ -545,9 +545,19 @@ func (c *cluster) startNodes() error {
 	}
 	kubeconfig := filepath.Join(string(c.d), "kubelet.kubeconfig")
 	if c.s.Runtime == RuntimeFake {
+		// Each hollow node its own system:node:<name> identity.
+		credentials := filepath.Join(c.d.nodes(), "kubeconfigs")
+		if err := os.MkdirAll(credentials, 0o700); err != nil {
+			return err
+		}
+		for i := range c.s.Nodes {
+			if err := registry.WriteNodeKubeconfig(string(c.d), nodeName(i), filepath.Join(credentials, nodeName(i)+".kubeconfig")); err != nil {
+				return fmt.Errorf("credentials of %s: %w", nodeName(i), err)
+			}
+		}
 		kubelet := &component{name: "hollow nodes' kubelet", log: filepath.Join(c.d.logs(), "hollow-kubelet.log"), restarted: c.restarted,
-			args: []string{c.o.Self, "kubelet", "--runtime", RuntimeFake, "--kubeconfig", kubeconfig, "--nodes", strconv.Itoa(c.s.Nodes),
-				"--node-name-prefix", "node-", "--root-dir", c.d.nodes(), "--node-ip", "127.0.0.1"}}
+			args: []string{c.o.Self, "kubelet", "--runtime", RuntimeFake, "--kubeconfig", kubeconfig, "--node-kubeconfig-dir", credentials,
+				"--nodes", strconv.Itoa(c.s.Nodes), "--node-name-prefix", "node-", "--root-dir", c.d.nodes(), "--node-ip", "127.0.0.1"}}
 		c.addNode(kubelet)
 		if err := kubelet.start(c.pids); err != nil {
 			return err

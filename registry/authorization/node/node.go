@@ -18,6 +18,7 @@ import (
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/kybernetes/kybernetes/apis/core/podrefs"
 	"github.com/kybernetes/kybernetes/registry/rbac/bootstrappolicy"
 	"github.com/kybernetes/kybernetes/registry/rbac/rules"
 )
@@ -71,6 +72,9 @@ func (a *Authorizer) Authorize(_ context.Context, attrs authorizer.Attributes) (
 			return a.authorizeReference(node, attrs)
 		}
 	}
+	if attrs.IsResourceRequest() && attrs.GetAPIGroup() == "" && attrs.GetResource() == "serviceaccounts" && attrs.GetSubresource() == "token" {
+		return a.authorizeToken(node, attrs)
+	}
 	for i := range nodeRules {
 		if rules.Allows(attrs, &nodeRules[i]) {
 			return authorizer.DecisionAllow, "", nil
@@ -96,6 +100,25 @@ func (a *Authorizer) authorizeReference(node string, attrs authorizer.Attributes
 	return authorizer.DecisionNoOpinion, fmt.Sprintf("no relationship found between node '%s' and this object", node), nil
 }
 
+// authorizeToken lets the kubelet ask for tokens only of the service
+// accounts its pods run as (for their projected token volumes).
+func (a *Authorizer) authorizeToken(node string, attrs authorizer.Attributes) (authorizer.Decision, string, error) {
+	if attrs.GetVerb() != "create" || attrs.GetName() == "" {
+		return authorizer.DecisionNoOpinion, "can only create tokens for individual service accounts", nil
+	}
+	objs, err := a.pods.ByIndex(byNodeName, node)
+	if err != nil {
+		return authorizer.DecisionNoOpinion, "", err
+	}
+	for _, obj := range objs {
+		pod := obj.(*corev1.Pod)
+		if pod.Namespace == attrs.GetNamespace() && pod.Spec.ServiceAccountName == attrs.GetName() {
+			return authorizer.DecisionAllow, "", nil
+		}
+	}
+	return authorizer.DecisionNoOpinion, fmt.Sprintf("no relationship found between node '%s' and this object", node), nil
+}
+
 // references says whether a pod bound to node uses the object.
 func (a *Authorizer) references(node, resource, namespace, name string) bool {
 	objs, err := a.pods.ByIndex(byNodeName, node)
@@ -109,19 +132,19 @@ func (a *Authorizer) references(node, resource, namespace, name string) bool {
 		}
 		switch resource {
 		case "secrets":
-			if slices.Contains(secretsOf(pod), name) {
+			if slices.Contains(podrefs.SecretNames(pod), name) {
 				return true
 			}
 		case "configmaps":
-			if slices.Contains(configMapsOf(pod), name) {
+			if slices.Contains(podrefs.ConfigMapNames(pod), name) {
 				return true
 			}
 		case "persistentvolumeclaims":
-			if slices.Contains(claimsOf(pod), name) {
+			if slices.Contains(podrefs.ClaimNames(pod), name) {
 				return true
 			}
 		case "persistentvolumes":
-			for _, claimName := range claimsOf(pod) {
+			for _, claimName := range podrefs.ClaimNames(pod) {
 				claim, err := a.claims.PersistentVolumeClaims(pod.Namespace).Get(claimName)
 				if err == nil && claim.Spec.VolumeName == name {
 					return true
@@ -130,109 +153,4 @@ func (a *Authorizer) references(node, resource, namespace, name string) bool {
 		}
 	}
 	return false
-}
-
-// containers are all of a pod's containers, as env sources go.
-func containers(pod *corev1.Pod) [][]corev1.EnvVar {
-	var envs [][]corev1.EnvVar
-	for _, c := range pod.Spec.InitContainers {
-		envs = append(envs, c.Env)
-	}
-	for _, c := range pod.Spec.Containers {
-		envs = append(envs, c.Env)
-	}
-	for _, c := range pod.Spec.EphemeralContainers {
-		envs = append(envs, c.Env)
-	}
-	return envs
-}
-
-func envFroms(pod *corev1.Pod) []corev1.EnvFromSource {
-	var out []corev1.EnvFromSource
-	for _, c := range pod.Spec.InitContainers {
-		out = append(out, c.EnvFrom...)
-	}
-	for _, c := range pod.Spec.Containers {
-		out = append(out, c.EnvFrom...)
-	}
-	for _, c := range pod.Spec.EphemeralContainers {
-		out = append(out, c.EnvFrom...)
-	}
-	return out
-}
-
-func secretsOf(pod *corev1.Pod) []string {
-	var names []string
-	for _, s := range pod.Spec.ImagePullSecrets {
-		names = append(names, s.Name)
-	}
-	for _, v := range pod.Spec.Volumes {
-		switch {
-		case v.Secret != nil:
-			names = append(names, v.Secret.SecretName)
-		case v.Projected != nil:
-			for _, source := range v.Projected.Sources {
-				if source.Secret != nil {
-					names = append(names, source.Secret.Name)
-				}
-			}
-		}
-	}
-	for _, env := range containers(pod) {
-		for _, e := range env {
-			if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil {
-				names = append(names, e.ValueFrom.SecretKeyRef.Name)
-			}
-		}
-	}
-	for _, from := range envFroms(pod) {
-		if from.SecretRef != nil {
-			names = append(names, from.SecretRef.Name)
-		}
-	}
-	return names
-}
-
-func configMapsOf(pod *corev1.Pod) []string {
-	var names []string
-	for _, v := range pod.Spec.Volumes {
-		switch {
-		case v.ConfigMap != nil:
-			names = append(names, v.ConfigMap.Name)
-		case v.Projected != nil:
-			for _, source := range v.Projected.Sources {
-				if source.ConfigMap != nil {
-					names = append(names, source.ConfigMap.Name)
-				}
-			}
-		}
-	}
-	for _, env := range containers(pod) {
-		for _, e := range env {
-			if e.ValueFrom != nil && e.ValueFrom.ConfigMapKeyRef != nil {
-				names = append(names, e.ValueFrom.ConfigMapKeyRef.Name)
-			}
-		}
-	}
-	for _, from := range envFroms(pod) {
-		if from.ConfigMapRef != nil {
-			names = append(names, from.ConfigMapRef.Name)
-		}
-	}
-	return names
-}
-
-// claimsOf names the pod's claims, including those of its ephemeral
-// volumes (<pod>-<volume>).
-func claimsOf(pod *corev1.Pod) []string {
-	var names []string
-	for _, v := range pod.Spec.Volumes {
-		switch {
-		case v.PersistentVolumeClaim != nil:
-			names = append(names, v.PersistentVolumeClaim.ClaimName)
-		case v.Ephemeral != nil:
-			names = append(names, pod.Name+"-"+v.Name)
-		}
-	}
-	return names
 }

@@ -3,6 +3,7 @@ package serviceaccount
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
@@ -15,6 +16,7 @@ import (
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/registry/rest"
+	"k8s.io/apiserver/pkg/warning"
 
 	"github.com/kybernetes/kybernetes/registry/serviceaccount/token"
 )
@@ -29,7 +31,21 @@ type TokenREST struct {
 	APIAudiences []string
 	// MaxExpiration, when set, caps what a request may ask for.
 	MaxExpiration time.Duration
+	// ExtendExpiration: a pod-bound token for the API's audiences asked
+	// for 3607 s (what the ServiceAccount admission plugin's projected
+	// volume asks for) is valid for ExtendedExpiration instead, and says
+	// when it should have expired in its warnafter claim.
+	ExtendExpiration bool
 }
+
+// extendedExpiration is how long an extended token is valid, a year as
+// upstream (or the maximum expiration, when that is longer).
+const extendedExpiration = 365 * 24 * time.Hour
+
+// projectedTokenSeconds is the expiration the admission-injected volume
+// asks for: upstream picked an odd number so that the server can tell
+// these requests apart.
+const projectedTokenSeconds = 3607
 
 var _ rest.NamedCreater = &TokenREST{}
 
@@ -69,8 +85,9 @@ func (r *TokenREST) Create(ctx context.Context, name string, obj runtime.Object,
 		errs = append(errs, field.Invalid(field.NewPath("spec", "expirationSeconds"), *out.Spec.ExpirationSeconds, "may not specify a duration larger than 2^32 seconds"))
 	}
 	if r.MaxExpiration > 0 && expiration > r.MaxExpiration {
+		seconds := int64(r.MaxExpiration / time.Second)
+		warning.AddWarning(ctx, "", fmt.Sprintf("requested expiration of %d seconds shortened to %d seconds", *out.Spec.ExpirationSeconds, seconds))
 		expiration = r.MaxExpiration
-		seconds := int64(expiration / time.Second)
 		out.Spec.ExpirationSeconds = &seconds
 	}
 	if ref := out.Spec.BoundObjectRef; ref != nil && ref.Kind != "Pod" {
@@ -103,15 +120,32 @@ func (r *TokenREST) Create(ctx context.Context, name string, obj runtime.Object,
 		}
 		issue.Pod = pod
 		out.Spec.BoundObjectRef.UID = pod.UID
+		if r.ExtendExpiration && *out.Spec.ExpirationSeconds == projectedTokenSeconds && r.forAPI(issue.Audiences) {
+			issue.WarnAfter = expiration
+			issue.Expiration = max(extendedExpiration, r.MaxExpiration)
+		}
 	}
-	signed, exp, err := r.Issuer.Issue(issue)
+	signed, _, err := r.Issuer.Issue(issue)
 	if err != nil {
 		return nil, apierrors.NewInternalError(err)
 	}
+	// The status says what was asked for, even of an extended token: a
+	// kubelet refreshes it on that schedule.
+	exp := time.Now().Add(expiration)
 	out.Name, out.Namespace = name, genericapirequest.NamespaceValue(ctx)
 	out.CreationTimestamp = metav1.Now()
 	out.Status = authenticationv1.TokenRequestStatus{Token: signed, ExpirationTimestamp: metav1.NewTime(exp)}
 	return out, nil
+}
+
+// forAPI says whether audiences are all the API server's own.
+func (r *TokenREST) forAPI(audiences []string) bool {
+	for _, a := range audiences {
+		if !slices.Contains(r.APIAudiences, a) {
+			return false
+		}
+	}
+	return true
 }
 
 // StoreLookup reads service accounts and pods from storage for the token

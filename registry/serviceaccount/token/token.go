@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apiserver/pkg/authentication/authenticator"
 	"k8s.io/apiserver/pkg/authentication/serviceaccount"
@@ -35,6 +36,8 @@ type kubernetesClaims struct {
 	ServiceAccount Ref    `json:"serviceaccount"`
 	Pod            *Ref   `json:"pod,omitempty"`
 	Node           *Ref   `json:"node,omitempty"`
+	// WarnAfter is when an extended token should have expired.
+	WarnAfter *jwt.NumericDate `json:"warnafter,omitempty"`
 }
 
 type claims struct {
@@ -56,6 +59,9 @@ type Request struct {
 	// Pod, when set, binds the token: it stops working once the pod is
 	// gone or replaced.
 	Pod *corev1.Pod
+	// WarnAfter, when set, is the expiration asked for of a token issued
+	// for longer (the extended tokens of projected volumes).
+	WarnAfter time.Duration
 }
 
 // Issue signs a token for the request; it returns the token and when it
@@ -77,6 +83,9 @@ func (i *Issuer) Issue(r Request) (string, time.Time, error) {
 			Namespace:      r.ServiceAccount.Namespace,
 			ServiceAccount: Ref{Name: r.ServiceAccount.Name, UID: r.ServiceAccount.UID},
 		},
+	}
+	if r.WarnAfter > 0 {
+		c.Kubernetes.WarnAfter = jwt.NewNumericDate(now.Add(r.WarnAfter))
 	}
 	if p := r.Pod; p != nil {
 		c.Kubernetes.Pod = &Ref{Name: p.Name, UID: p.UID}
@@ -150,14 +159,19 @@ func (a *Authenticator) AuthenticateToken(ctx context.Context, raw string) (*aut
 	if a.Lookup == nil || c.Subject != serviceaccount.MakeUsername(k.Namespace, k.ServiceAccount.Name) {
 		return nil, false, errInvalid
 	}
+	// An object being deleted still vouches for its tokens for a minute
+	// past its deletion time, as upstream: a pod's graceful termination
+	// (preStop hooks, draining) keeps its API access.
+	deletedBefore := time.Now().Add(-time.Minute)
+	gone := func(deleted *metav1.Time) bool { return deleted != nil && deleted.Time.Before(deletedBefore) }
 	sa, err := a.Lookup.ServiceAccount(ctx, k.Namespace, k.ServiceAccount.Name)
-	if err != nil || sa.UID != k.ServiceAccount.UID || sa.DeletionTimestamp != nil {
+	if err != nil || sa.UID != k.ServiceAccount.UID || gone(sa.DeletionTimestamp) {
 		return nil, false, lookupError(err)
 	}
 	extra := map[string][]string{"authentication.kubernetes.io/credential-id": {"JTI=" + c.ID}}
 	if k.Pod != nil {
 		pod, err := a.Lookup.Pod(ctx, k.Namespace, k.Pod.Name)
-		if err != nil || pod.UID != k.Pod.UID || pod.DeletionTimestamp != nil {
+		if err != nil || pod.UID != k.Pod.UID || gone(pod.DeletionTimestamp) {
 			return nil, false, lookupError(err)
 		}
 		extra[serviceaccount.PodNameKey] = []string{pod.Name}

@@ -11,11 +11,13 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"go.etcd.io/etcd/client/pkg/v3/transport"
+	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/kybernetes/kybernetes/controllers/manager"
+	"github.com/kybernetes/kybernetes/controllers/serviceaccount"
 	"github.com/kybernetes/kybernetes/registry"
 )
 
@@ -41,8 +43,13 @@ type Setup struct {
 	DataDir string
 	// TokenAuthFile is passed as --token-auth-file.
 	TokenAuthFile string
-	// WithoutControllers runs the API server alone, as `kybernetes apiserver`.
-	WithoutControllers bool
+	// WithoutControllers runs the API server without the controller
+	// manager, as `kybernetes apiserver`, but for the service account
+	// controller: ServiceAccount admission refuses pods until their
+	// namespace has its default account. WithoutServiceAccounts leaves
+	// that one out too.
+	WithoutControllers     bool
+	WithoutServiceAccounts bool
 	// CompactionInterval overrides --etcd-compaction-interval.
 	CompactionInterval time.Duration
 	// Controllers overrides the controller manager's options.
@@ -102,7 +109,16 @@ func Start(t testing.TB, setup Setup) *Server {
 	}
 	s.Config.QPS, s.Config.Burst = 1000, 1000
 	s.Client = kubernetes.NewForConfigOrDie(s.Config)
-	if !setup.WithoutControllers {
+	if setup.WithoutControllers {
+		if !setup.WithoutServiceAccounts {
+			// It lives and dies with the server (Stop ends it first), so
+			// that its watches do not hold a stopping server up.
+			factory := informers.NewSharedInformerFactory(s.Client, 0)
+			c := serviceaccount.New(s.Client, factory.Core().V1().Namespaces(), factory.Core().V1().ServiceAccounts())
+			factory.Start(ctx.Done())
+			go c.Run(ctx, 1)
+		}
+	} else {
 		controllers := manager.DefaultOptions()
 		if setup.Controllers != nil {
 			controllers = *setup.Controllers
