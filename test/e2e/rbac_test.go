@@ -97,6 +97,16 @@ func TestPodSecurityWithKubectl(t *testing.T) {
 	mustContain(t, warnings, `Warning: existing pods in namespace "`+ns+`" violate the new PodSecurity enforce level "restricted:latest"`,
 		"Warning: before: ")
 
+	// Admission sees the label a moment after it is written.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		_, errOut, err := kubectl(t, fmt.Sprintf(privileged, "probe"), nil, "-n", ns, "create", "-f", "-", "--dry-run=server")
+		if err != nil && strings.Contains(errOut, "violates PodSecurity") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a dry run of a privileged pod is still admitted: %v %s", err, errOut)
+		}
+	}
 	errOut := kFails(t, fmt.Sprintf(privileged, "priv"), "-n", ns, "create", "-f", "-")
 	mustContain(t, errOut, `Error from server (Forbidden): error when creating "STDIN": pods "priv" is forbidden: violates PodSecurity "restricted:latest": privileged (container "c" must not set securityContext.privileged=true)`)
 	mustContain(t, kFails(t, "", "label", "ns", ns, "--overwrite", "pod-security.kubernetes.io/enforce=strict"),

@@ -105,9 +105,9 @@ func TestNodeRestriction(t *testing.T) {
 			BoundObjectRef: &authenticationv1.BoundObjectReference{APIVersion: "v1", Kind: "Pod", Name: pod.Name, UID: uid}}}, metav1.CreateOptions{})
 		return err
 	}
-	if err := token(mine, mine.UID); err != nil {
-		t.Errorf("a token bound to its own pod: %v", err)
-	}
+	// The Node authorizer lets node a ask for the account's tokens once
+	// its cache has the pod on node a.
+	waitFor(t, "a token bound to its own pod", func(context.Context) bool { return token(mine, mine.UID) == nil })
 	wantForbidden(t, "a token bound to another node's pod", token(theirs, theirs.UID), "node requested token bound to a pod scheduled on a different node")
 	wantForbidden(t, "a token without a pod uid", token(mine, ""), "node requested token with a pod binding without a uid")
 	_, err = nodeA.CoreV1().ServiceAccounts(ns).CreateToken(ctx, "default", &authenticationv1.TokenRequest{}, metav1.CreateOptions{})

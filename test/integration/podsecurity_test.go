@@ -67,6 +67,17 @@ func labelNamespace(t *testing.T, client kubernetes.Interface, ns string, labels
 	return err
 }
 
+// waitUntilRefused waits until admission, whose namespace cache sees a
+// label change a moment after it is written, refuses a dry run of pod in
+// ns with a message containing want.
+func waitUntilRefused(t *testing.T, client kubernetes.Interface, ns string, pod *corev1.Pod, want string) {
+	t.Helper()
+	waitFor(t, "a dry run refused with "+want, func(ctx context.Context) bool {
+		_, err := client.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		return apierrors.IsForbidden(err) && strings.Contains(err.Error(), want)
+	})
+}
+
 func privilegedPod(name string) *corev1.Pod {
 	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: corev1.PodSpec{Containers: []corev1.Container{{
 		Name: "c", Image: "busybox", SecurityContext: &corev1.SecurityContext{Privileged: ptr.To(true)}}}}}
@@ -110,6 +121,7 @@ func TestPodSecurityLevels(t *testing.T) {
 	if _, err := client.CoreV1().Pods(ns).Get(ctx, "before", metav1.GetOptions{}); err != nil {
 		t.Errorf("the existing pod: %v", err)
 	}
+	waitUntilRefused(t, client, ns, privilegedPod("probe"), `violates PodSecurity "restricted:latest"`)
 
 	_, err := client.CoreV1().Pods(ns).Create(ctx, privilegedPod("priv"), metav1.CreateOptions{})
 	if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(),
@@ -136,6 +148,10 @@ func TestPodSecurityLevels(t *testing.T) {
 		"pod-security.kubernetes.io/warn": "restricted"}); err != nil {
 		t.Fatal(err)
 	}
+	hostNet := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "hostnet"}, Spec: corev1.PodSpec{HostNetwork: true,
+		Containers: []corev1.Container{{Name: "c", Image: "busybox"}}}}
+	// Both labels came in one update: once enforce is seen, warn is.
+	waitUntilRefused(t, client, baseline, hostNet, `violates PodSecurity "baseline:latest"`)
 	root := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "root"}, Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "busybox",
 		SecurityContext: &corev1.SecurityContext{RunAsUser: ptr.To[int64](0)}}}}}
 	warned.take()
@@ -145,8 +161,6 @@ func TestPodSecurityLevels(t *testing.T) {
 	if got := strings.Join(warned.take(), "\n"); !strings.Contains(got, `would violate PodSecurity "restricted:latest"`) || !strings.Contains(got, "runAsUser=0") {
 		t.Errorf("warnings for a root pod under warn=restricted: %q", got)
 	}
-	hostNet := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "hostnet"}, Spec: corev1.PodSpec{HostNetwork: true,
-		Containers: []corev1.Container{{Name: "c", Image: "busybox"}}}}
 	_, err = client.CoreV1().Pods(baseline).Create(ctx, hostNet, metav1.CreateOptions{})
 	if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), `violates PodSecurity "baseline:latest": host namespaces (hostNetwork=true)`) {
 		t.Fatalf("a host-network pod under baseline: %v", err)
@@ -179,10 +193,7 @@ func TestPodSecurityLevels(t *testing.T) {
 	if err := labelNamespace(t, client, baseline, map[string]string{"pod-security.kubernetes.io/enforce-version": "v1.30"}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = client.CoreV1().Pods(baseline).Create(ctx, hostNet, metav1.CreateOptions{})
-	if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), `violates PodSecurity "baseline:v1.30"`) {
-		t.Fatalf("a host-network pod under baseline v1.30: %v", err)
-	}
+	waitUntilRefused(t, client, baseline, hostNet, `violates PodSecurity "baseline:v1.30": host namespaces (hostNetwork=true)`)
 }
 
 // The plugin's configuration (--admission-control-config-file): cluster

@@ -25,10 +25,12 @@ import (
 	storagev1 "k8s.io/api/storage/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apiserver/pkg/admission"
 	genericadmissioninit "k8s.io/apiserver/pkg/admission/initializer"
 	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
 	corev1listers "k8s.io/client-go/listers/core/v1"
 	kubeletapis "k8s.io/kubelet/pkg/apis"
 
@@ -44,17 +46,43 @@ func Register(plugins *admission.Plugins) {
 	plugins.Register(PluginName, func(io.Reader) (admission.Interface, error) { return New(), nil })
 }
 
-// Plugin holds the listers the checks read.
+// Plugin holds the listers the checks read, and the client they fall
+// back to for an object the cache has not seen yet.
 type Plugin struct {
 	*admission.Handler
-	pods  corev1listers.PodLister
-	nodes corev1listers.NodeLister
+	pods   corev1listers.PodLister
+	nodes  corev1listers.NodeLister
+	client kubernetes.Interface
 }
 
 var (
 	_ admission.MutationInterface                           = &Plugin{}
 	_ genericadmissioninit.WantsExternalKubeInformerFactory = &Plugin{}
+	_ genericadmissioninit.WantsExternalKubeClientSet       = &Plugin{}
 )
+
+// SetExternalKubeClientSet takes the client.
+func (p *Plugin) SetExternalKubeClientSet(client kubernetes.Interface) { p.client = client }
+
+// pod reads a pod from the cache, or from the API when the cache has not
+// seen it: a pod created a moment ago must not pass as missing (a missing
+// pod lets a delete or eviction through, to storage's own 404).
+func (p *Plugin) pod(ctx context.Context, namespace, name string) (*corev1.Pod, error) {
+	pod, err := p.pods.Pods(namespace).Get(name)
+	if apierrors.IsNotFound(err) {
+		return p.client.CoreV1().Pods(namespace).Get(ctx, name, metav1.GetOptions{})
+	}
+	return pod, err
+}
+
+// node reads a node the same way.
+func (p *Plugin) node(ctx context.Context, name string) (*corev1.Node, error) {
+	n, err := p.nodes.Get(name)
+	if apierrors.IsNotFound(err) {
+		return p.client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+	}
+	return n, err
+}
 
 // New returns the plugin.
 func New() *Plugin {
@@ -70,8 +98,8 @@ func (p *Plugin) SetExternalKubeInformerFactory(f informers.SharedInformerFactor
 
 // ValidateInitialization says whether the listers were given.
 func (p *Plugin) ValidateInitialization() error {
-	if p.pods == nil || p.nodes == nil {
-		return errors.New("NodeRestriction has no pod or node lister")
+	if p.pods == nil || p.nodes == nil || p.client == nil {
+		return errors.New("NodeRestriction has no pod or node lister or no client")
 	}
 	return nil
 }
@@ -87,7 +115,7 @@ var (
 // Admit checks the requests of kubelets; anyone else's pass untouched.
 // It runs as a mutating plugin, as upstream's, so that it sees the
 // request before later plugins change the object.
-func (p *Plugin) Admit(_ context.Context, a admission.Attributes, _ admission.ObjectInterfaces) error {
+func (p *Plugin) Admit(ctx context.Context, a admission.Attributes, _ admission.ObjectInterfaces) error {
 	user := a.GetUserInfo()
 	if user == nil || !slices.Contains(user.GetGroups(), "system:nodes") || !strings.HasPrefix(user.GetName(), "system:node:") {
 		return nil
@@ -100,11 +128,11 @@ func (p *Plugin) Admit(_ context.Context, a admission.Attributes, _ admission.Ob
 	case podsResource:
 		switch a.GetSubresource() {
 		case "":
-			return p.admitPod(self, a)
+			return p.admitPod(ctx, self, a)
 		case "status":
 			return p.admitPodStatus(self, a)
 		case "eviction":
-			return p.admitEviction(self, a)
+			return p.admitEviction(ctx, self, a)
 		default:
 			return admission.NewForbidden(a, fmt.Errorf("unexpected pod subresource %q, only 'status' and 'eviction' are allowed", a.GetSubresource()))
 		}
@@ -112,7 +140,7 @@ func (p *Plugin) Admit(_ context.Context, a admission.Attributes, _ admission.Ob
 		return p.admitNode(self, a)
 	case accountsResource:
 		if a.GetSubresource() == "token" {
-			return p.admitToken(self, a)
+			return p.admitToken(ctx, self, a)
 		}
 	case leasesResource:
 		if a.GetNamespace() == corev1.NamespaceNodeLease && a.GetName() != self {
@@ -128,16 +156,16 @@ func (p *Plugin) Admit(_ context.Context, a admission.Attributes, _ admission.Ob
 
 // admitPod: a kubelet creates only its own mirror pods and deletes only
 // pods bound to itself.
-func (p *Plugin) admitPod(self string, a admission.Attributes) error {
+func (p *Plugin) admitPod(ctx context.Context, self string, a admission.Attributes) error {
 	switch a.GetOperation() {
 	case admission.Create:
 		pod, ok := a.GetObject().(*corev1.Pod)
 		if !ok {
 			return admission.NewForbidden(a, fmt.Errorf("unexpected type %T", a.GetObject()))
 		}
-		return p.admitMirrorPod(self, a, pod)
+		return p.admitMirrorPod(ctx, self, a, pod)
 	case admission.Delete:
-		pod, err := p.pods.Pods(a.GetNamespace()).Get(a.GetName())
+		pod, err := p.pod(ctx, a.GetNamespace(), a.GetName())
 		if apierrors.IsNotFound(err) {
 			return nil // deleting what is not there is storage's 404
 		}
@@ -153,7 +181,7 @@ func (p *Plugin) admitPod(self string, a admission.Attributes) error {
 	}
 }
 
-func (p *Plugin) admitMirrorPod(self string, a admission.Attributes, pod *corev1.Pod) error {
+func (p *Plugin) admitMirrorPod(ctx context.Context, self string, a admission.Attributes, pod *corev1.Pod) error {
 	if _, ok := pod.Annotations[corev1.MirrorPodAnnotationKey]; !ok {
 		return admission.NewForbidden(a, fmt.Errorf("pod does not have %q annotation, node %q can only create mirror pods", corev1.MirrorPodAnnotationKey, self))
 	}
@@ -175,7 +203,7 @@ func (p *Plugin) admitMirrorPod(self string, a admission.Attributes, pod *corev1
 		if owner.BlockOwnerDeletion != nil && *owner.BlockOwnerDeletion {
 			return admission.NewForbidden(a, fmt.Errorf("node %q must not set blockOwnerDeletion on an owner reference", self))
 		}
-		n, err := p.nodes.Get(self)
+		n, err := p.node(ctx, self)
 		if err != nil {
 			return admission.NewForbidden(a, fmt.Errorf("error looking up node %s to verify uid: %v", self, err))
 		}
@@ -244,7 +272,7 @@ func (p *Plugin) admitPodStatus(self string, a admission.Attributes) error {
 }
 
 // admitEviction: only pods bound to the node.
-func (p *Plugin) admitEviction(self string, a admission.Attributes) error {
+func (p *Plugin) admitEviction(ctx context.Context, self string, a admission.Attributes) error {
 	if a.GetOperation() != admission.Create {
 		return admission.NewForbidden(a, fmt.Errorf("unexpected operation %s", a.GetOperation()))
 	}
@@ -259,7 +287,7 @@ func (p *Plugin) admitEviction(self string, a admission.Attributes) error {
 	if name == "" {
 		return admission.NewForbidden(a, errors.New("could not determine pod from request data"))
 	}
-	pod, err := p.pods.Pods(a.GetNamespace()).Get(name)
+	pod, err := p.pod(ctx, a.GetNamespace(), name)
 	if apierrors.IsNotFound(err) {
 		return nil // the eviction's own 404
 	}
@@ -357,7 +385,7 @@ func inNamespace(namespace, domain string) bool {
 }
 
 // admitToken: a kubelet's tokens are bound to its own pods.
-func (p *Plugin) admitToken(self string, a admission.Attributes) error {
+func (p *Plugin) admitToken(ctx context.Context, self string, a admission.Attributes) error {
 	if a.GetOperation() != admission.Create {
 		return nil
 	}
@@ -372,7 +400,7 @@ func (p *Plugin) admitToken(self string, a admission.Attributes) error {
 	if ref.UID == "" {
 		return admission.NewForbidden(a, errors.New("node requested token with a pod binding without a uid"))
 	}
-	pod, err := p.pods.Pods(a.GetNamespace()).Get(ref.Name)
+	pod, err := p.pod(ctx, a.GetNamespace(), ref.Name)
 	if apierrors.IsNotFound(err) {
 		return apierrors.NewNotFound(podsResource, ref.Name)
 	}

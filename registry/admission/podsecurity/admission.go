@@ -59,7 +59,6 @@ type Plugin struct {
 
 	client     kubernetes.Interface
 	namespaces corev1listers.NamespaceLister
-	pods       corev1listers.PodLister
 	// emulated is the Kubernetes version "latest" means when the server
 	// emulates an older version than it is; nil otherwise.
 	emulated   *psaapi.Version
@@ -106,13 +105,11 @@ func recorder() metrics.Recorder {
 	return sharedRecorder
 }
 
-// SetExternalKubeInformerFactory takes the namespace and pod listers; the
-// plugin is ready once namespaces are synced (pods are only read to warn
-// about a namespace's existing pods).
+// SetExternalKubeInformerFactory takes the namespace lister; the plugin
+// is ready once namespaces are synced.
 func (p *Plugin) SetExternalKubeInformerFactory(f informers.SharedInformerFactory) {
 	namespaces := f.Core().V1().Namespaces()
 	p.namespaces = namespaces.Lister()
-	p.pods = f.Core().V1().Pods().Lister()
 	p.SetReadyFunc(namespaces.Informer().HasSynced)
 }
 
@@ -134,7 +131,7 @@ func (p *Plugin) InspectEffectiveVersion(version compatibility.EffectiveVersion)
 // ValidateInitialization completes the library's admission from what the
 // initializers gave and checks its configuration.
 func (p *Plugin) ValidateInitialization() error {
-	if p.namespaces == nil || p.pods == nil || p.client == nil || !p.sawVersion {
+	if p.namespaces == nil || p.client == nil || !p.sawVersion {
 		return errors.New("PodSecurity has no informers, client or server version")
 	}
 	evaluator, err := policy.NewEvaluator(policy.DefaultChecks(), p.emulated)
@@ -142,7 +139,10 @@ func (p *Plugin) ValidateInitialization() error {
 		return fmt.Errorf("PodSecurity checks: %w", err)
 	}
 	p.config.Evaluator = evaluator
-	p.config.PodLister = psa.PodListerFromInformer(p.pods)
+	// The pods a namespace already has are listed from the API, not the
+	// cache: a level change is rare, and its warnings should name a pod
+	// created a moment before.
+	p.config.PodLister = psa.PodListerFromClient(p.client)
 	p.config.NamespaceGetter = psa.NamespaceGetterFromListerAndClient(p.namespaces, p.client)
 	if err := p.config.CompleteConfiguration(); err != nil {
 		return fmt.Errorf("PodSecurity configuration: %w", err)
