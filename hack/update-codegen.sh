@@ -30,6 +30,7 @@ packages=(
   k8s.io/api/storage/v1
   k8s.io/api/rbac/v1
   k8s.io/api/authorization/v1
+  k8s.io/api/admissionregistration/v1
   k8s.io/apimachinery/pkg/apis/meta/v1
   k8s.io/apimachinery/pkg/runtime
   k8s.io/apimachinery/pkg/util/intstr

@@ -8,7 +8,11 @@ import (
 	"k8s.io/apiserver/pkg/admission"
 	"k8s.io/apiserver/pkg/admission/initializer"
 	"k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle"
+	mutatingadmissionpolicy "k8s.io/apiserver/pkg/admission/plugin/policy/mutating"
+	validatingadmissionpolicy "k8s.io/apiserver/pkg/admission/plugin/policy/validating"
 	"k8s.io/apiserver/pkg/admission/plugin/resourcequota"
+	mutatingwebhook "k8s.io/apiserver/pkg/admission/plugin/webhook/mutating"
+	validatingwebhook "k8s.io/apiserver/pkg/admission/plugin/webhook/validating"
 	quotav1 "k8s.io/apiserver/pkg/quota/v1"
 	"k8s.io/client-go/tools/cache"
 
@@ -31,7 +35,10 @@ import (
 // lease, mirror pods, pod statuses and pod-bound tokens), PodSecurity (the Pod Security Standards level a namespace's labels
 // enforce, warn about or audit), Priority (a new pod's priority from its PriorityClass), DefaultTolerationSeconds,
 // DefaultStorageClass (a new claim without a class gets the default StorageClass), DefaultIngressClass (a new Ingress without a
-// class gets the default IngressClass), ResourceQuota (a create beyond a quota is
+// class gets the default IngressClass), then the API's own rules in the
+// order mutations before checks: MutatingAdmissionPolicy (CEL patches),
+// MutatingAdmissionWebhook, ValidatingAdmissionPolicy (CEL rules),
+// ValidatingAdmissionWebhook; last ResourceQuota (a create beyond a quota is
 // refused with 403; usage is charged to quota status as objects are
 // admitted and recounted by the resource quota controller). All are on by
 // default; --disable-admission-plugins turns any of them off.
@@ -45,6 +52,10 @@ var admissionOrder = []string{
 	defaulttolerationseconds.PluginName,
 	defaultstorageclass.PluginName,
 	defaultingressclass.PluginName,
+	mutatingadmissionpolicy.PluginName,
+	mutatingwebhook.PluginName,
+	validatingadmissionpolicy.PluginName,
+	validatingwebhook.PluginName,
 	resourcequota.PluginName,
 }
 
@@ -60,6 +71,10 @@ func registerAdmissionPlugins(plugins *admission.Plugins, o *Options) {
 	serviceaccount.Register(plugins)
 	noderestriction.Register(plugins)
 	defaultstorageclass.Register(plugins)
+	mutatingadmissionpolicy.Register(plugins)
+	mutatingwebhook.Register(plugins)
+	validatingadmissionpolicy.Register(plugins)
+	validatingwebhook.Register(plugins)
 	plugins.Register(limitranger.PluginName, func(io.Reader) (admission.Interface, error) { return limitranger.New(), nil })
 	plugins.Register(defaulttolerationseconds.PluginName, func(io.Reader) (admission.Interface, error) {
 		// Read when the chain is built, after the flags are parsed.
@@ -81,5 +96,28 @@ func newQuotaInitializer() quotaInitializer {
 func (q quotaInitializer) Initialize(plugin admission.Interface) {
 	if wants, ok := plugin.(initializer.WantsQuotaConfiguration); ok {
 		wants.SetQuotaConfiguration(q.config)
+	}
+}
+
+// excludedFromPolicies are the requests that webhooks and CEL policies
+// never see, as upstream: the reviews that authentication and
+// authorization answer without storing anything, which a broken webhook
+// could otherwise use to lock everyone out.
+var excludedFromPolicies = excludedResources{
+	{Group: "authentication.k8s.io", Resource: "selfsubjectreviews"},
+	{Group: "authentication.k8s.io", Resource: "tokenreviews"},
+	{Group: "authorization.k8s.io", Resource: "localsubjectaccessreviews"},
+	{Group: "authorization.k8s.io", Resource: "selfsubjectaccessreviews"},
+	{Group: "authorization.k8s.io", Resource: "selfsubjectrulesreviews"},
+	{Group: "authorization.k8s.io", Resource: "subjectaccessreviews"},
+}
+
+// excludedResources hands the webhook and policy plugins the resources
+// they must leave alone.
+type excludedResources []schema.GroupResource
+
+func (e excludedResources) Initialize(plugin admission.Interface) {
+	if wants, ok := plugin.(initializer.WantsExcludedAdmissionResources); ok {
+		wants.SetExcludedAdmissionResources(e)
 	}
 }

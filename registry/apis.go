@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"go.etcd.io/etcd/client/pkg/v3/transport"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
@@ -36,6 +37,12 @@ import (
 	metricsv1beta1 "k8s.io/metrics/pkg/apis/metrics/v1beta1"
 
 	"github.com/kybernetes/kybernetes/apis/scheme"
+	"github.com/kybernetes/kybernetes/registry/admissionregistration/mutatingadmissionpolicy"
+	"github.com/kybernetes/kybernetes/registry/admissionregistration/mutatingadmissionpolicybinding"
+	"github.com/kybernetes/kybernetes/registry/admissionregistration/mutatingwebhookconfiguration"
+	"github.com/kybernetes/kybernetes/registry/admissionregistration/validatingadmissionpolicy"
+	"github.com/kybernetes/kybernetes/registry/admissionregistration/validatingadmissionpolicybinding"
+	"github.com/kybernetes/kybernetes/registry/admissionregistration/validatingwebhookconfiguration"
 	"github.com/kybernetes/kybernetes/registry/apps/controllerrevision"
 	"github.com/kybernetes/kybernetes/registry/apps/daemonset"
 	"github.com/kybernetes/kybernetes/registry/apps/deployment"
@@ -246,8 +253,50 @@ func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.R
 	if err != nil {
 		return err
 	}
+	admissionGroup, err := admissionRegistrationAPI(optsGetter)
+	if err != nil {
+		return err
+	}
 	return server.InstallAPIGroups(&appsGroup, &batchGroup, &autoscalingGroup, &networkingGroup, &discoveryGroup, &coordination, &events, &authentication,
-		&policyGroup, &schedulingGroup, storageGroup, metricsGroup, &authorization, rbacGroup)
+		&policyGroup, &schedulingGroup, storageGroup, metricsGroup, &authorization, rbacGroup, admissionGroup)
+}
+
+// admissionRegistrationAPI is admissionregistration.k8s.io/v1: the webhook
+// configurations and CEL policies that the webhook and policy admission
+// plugins read through informers.
+func admissionRegistrationAPI(optsGetter generic.RESTOptionsGetter) (*genericapiserver.APIGroupInfo, error) {
+	validatingWebhooks, err := validatingwebhookconfiguration.NewREST(optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	mutatingWebhooks, err := mutatingwebhookconfiguration.NewREST(optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	validatingPolicies, validatingPoliciesStatus, err := validatingadmissionpolicy.NewREST(optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	validatingBindings, err := validatingadmissionpolicybinding.NewREST(optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	mutatingPolicies, err := mutatingadmissionpolicy.NewREST(optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	mutatingBindings, err := mutatingadmissionpolicybinding.NewREST(optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	group := genericapiserver.NewDefaultAPIGroupInfo(admissionregistrationv1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
+	group.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{
+		"validatingwebhookconfigurations": validatingWebhooks, "mutatingwebhookconfigurations": mutatingWebhooks,
+		"validatingadmissionpolicies": validatingPolicies, "validatingadmissionpolicies/status": validatingPoliciesStatus,
+		"validatingadmissionpolicybindings": validatingBindings,
+		"mutatingadmissionpolicies":         mutatingPolicies, "mutatingadmissionpolicybindings": mutatingBindings,
+	}
+	return &group, nil
 }
 
 // rbacAPI is rbac.authorization.k8s.io/v1, its writes guarded against
@@ -521,6 +570,7 @@ var servedGroupVersions = []schema.GroupVersion{
 	storagev1.SchemeGroupVersion,
 	rbacv1.SchemeGroupVersion,
 	authorizationv1.SchemeGroupVersion,
+	admissionregistrationv1.SchemeGroupVersion,
 }
 
 // kubeletClient reaches kubelets with the API server's kubelet client

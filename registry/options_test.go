@@ -70,12 +70,15 @@ func TestInvalidOptions(t *testing.T) {
 func TestAdmissionPlugins(t *testing.T) {
 	o := NewOptions()
 	registered := strings.Join(o.Admission.Plugins.Registered(), ",")
-	for _, name := range []string{"NamespaceLifecycle", "LimitRanger", "ServiceAccount", "NodeRestriction", "PodSecurity", "Priority", "DefaultTolerationSeconds", "DefaultStorageClass", "DefaultIngressClass", "ResourceQuota"} {
+	upstream := []string{"NamespaceLifecycle", "LimitRanger", "ServiceAccount", "NodeRestriction", "PodSecurity", "Priority",
+		"DefaultTolerationSeconds", "DefaultStorageClass", "DefaultIngressClass", "MutatingAdmissionPolicy", "MutatingAdmissionWebhook",
+		"ValidatingAdmissionPolicy", "ValidatingAdmissionWebhook", "ResourceQuota"}
+	for _, name := range upstream {
 		if !strings.Contains(registered, name) {
 			t.Errorf("%s is not registered: %s", name, registered)
 		}
 	}
-	if got := strings.Join(o.Admission.RecommendedPluginOrder, ","); got != "NamespaceLifecycle,LimitRanger,ServiceAccount,NodeRestriction,PodSecurity,Priority,DefaultTolerationSeconds,DefaultStorageClass,DefaultIngressClass,ResourceQuota" {
+	if got := strings.Join(o.Admission.RecommendedPluginOrder, ","); got != strings.Join(upstream, ",") {
 		t.Errorf("order %s", got)
 	}
 }

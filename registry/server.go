@@ -12,6 +12,9 @@ import (
 	"syscall"
 	"time"
 
+	webhookinit "k8s.io/apiserver/pkg/admission/plugin/webhook/initializer"
+	"k8s.io/apiserver/pkg/util/webhook"
+
 	"go.etcd.io/etcd/client/pkg/v3/transport"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
@@ -370,8 +373,17 @@ func applyAdmission(config *genericapiserver.RecommendedConfig, o *CompletedOpti
 	if err != nil {
 		return err
 	}
+	// Webhooks behind a Service are reached at a ready endpoint, as
+	// extension API servers are; their kubeconfig credentials come from
+	// the admission configuration's kubeConfigFile.
+	resolver, err := serviceResolver(config)
+	if err != nil {
+		return err
+	}
+	webhooks := webhookinit.NewPluginInitializer(
+		webhook.NewDefaultAuthenticationInfoResolverWrapper(nil, nil, loopback, config.TracerProvider), resolver)
 	return o.Admission.ApplyTo(&config.Config, config.SharedInformerFactory, client, dynamicClient,
-		config.FeatureGate, config.EffectiveVersion, newQuotaInitializer())
+		config.FeatureGate, config.EffectiveVersion, newQuotaInitializer(), webhooks, excludedFromPolicies)
 }
 
 // announceWhenReady closes Ready once the server reports ready.

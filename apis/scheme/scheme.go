@@ -3,6 +3,7 @@
 package scheme
 
 import (
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
@@ -26,6 +27,7 @@ import (
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	metricsv1beta1 "k8s.io/metrics/pkg/apis/metrics/v1beta1"
 
+	"github.com/kybernetes/kybernetes/apis/admissionregistration"
 	"github.com/kybernetes/kybernetes/apis/apps"
 	"github.com/kybernetes/kybernetes/apis/authentication"
 	"github.com/kybernetes/kybernetes/apis/authorization"
@@ -69,6 +71,7 @@ var installers = []func(*runtime.Scheme) error{
 	storage.Install,
 	rbac.Install,
 	authorization.Install,
+	admissionregistration.Install,
 }
 
 // externals lists the external versions alone, for NewExternalScheme.
@@ -89,6 +92,7 @@ var externals = []func(*runtime.Scheme) error{
 	storagev1.AddToScheme,
 	rbacv1.AddToScheme,
 	authorizationv1.AddToScheme,
+	admissionregistrationv1.AddToScheme,
 }
 
 // NewExternalScheme returns a scheme holding only the external versions of

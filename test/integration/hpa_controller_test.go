@@ -222,9 +222,14 @@ func TestHorizontalPodAutoscalerScalesOnCPU(t *testing.T) {
 	if waited := time.Since(idled); waited < window*time.Second {
 		t.Errorf("scaled down %s after the pods idled, within the %ds stabilization window", waited, window)
 	}
-	// The policy removes at most 2 pods in 5 s: 5 → 3, then it holds.
-	if hpa.Status.DesiredReplicas != 3 {
-		t.Fatalf("scale-down step: want 3 (5 less the policy's 2), got %d; behavior %s", hpa.Status.DesiredReplicas, dump(hpa.Spec.Behavior))
+	// The policy removes at most 2 pods in 5 s: 5 → 3, then it holds. The
+	// first step may rightly stop at 4: CPU is a rate between two
+	// scrapes, so a reading that straddles the pods' change shows them
+	// half busy, and what that reading asked for is the last and highest
+	// recommendation in the window. Either way the policy then holds the
+	// count at 3 until its period has passed.
+	if d := hpa.Status.DesiredReplicas; d != 3 && d != 4 {
+		t.Fatalf("scale-down step: want 3 (5 less the policy's 2) or a stabilized 4, got %d; behavior %s", d, dump(hpa.Spec.Behavior))
 	}
 	stepped := time.Now()
 	hpa = waitForAutoscaler(t, client, ns, "web", "the policy to hold the count", func(h *autoscalingv2.HorizontalPodAutoscaler) bool {

@@ -46,13 +46,17 @@ func NewREST(optsGetter generic.RESTOptionsGetter) (*REST, *strategy.StatusREST,
 	status := s.SplitStatus("v1", false)
 	status.ValidateObjectUpdate = core.ValidateNamespaceStatusUpdate
 	s.PrepareCreate = func(ns *corev1.Namespace) {
+		labelWithName(ns)
 		ns.Status.Phase = corev1.NamespaceActive
 		if !slices.Contains(ns.Spec.Finalizers, corev1.FinalizerKubernetes) {
 			ns.Spec.Finalizers = append(ns.Spec.Finalizers, corev1.FinalizerKubernetes)
 		}
 	}
 	// Finalizers change only through namespaces/finalize.
-	s.PrepareUpdate = func(ns, old *corev1.Namespace) { ns.Spec.Finalizers = old.Spec.Finalizers }
+	s.PrepareUpdate = func(ns, old *corev1.Namespace) {
+		labelWithName(ns)
+		ns.Spec.Finalizers = old.Spec.Finalizers
+	}
 	store, err := s.Store(optsGetter, strategy.Resource{
 		Plural:   corev1.Resource("namespaces"),
 		Singular: corev1.Resource("namespace"),
@@ -67,12 +71,22 @@ func NewREST(optsGetter generic.RESTOptionsGetter) (*REST, *strategy.StatusREST,
 	// namespaces/finalize writes spec.finalizers (the main strategy without
 	// its finalizer guard) and keeps status.
 	finalize := *s
-	finalize.PrepareUpdate = nil
+	finalize.PrepareUpdate = func(ns, _ *corev1.Namespace) { labelWithName(ns) }
 	finalizeStore := *store
 	finalizeStore.UpdateStrategy = &finalize
 	finalizeStore.ResetFieldsStrategy = &finalize
 
 	return &REST{store}, strategy.NewStatusREST(store, status), &FinalizeREST{&finalizeStore}, nil
+}
+
+// labelWithName keeps the kubernetes.io/metadata.name label equal to the
+// namespace's name, as upstream does on every write, so that selectors
+// (webhooks, policies, network policies) can pick namespaces by name.
+func labelWithName(ns *corev1.Namespace) {
+	if ns.Labels == nil {
+		ns.Labels = map[string]string{}
+	}
+	ns.Labels[corev1.LabelMetadataName] = ns.Name
 }
 
 // Delete marks a namespace Terminating the first time; once the namespace
