@@ -34,6 +34,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/kybernetes/kybernetes/apis/version"
+	"github.com/kybernetes/kybernetes/kubelet/bootstrap"
 	"github.com/kybernetes/kybernetes/kubelet/images"
 	"github.com/kybernetes/kybernetes/kubelet/network"
 	"github.com/kybernetes/kybernetes/kubelet/node"
@@ -47,18 +48,23 @@ import (
 
 // Options are the kubelet's flags, with upstream's names.
 type Options struct {
-	Kubeconfig         string
-	HostnameOverride   string
-	NodeIP             string
-	RootDir            string
-	Port               int
-	Address            string
-	ClusterDNS         []string
-	ClusterDomain      string
-	CNIBinDirs         []string
-	Runc               string
-	RegistryConfig     string
-	InsecureRegistries []string
+	Kubeconfig string
+	// BootstrapKubeconfig, when set, is used to get the node a client
+	// certificate (kubelet TLS bootstrap) if Kubeconfig has no valid one;
+	// CertDir keeps it (default <root-dir>/pki).
+	BootstrapKubeconfig string
+	CertDir             string
+	HostnameOverride    string
+	NodeIP              string
+	RootDir             string
+	Port                int
+	Address             string
+	ClusterDNS          []string
+	ClusterDomain       string
+	CNIBinDirs          []string
+	Runc                string
+	RegistryConfig      string
+	InsecureRegistries  []string
 	// Runtime is runc, or fake for hollow nodes.
 	Runtime string
 	// Nodes is how many (hollow) nodes this process runs, named
@@ -100,6 +106,8 @@ func DefaultOptions() Options {
 // AddFlags registers the options.
 func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Kubeconfig, "kubeconfig", o.Kubeconfig, "Path to a kubeconfig file with the kubelet's credentials (the server writes <data-dir>/kubelet.kubeconfig).")
+	fs.StringVar(&o.BootstrapKubeconfig, "bootstrap-kubeconfig", o.BootstrapKubeconfig, "Path to a kubeconfig file that will be used to get client certificate for kubelet. If the file specified by --kubeconfig does not exist, the bootstrap kubeconfig is used to request a client certificate from the API server. On success, a kubeconfig file referencing the generated client certificate and key is written to the path specified by --kubeconfig. The client certificate and key file will be stored in the directory pointed by --cert-dir.")
+	fs.StringVar(&o.CertDir, "cert-dir", o.CertDir, "The directory where the TLS certs are located (default <root-dir>/pki).")
 	fs.StringVar(&o.HostnameOverride, "hostname-override", o.HostnameOverride, "If non-empty, will use this string as identification instead of the actual hostname.")
 	fs.StringVar(&o.NodeIP, "node-ip", o.NodeIP, "IP address of the node. If unset, the address of the interface of the default route.")
 	fs.StringVar(&o.RootDir, "root-dir", o.RootDir, "Directory path for managing kubelet files (images, pod directories, logs).")
@@ -147,6 +155,30 @@ func Run(ctx context.Context, o Options) error {
 		o.CgroupRoot = filepath.Clean(o.CgroupRoot)
 		runtime.CgroupParent = o.CgroupRoot
 	}
+	nodeName := o.HostnameOverride
+	if nodeName == "" {
+		hostname, err := os.Hostname()
+		if err != nil {
+			return err
+		}
+		nodeName = hostname
+	}
+	nodeName = strings.ToLower(nodeName)
+	if o.BootstrapKubeconfig != "" {
+		if o.Nodes > 1 {
+			return errors.New("--bootstrap-kubeconfig: hollow nodes (--nodes) take their credentials from --node-kubeconfig-dir")
+		}
+		if o.Kubeconfig == "" {
+			return errors.New("--bootstrap-kubeconfig needs --kubeconfig, where the node's own credentials are written")
+		}
+		certDir := o.CertDir
+		if certDir == "" {
+			certDir = filepath.Join(o.RootDir, "pki")
+		}
+		if err := bootstrap.LoadClientCert(ctx, o.Kubeconfig, o.BootstrapKubeconfig, certDir, nodeName); err != nil {
+			return fmt.Errorf("kubelet TLS bootstrap: %w", err)
+		}
+	}
 	config, err := clientcmd.BuildConfigFromFlags("", o.Kubeconfig)
 	if err != nil {
 		return err
@@ -162,13 +194,7 @@ func Run(ctx context.Context, o Options) error {
 		}
 	}
 	if o.Nodes == 1 {
-		nodeName := o.HostnameOverride
-		if nodeName == "" {
-			if nodeName, err = os.Hostname(); err != nil {
-				return err
-			}
-		}
-		return runNode(ctx, o, config, strings.ToLower(nodeName), nodeIP, o.RootDir, o.Port)
+		return runNode(ctx, o, config, nodeName, nodeIP, o.RootDir, o.Port)
 	}
 	// Hollow nodes: each its own client (its own rate limits, as separate
 	// kubelets have), directory and server port; one failing ends all.

@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/kybernetes/kybernetes/apis/core/quota"
+	"github.com/kybernetes/kybernetes/registry/admission/certificates"
 	"github.com/kybernetes/kybernetes/registry/admission/defaultingressclass"
 	"github.com/kybernetes/kybernetes/registry/admission/defaultstorageclass"
 	"github.com/kybernetes/kybernetes/registry/admission/defaulttolerationseconds"
@@ -34,7 +35,10 @@ import (
 // token volume), NodeRestriction (a kubelet writes only its own Node,
 // lease, mirror pods, pod statuses and pod-bound tokens), PodSecurity (the Pod Security Standards level a namespace's labels
 // enforce, warn about or audit), Priority (a new pod's priority from its PriorityClass), DefaultTolerationSeconds,
-// DefaultStorageClass (a new claim without a class gets the default StorageClass), DefaultIngressClass (a new Ingress without a
+// DefaultStorageClass (a new claim without a class gets the default StorageClass),
+// CertificateApproval, CertificateSigning and CertificateSubjectRestriction
+// (who may approve and sign CertificateSigningRequests for a signer; no
+// client certificate for system:masters), DefaultIngressClass (a new Ingress without a
 // class gets the default IngressClass), then the API's own rules in the
 // order mutations before checks: MutatingAdmissionPolicy (CEL patches),
 // MutatingAdmissionWebhook, ValidatingAdmissionPolicy (CEL rules),
@@ -51,6 +55,9 @@ var admissionOrder = []string{
 	priority.PluginName,
 	defaulttolerationseconds.PluginName,
 	defaultstorageclass.PluginName,
+	certificates.ApprovalPluginName,
+	certificates.SigningPluginName,
+	certificates.SubjectRestrictionPluginName,
 	defaultingressclass.PluginName,
 	mutatingadmissionpolicy.PluginName,
 	mutatingwebhook.PluginName,
@@ -71,6 +78,7 @@ func registerAdmissionPlugins(plugins *admission.Plugins, o *Options) {
 	serviceaccount.Register(plugins)
 	noderestriction.Register(plugins)
 	defaultstorageclass.Register(plugins)
+	certificates.Register(plugins)
 	mutatingadmissionpolicy.Register(plugins)
 	mutatingwebhook.Register(plugins)
 	validatingadmissionpolicy.Register(plugins)

@@ -14,6 +14,7 @@ import (
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
+	certificatesv1 "k8s.io/api/certificates/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -27,6 +28,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/generic"
 	"k8s.io/apiserver/pkg/registry/rest"
 	genericapiserver "k8s.io/apiserver/pkg/server"
@@ -54,6 +56,7 @@ import (
 	"github.com/kybernetes/kybernetes/registry/autoscaling/horizontalpodautoscaler"
 	"github.com/kybernetes/kybernetes/registry/batch/cronjob"
 	"github.com/kybernetes/kybernetes/registry/batch/job"
+	"github.com/kybernetes/kybernetes/registry/certificates/certificatesigningrequest"
 	"github.com/kybernetes/kybernetes/registry/coordination/lease"
 	"github.com/kybernetes/kybernetes/registry/core/componentstatus"
 	"github.com/kybernetes/kybernetes/registry/core/configmap"
@@ -129,6 +132,17 @@ func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.R
 		Issuer: sec.authentication.issuer, APIAudiences: sec.authentication.audiences, MaxExpiration: o.ServiceAccountMaxTokenExpiration,
 		ExtendExpiration: o.ServiceAccountExtendTokenExpiration}
 	sec.authentication.serviceAccounts.Lookup = serviceaccount.StoreLookup{ServiceAccounts: serviceAccountStore, Pods: podStore}
+	if bootstrap := sec.authentication.bootstrapTokens; bootstrap != nil {
+		secrets := core["secrets"].(*secret.REST).Store
+		bootstrap.Secret = func(ctx context.Context, name string) (*corev1.Secret, error) {
+			// From the watch cache: a join's requests need no etcd read each.
+			obj, err := secrets.Get(genericapirequest.WithNamespace(ctx, metav1.NamespaceSystem), name, &metav1.GetOptions{ResourceVersion: "0"})
+			if err != nil {
+				return nil, err
+			}
+			return obj.(*corev1.Secret), nil
+		}
+	}
 	configuration, keySet, err := token.DiscoveryHandlers(sec.authentication.issuer.Issuer, sec.authentication.serviceAccounts.Keys)
 	if err != nil {
 		return err
@@ -257,8 +271,16 @@ func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.R
 	if err != nil {
 		return err
 	}
+	csrs, csrsStatus, csrsApproval, err := certificatesigningrequest.NewREST(optsGetter)
+	if err != nil {
+		return err
+	}
+	certificatesGroup := genericapiserver.NewDefaultAPIGroupInfo(certificatesv1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
+	certificatesGroup.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{
+		"certificatesigningrequests": csrs, "certificatesigningrequests/status": csrsStatus, "certificatesigningrequests/approval": csrsApproval,
+	}
 	return server.InstallAPIGroups(&appsGroup, &batchGroup, &autoscalingGroup, &networkingGroup, &discoveryGroup, &coordination, &events, &authentication,
-		&policyGroup, &schedulingGroup, storageGroup, metricsGroup, &authorization, rbacGroup, admissionGroup)
+		&policyGroup, &schedulingGroup, storageGroup, metricsGroup, &authorization, rbacGroup, admissionGroup, &certificatesGroup)
 }
 
 // admissionRegistrationAPI is admissionregistration.k8s.io/v1: the webhook
@@ -571,6 +593,7 @@ var servedGroupVersions = []schema.GroupVersion{
 	rbacv1.SchemeGroupVersion,
 	authorizationv1.SchemeGroupVersion,
 	admissionregistrationv1.SchemeGroupVersion,
+	certificatesv1.SchemeGroupVersion,
 }
 
 // kubeletClient reaches kubelets with the API server's kubelet client

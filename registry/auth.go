@@ -4,6 +4,7 @@ import (
 	"crypto"
 	"fmt"
 
+	"github.com/kybernetes/kybernetes/registry/bootstraptoken"
 	"github.com/kybernetes/kybernetes/registry/serviceaccount/token"
 
 	"k8s.io/apiserver/pkg/authentication/authenticator"
@@ -27,6 +28,10 @@ type authentication struct {
 	serviceAccounts *token.Authenticator
 	issuer          *token.Issuer
 	audiences       []string
+	// bootstrapTokens, with --enable-bootstrap-token-auth, checks
+	// bootstrap tokens against their kube-system Secrets (its Secret set
+	// once storage exists); nil otherwise.
+	bootstrapTokens *bootstraptoken.Authenticator
 }
 
 // serviceAccountTokens is where the server's service account tokens come
@@ -42,10 +47,11 @@ type serviceAccountTokens struct {
 
 // newAuthentication accepts client certificates signed by the cluster CA
 // (user from CN, groups from O), the server's own service account tokens
-// and, when a token file is given, static bearer tokens. With anonymousAuth, a request that presents no
+// and, when a token file is given, static bearer tokens, and with
+// bootstrapTokens the bootstrap tokens of new nodes. With anonymousAuth, a request that presents no
 // credentials is system:anonymous; one that presents bad credentials is
 // refused with 401 all the same, as upstream does.
-func newAuthentication(clientCA *dynamiccertificates.DynamicFileCAContent, tokenAuthFile string, anonymousAuth bool, sa serviceAccountTokens) (*authentication, error) {
+func newAuthentication(clientCA *dynamiccertificates.DynamicFileCAContent, tokenAuthFile string, bootstrapTokens, anonymousAuth bool, sa serviceAccountTokens) (*authentication, error) {
 	authenticators := []authenticator.Request{
 		x509request.NewDynamic(clientCA.VerifyOptions, x509request.CommonNameUserConversion),
 	}
@@ -75,6 +81,10 @@ func newAuthentication(clientCA *dynamiccertificates.DynamicFileCAContent, token
 			return nil, err
 		}
 		tokenAuthenticators = append(tokenAuthenticators, tokens)
+	}
+	if bootstrapTokens {
+		a.bootstrapTokens = &bootstraptoken.Authenticator{}
+		tokenAuthenticators = append(tokenAuthenticators, a.bootstrapTokens)
 	}
 	a.tokens = tokenunion.New(tokenAuthenticators...)
 	authenticators = append(authenticators, bearertoken.New(a.tokens))

@@ -59,6 +59,10 @@ type Options struct {
 	// shorten it).
 	ServiceRepairInterval time.Duration
 	TokenAuthFile         string
+	// EnableBootstrapTokenAuth accepts bootstrap tokens (kube-system
+	// Secrets of type bootstrap.kubernetes.io/token), off by default as
+	// upstream.
+	EnableBootstrapTokenAuth bool
 	// AnonymousAuth lets requests without credentials in as
 	// system:anonymous, for what RBAC lets system:unauthenticated do
 	// (health and version); AuthorizationModes are the authorizers after
@@ -162,6 +166,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.Int64Var(&o.DefaultUnreachableTolerationSeconds, "default-unreachable-toleration-seconds", o.DefaultUnreachableTolerationSeconds, "Indicates the tolerationSeconds of the toleration for unreachable:NoExecute that is added by default to every pod that does not already have such a toleration.")
 	fs.DurationVar(&o.MetricResolution, "metric-resolution", o.MetricResolution, "The resolution at which the kubelets' resource metrics are read for metrics.k8s.io (kubectl top, autoscaling).")
 	fs.StringVar(&o.TokenAuthFile, "token-auth-file", o.TokenAuthFile, "If set, the file that will be used to secure the secure port of the API server via token authentication (CSV: token,user,uid,\"group1,group2\").")
+	fs.BoolVar(&o.EnableBootstrapTokenAuth, "enable-bootstrap-token-auth", o.EnableBootstrapTokenAuth, "Enable to allow secrets of type 'bootstrap.kubernetes.io/token' in the 'kube-system' namespace to be used for TLS bootstrapping authentication.")
 	fs.BoolVar(&o.AnonymousAuth, "anonymous-auth", o.AnonymousAuth, "Enables anonymous requests to the secure port of the API server. Requests that are not rejected by another authentication method are treated as anonymous requests. Anonymous requests have a username of system:anonymous, and a group name of system:unauthenticated.")
 	fs.StringSliceVar(&o.AuthorizationModes, "authorization-mode", o.AuthorizationModes, "Ordered list of plug-ins to do authorization on secure port. Comma-delimited list of: "+strings.Join(authorizationModes, ",")+".")
 	fs.StringVar(&o.ServiceAccountIssuer, "service-account-issuer", o.ServiceAccountIssuer, "Identifier of the service account token issuer. The issuer will assert this identifier in \"iss\" claim of issued tokens.")
@@ -301,6 +306,14 @@ func (o *Options) pkiDir() string         { return filepath.Join(o.DataDir, "pki
 func (o *Options) etcdDir() string        { return filepath.Join(o.DataDir, "etcd") }
 func (o *Options) lockFile() string       { return filepath.Join(o.DataDir, "kybernetes.lock") }
 func (o *Options) KubeconfigPath() string { return filepath.Join(o.DataDir, "admin.kubeconfig") }
+
+// ClusterCA is the certificate and key of the cluster CA in the data
+// directory, which signs the server's certificates and the client
+// certificates it trusts; the controller manager in `kybernetes server`
+// signs CertificateSigningRequests with it.
+func (o *Options) ClusterCA() (certFile, keyFile string) {
+	return filepath.Join(o.pkiDir(), pki.CACert), filepath.Join(o.pkiDir(), pki.CAKey)
+}
 
 // KubeletKubeconfigPath is the kubeconfig of this machine's kubelet.
 func (o *Options) KubeletKubeconfigPath() string {

@@ -263,7 +263,7 @@ func newGenericConfig(o *CompletedOptions, etcdTransport storagebackend.Transpor
 	if err := config.Authentication.ApplyClientCert(clientCA, config.SecureServing); err != nil {
 		return nil, nil, err
 	}
-	authn, err := newAuthentication(clientCA, o.TokenAuthFile, o.AnonymousAuth, serviceAccountTokens{
+	authn, err := newAuthentication(clientCA, o.TokenAuthFile, o.EnableBootstrapTokenAuth, o.AnonymousAuth, serviceAccountTokens{
 		defaultKeyFile: filepath.Join(o.pkiDir(), "sa.key"), signingKeyFile: o.ServiceAccountSigningKeyFile,
 		keyFiles: o.ServiceAccountKeyFiles, issuer: o.ServiceAccountIssuer, audiences: o.apiAudiences(),
 	})

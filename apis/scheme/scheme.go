@@ -10,6 +10,7 @@ import (
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
+	certificatesv1 "k8s.io/api/certificates/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -33,6 +34,7 @@ import (
 	"github.com/kybernetes/kybernetes/apis/authorization"
 	"github.com/kybernetes/kybernetes/apis/autoscaling"
 	"github.com/kybernetes/kybernetes/apis/batch"
+	"github.com/kybernetes/kybernetes/apis/certificates"
 	"github.com/kybernetes/kybernetes/apis/coordination"
 	"github.com/kybernetes/kybernetes/apis/core"
 	"github.com/kybernetes/kybernetes/apis/discovery"
@@ -72,6 +74,7 @@ var installers = []func(*runtime.Scheme) error{
 	rbac.Install,
 	authorization.Install,
 	admissionregistration.Install,
+	certificates.Install,
 }
 
 // externals lists the external versions alone, for NewExternalScheme.
@@ -93,6 +96,7 @@ var externals = []func(*runtime.Scheme) error{
 	rbacv1.AddToScheme,
 	authorizationv1.AddToScheme,
 	admissionregistrationv1.AddToScheme,
+	certificatesv1.AddToScheme,
 }
 
 // NewExternalScheme returns a scheme holding only the external versions of

@@ -104,6 +104,11 @@ func runControlPlane(opts *registry.Options, controllers *manager.Options) error
 		// `kubectl get componentstatuses` finds them. Another server on
 		// this host may hold the ports already; that costs only the check.
 		managerOpts := *controllers
+		// Approved CertificateSigningRequests are signed by the cluster
+		// CA, the one the server trusts client certificates from.
+		if managerOpts.ClusterSigningCertFile == "" && managerOpts.ClusterSigningKeyFile == "" {
+			managerOpts.ClusterSigningCertFile, managerOpts.ClusterSigningKeyFile = opts.ClusterCA()
+		}
 		managerOpts.SecurePort, managerOpts.BindAddress, managerOpts.HealthPortOptional = 10257, "127.0.0.1", true
 		schedulerOpts := scheduler.DefaultOptions()
 		schedulerOpts.LeaderElect = controllers.LeaderElect

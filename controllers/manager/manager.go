@@ -37,6 +37,8 @@ import (
 	"k8s.io/utils/clock"
 
 	kybcloud "github.com/kybernetes/kybernetes/cloudprovider"
+	"github.com/kybernetes/kybernetes/controllers/certificates/approver"
+	"github.com/kybernetes/kybernetes/controllers/certificates/signer"
 	"github.com/kybernetes/kybernetes/controllers/clusterroleaggregation"
 	"github.com/kybernetes/kybernetes/controllers/cronjob"
 	"github.com/kybernetes/kybernetes/controllers/daemonset"
@@ -109,6 +111,14 @@ type Options struct {
 	HorizontalPodAutoscaler podautoscaler.Options
 	ConcurrentHPASyncs      int
 
+	// ClusterSigningCertFile and ClusterSigningKeyFile are the CA that signs
+	// approved CertificateSigningRequests for Kubernetes' signers
+	// (upstream's --cluster-signing-cert-file and -key-file; without them
+	// nothing is signed), for at most ClusterSigningDuration.
+	ClusterSigningCertFile string
+	ClusterSigningKeyFile  string
+	ClusterSigningDuration time.Duration
+
 	// The cloud: upstream's --cloud-provider (empty: none) and
 	// --cloud-config; with ConfigureCloudRoutes (and AllocateNodeCIDRs)
 	// the provider's routes to the pod CIDRs are kept, every
@@ -132,6 +142,7 @@ func DefaultOptions() Options {
 		MaxEndpointsPerSlice:    endpoints.DefaultMaxEndpointsPerSlice,
 		HorizontalPodAutoscaler: podautoscaler.DefaultOptions(), ConcurrentHPASyncs: 5,
 		ClusterName: "kubernetes", ConfigureCloudRoutes: true, RouteReconciliationPeriod: 10 * time.Second,
+		ClusterSigningDuration: 365 * 24 * time.Hour,
 	}
 }
 
@@ -263,10 +274,25 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 	}
 	disruptions := disruption.New(clientFor("disruption-controller"), factory.Policy().V1().PodDisruptionBudgets(), factory.Core().V1().Pods(),
 		factory.Apps().V1().ReplicaSets(), disruptionScales, mapper, clock.RealClock{})
+	csrApprover := approver.New(clientFor("certificatesigningrequest-approving-controller"), factory.Certificates().V1().CertificateSigningRequests())
+	var csrSigner *signer.Controller
+	if opts.ClusterSigningCertFile != "" || opts.ClusterSigningKeyFile != "" {
+		csrSigner, err = signer.New(clientFor("certificatesigningrequest-signing-controller"), factory.Certificates().V1().CertificateSigningRequests(),
+			opts.ClusterSigningCertFile, opts.ClusterSigningKeyFile, opts.ClusterSigningDuration)
+		if err != nil {
+			return err
+		}
+	} else {
+		klog.InfoS("Not signing CertificateSigningRequests: no --cluster-signing-cert-file and --cluster-signing-key-file")
+	}
 	roleAggregation := clusterroleaggregation.New(clientFor("clusterrole-aggregation-controller"), factory.Rbac().V1().ClusterRoles())
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
 	go roleAggregation.Run(ctx, 1)
+	go csrApprover.Run(ctx, 5)
+	if csrSigner != nil {
+		go csrSigner.Run(ctx, 5)
+	}
 	go serviceAccounts.Run(ctx, 2)
 	go rootCAPublisher.Run(ctx, 1)
 	go replicaSets.Run(ctx, 5)
@@ -416,6 +442,9 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.ClusterCIDR, "cluster-cidr", o.ClusterCIDR, "CIDR Range for Pods in cluster.")
 	fs.IntVar(&o.NodeCIDRMaskSize, "node-cidr-mask-size", o.NodeCIDRMaskSize, "Mask size for node cidr in cluster.")
 	fs.StringVar(&o.RootCAFile, "root-ca-file", o.RootCAFile, "PEM CA bundle published in every namespace as the kube-root-ca.crt ConfigMap (default: the CA the controller manager trusts the API server with).")
+	fs.StringVar(&o.ClusterSigningCertFile, "cluster-signing-cert-file", o.ClusterSigningCertFile, "Filename containing a PEM-encoded X509 CA certificate used to issue cluster-scoped certificates for the kubernetes.io signers.")
+	fs.StringVar(&o.ClusterSigningKeyFile, "cluster-signing-key-file", o.ClusterSigningKeyFile, "Filename containing a PEM-encoded RSA or ECDSA private key used to sign cluster-scoped certificates for the kubernetes.io signers.")
+	fs.DurationVar(&o.ClusterSigningDuration, "cluster-signing-duration", o.ClusterSigningDuration, "The max length of duration signed certificates will be given. Individual CSRs may request shorter certs by setting spec.expirationSeconds.")
 	fs.StringVar(&o.CloudProvider, "cloud-provider", o.CloudProvider, "The provider for cloud services. Empty string for no provider; built in: local (the machine of kybernetes up: routes between its node namespaces).")
 	fs.StringVar(&o.CloudConfig, "cloud-config", o.CloudConfig, "The path to the cloud provider configuration file. Empty string for no configuration file.")
 	fs.StringVar(&o.ClusterName, "cluster-name", o.ClusterName, "The instance prefix for the cluster.")
