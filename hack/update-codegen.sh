@@ -32,6 +32,7 @@ packages=(
   k8s.io/api/authorization/v1
   k8s.io/api/admissionregistration/v1
   k8s.io/api/certificates/v1
+  k8s.io/api/flowcontrol/v1
   k8s.io/apimachinery/pkg/apis/meta/v1
   k8s.io/apimachinery/pkg/runtime
   k8s.io/apimachinery/pkg/util/intstr

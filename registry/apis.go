@@ -19,6 +19,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	eventsv1 "k8s.io/api/events/v1"
+	flowcontrolv1 "k8s.io/api/flowcontrol/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -77,6 +78,8 @@ import (
 	"github.com/kybernetes/kybernetes/registry/core/serviceaccount"
 	"github.com/kybernetes/kybernetes/registry/discovery/endpointslice"
 	eventsevent "github.com/kybernetes/kybernetes/registry/events/event"
+	"github.com/kybernetes/kybernetes/registry/flowcontrol/flowschema"
+	"github.com/kybernetes/kybernetes/registry/flowcontrol/prioritylevelconfiguration"
 	"github.com/kybernetes/kybernetes/registry/metrics"
 	"github.com/kybernetes/kybernetes/registry/networking/ingress"
 	"github.com/kybernetes/kybernetes/registry/networking/ingressclass"
@@ -279,8 +282,21 @@ func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.R
 	certificatesGroup.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{
 		"certificatesigningrequests": csrs, "certificatesigningrequests/status": csrsStatus, "certificatesigningrequests/approval": csrsApproval,
 	}
+	flowSchemas, flowSchemasStatus, err := flowschema.NewREST(optsGetter)
+	if err != nil {
+		return err
+	}
+	priorityLevels, priorityLevelsStatus, err := prioritylevelconfiguration.NewREST(optsGetter)
+	if err != nil {
+		return err
+	}
+	flowcontrolGroup := genericapiserver.NewDefaultAPIGroupInfo(flowcontrolv1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
+	flowcontrolGroup.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{
+		"flowschemas": flowSchemas, "flowschemas/status": flowSchemasStatus,
+		"prioritylevelconfigurations": priorityLevels, "prioritylevelconfigurations/status": priorityLevelsStatus,
+	}
 	return server.InstallAPIGroups(&appsGroup, &batchGroup, &autoscalingGroup, &networkingGroup, &discoveryGroup, &coordination, &events, &authentication,
-		&policyGroup, &schedulingGroup, storageGroup, metricsGroup, &authorization, rbacGroup, admissionGroup, &certificatesGroup)
+		&policyGroup, &schedulingGroup, storageGroup, metricsGroup, &authorization, rbacGroup, admissionGroup, &certificatesGroup, &flowcontrolGroup)
 }
 
 // admissionRegistrationAPI is admissionregistration.k8s.io/v1: the webhook
@@ -594,6 +610,7 @@ var servedGroupVersions = []schema.GroupVersion{
 	authorizationv1.SchemeGroupVersion,
 	admissionregistrationv1.SchemeGroupVersion,
 	certificatesv1.SchemeGroupVersion,
+	flowcontrolv1.SchemeGroupVersion,
 }
 
 // kubeletClient reaches kubelets with the API server's kubelet client

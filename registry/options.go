@@ -59,6 +59,9 @@ type Options struct {
 	// shorten it).
 	ServiceRepairInterval time.Duration
 	TokenAuthFile         string
+	// EnablePriorityAndFairness puts requests through API Priority and
+	// Fairness instead of the plain in-flight limits (on, as upstream).
+	EnablePriorityAndFairness bool
 	// EnableBootstrapTokenAuth accepts bootstrap tokens (kube-system
 	// Secrets of type bootstrap.kubernetes.io/token), off by default as
 	// upstream.
@@ -110,13 +113,14 @@ func NewOptions() *Options {
 		dataDir = filepath.Join(home, ".kybernetes")
 	}
 	o := &Options{
-		DataDir:               dataDir,
-		ServiceClusterIPRange: "10.96.0.0/12",
-		ServiceNodePortRange:  utilnet.PortRange{Base: 30000, Size: 2768},
-		ServiceRepairInterval: 3 * time.Minute,
-		AnonymousAuth:         true,
-		ServiceAccountIssuer:  "https://kubernetes.default.svc.cluster.local",
-		AuthorizationModes:    []string{ModeNode, ModeRBAC},
+		DataDir:                   dataDir,
+		ServiceClusterIPRange:     "10.96.0.0/12",
+		ServiceNodePortRange:      utilnet.PortRange{Base: 30000, Size: 2768},
+		ServiceRepairInterval:     3 * time.Minute,
+		AnonymousAuth:             true,
+		EnablePriorityAndFairness: true,
+		ServiceAccountIssuer:      "https://kubernetes.default.svc.cluster.local",
+		AuthorizationModes:        []string{ModeNode, ModeRBAC},
 
 		ServiceAccountExtendTokenExpiration: true,
 
@@ -166,6 +170,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.Int64Var(&o.DefaultUnreachableTolerationSeconds, "default-unreachable-toleration-seconds", o.DefaultUnreachableTolerationSeconds, "Indicates the tolerationSeconds of the toleration for unreachable:NoExecute that is added by default to every pod that does not already have such a toleration.")
 	fs.DurationVar(&o.MetricResolution, "metric-resolution", o.MetricResolution, "The resolution at which the kubelets' resource metrics are read for metrics.k8s.io (kubectl top, autoscaling).")
 	fs.StringVar(&o.TokenAuthFile, "token-auth-file", o.TokenAuthFile, "If set, the file that will be used to secure the secure port of the API server via token authentication (CSV: token,user,uid,\"group1,group2\").")
+	fs.BoolVar(&o.EnablePriorityAndFairness, "enable-priority-and-fairness", o.EnablePriorityAndFairness, "If true, replace the max-in-flight handler with an enhanced one that queues and dispatches with priority and fairness")
 	fs.BoolVar(&o.EnableBootstrapTokenAuth, "enable-bootstrap-token-auth", o.EnableBootstrapTokenAuth, "Enable to allow secrets of type 'bootstrap.kubernetes.io/token' in the 'kube-system' namespace to be used for TLS bootstrapping authentication.")
 	fs.BoolVar(&o.AnonymousAuth, "anonymous-auth", o.AnonymousAuth, "Enables anonymous requests to the secure port of the API server. Requests that are not rejected by another authentication method are treated as anonymous requests. Anonymous requests have a username of system:anonymous, and a group name of system:unauthenticated.")
 	fs.StringSliceVar(&o.AuthorizationModes, "authorization-mode", o.AuthorizationModes, "Ordered list of plug-ins to do authorization on secure port. Comma-delimited list of: "+strings.Join(authorizationModes, ",")+".")

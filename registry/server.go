@@ -29,6 +29,7 @@ import (
 	serverstorage "k8s.io/apiserver/pkg/server/storage"
 	"k8s.io/apiserver/pkg/storage/storagebackend"
 	"k8s.io/client-go/dynamic"
+	utilflowcontrol "k8s.io/apiserver/pkg/util/flowcontrol"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -42,6 +43,7 @@ import (
 	"github.com/kybernetes/kybernetes/apis/scheme"
 	"github.com/kybernetes/kybernetes/apis/version"
 	"github.com/kybernetes/kybernetes/registry/etcd"
+	"github.com/kybernetes/kybernetes/registry/flowcontrol/ensurer"
 	"github.com/kybernetes/kybernetes/registry/pki"
 )
 
@@ -177,6 +179,18 @@ func (s *Server) Run(ctx context.Context) error {
 	if err := server.AddPostStartHook("kybernetes-bootstrap", boot.hook); err != nil {
 		return err
 	}
+	if o.EnablePriorityAndFairness {
+		err := server.AddPostStartHook("priority-and-fairness-config-producer", func(ctx genericapiserver.PostStartHookContext) error {
+			client, err := kubernetes.NewForConfig(ctx.LoopbackClientConfig)
+			if err != nil {
+				return err
+			}
+			return ensurer.Run(ctx, client.FlowcontrolV1())
+		})
+		if err != nil {
+			return err
+		}
+	}
 	if slices.Contains(o.AuthorizationModes, ModeRBAC) {
 		if err := server.AddPostStartHook("rbac/bootstrap-roles", reconcileRBACPolicy); err != nil {
 			return err
@@ -278,6 +292,16 @@ func newGenericConfig(o *CompletedOptions, etcdTransport storagebackend.Transpor
 		return nil, nil, err
 	}
 	config.SharedInformerFactory = informers.NewSharedInformerFactory(client, 10*time.Minute)
+	// API Priority and Fairness replaces the plain in-flight limits: the
+	// same total of seats, shared among priority levels by the
+	// FlowSchemas the server keeps (registry/flowcontrol/ensurer). Every
+	// server of the chain gets the one controller; the outermost filters.
+	if o.EnablePriorityAndFairness {
+		if config.MaxRequestsInFlight+config.MaxMutatingRequestsInFlight <= 0 {
+			return nil, nil, fmt.Errorf("--enable-priority-and-fairness needs --max-requests-inflight and --max-mutating-requests-inflight adding up to something positive")
+		}
+		config.FlowControl = utilflowcontrol.New(config.SharedInformerFactory, client.FlowcontrolV1(), config.MaxRequestsInFlight+config.MaxMutatingRequestsInFlight)
+	}
 	authz, err := newAuthorization(o.AuthorizationModes, config.SharedInformerFactory)
 	if err != nil {
 		return nil, nil, err

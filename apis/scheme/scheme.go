@@ -15,6 +15,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	eventsv1 "k8s.io/api/events/v1"
+	flowcontrolv1 "k8s.io/api/flowcontrol/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -39,6 +40,7 @@ import (
 	"github.com/kybernetes/kybernetes/apis/core"
 	"github.com/kybernetes/kybernetes/apis/discovery"
 	"github.com/kybernetes/kybernetes/apis/events"
+	"github.com/kybernetes/kybernetes/apis/flowcontrol"
 	"github.com/kybernetes/kybernetes/apis/metrics"
 	"github.com/kybernetes/kybernetes/apis/networking"
 	"github.com/kybernetes/kybernetes/apis/policy"
@@ -75,6 +77,7 @@ var installers = []func(*runtime.Scheme) error{
 	authorization.Install,
 	admissionregistration.Install,
 	certificates.Install,
+	flowcontrol.Install,
 }
 
 // externals lists the external versions alone, for NewExternalScheme.
@@ -97,6 +100,7 @@ var externals = []func(*runtime.Scheme) error{
 	authorizationv1.AddToScheme,
 	admissionregistrationv1.AddToScheme,
 	certificatesv1.AddToScheme,
+	flowcontrolv1.AddToScheme,
 }
 
 // NewExternalScheme returns a scheme holding only the external versions of

@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 )
 
@@ -41,8 +42,17 @@ func TestReplicationControllerDefaultsAndScale(t *testing.T) {
 	if scale.Spec.Replicas != 1 || scale.Status.Selector != "app=web" {
 		t.Fatalf("scale: %+v", scale)
 	}
-	scale.Spec.Replicas = 5
-	if _, err := rcs.UpdateScale(ctx, "web", scale, metav1.UpdateOptions{}); err != nil {
+	// The replication controller may write the controller's status between
+	// the read and the write (a conflict); read the scale again then.
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if scale, err = rcs.GetScale(ctx, "web", metav1.GetOptions{}); err != nil {
+			return err
+		}
+		scale.Spec.Replicas = 5
+		_, err := rcs.UpdateScale(ctx, "web", scale, metav1.UpdateOptions{})
+		return err
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	rc, _ = rcs.Get(ctx, "web", metav1.GetOptions{})
