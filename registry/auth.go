@@ -1,10 +1,12 @@
 package registry
 
 import (
+	"context"
 	"crypto"
 	"fmt"
 
 	"github.com/kybernetes/kybernetes/registry/bootstraptoken"
+	"github.com/kybernetes/kybernetes/registry/oidc"
 	"github.com/kybernetes/kybernetes/registry/serviceaccount/token"
 
 	"k8s.io/apiserver/pkg/authentication/authenticator"
@@ -48,10 +50,12 @@ type serviceAccountTokens struct {
 // newAuthentication accepts client certificates signed by the cluster CA
 // (user from CN, groups from O), the server's own service account tokens
 // and, when a token file is given, static bearer tokens, and with
-// bootstrapTokens the bootstrap tokens of new nodes. With anonymousAuth, a request that presents no
+// bootstrapTokens the bootstrap tokens of new nodes, and with oidcOptions an
+// external issuer's ID tokens. With anonymousAuth, a request that presents no
 // credentials is system:anonymous; one that presents bad credentials is
 // refused with 401 all the same, as upstream does.
-func newAuthentication(clientCA *dynamiccertificates.DynamicFileCAContent, tokenAuthFile string, bootstrapTokens, anonymousAuth bool, sa serviceAccountTokens) (*authentication, error) {
+func newAuthentication(ctx context.Context, clientCA *dynamiccertificates.DynamicFileCAContent, tokenAuthFile string, bootstrapTokens bool,
+	oidcOptions oidc.Options, anonymousAuth bool, sa serviceAccountTokens) (*authentication, error) {
 	authenticators := []authenticator.Request{
 		x509request.NewDynamic(clientCA.VerifyOptions, x509request.CommonNameUserConversion),
 	}
@@ -81,6 +85,14 @@ func newAuthentication(clientCA *dynamiccertificates.DynamicFileCAContent, token
 			return nil, err
 		}
 		tokenAuthenticators = append(tokenAuthenticators, tokens)
+	}
+	if oidcOptions.Enabled() {
+		// Fetches the issuer's keys until the server stops.
+		ids, err := oidc.New(ctx, oidcOptions, []string{sa.issuer})
+		if err != nil {
+			return nil, err
+		}
+		tokenAuthenticators = append(tokenAuthenticators, ids)
 	}
 	if bootstrapTokens {
 		a.bootstrapTokens = &bootstraptoken.Authenticator{}

@@ -29,6 +29,7 @@ import (
 	utilfeature "k8s.io/apiserver/pkg/util/feature"
 	basecompatibility "k8s.io/component-base/compatibility"
 
+	"github.com/kybernetes/kybernetes/registry/oidc"
 	"github.com/kybernetes/kybernetes/registry/pki"
 )
 
@@ -59,6 +60,8 @@ type Options struct {
 	// shorten it).
 	ServiceRepairInterval time.Duration
 	TokenAuthFile         string
+	// OIDC is the --oidc-* flags: an external issuer's ID tokens.
+	OIDC oidc.Options
 	// EnablePriorityAndFairness puts requests through API Priority and
 	// Fairness instead of the plain in-flight limits (on, as upstream).
 	EnablePriorityAndFairness bool
@@ -119,6 +122,7 @@ func NewOptions() *Options {
 		ServiceRepairInterval:     3 * time.Minute,
 		AnonymousAuth:             true,
 		EnablePriorityAndFairness: true,
+		OIDC:                      oidc.Defaults(),
 		ServiceAccountIssuer:      "https://kubernetes.default.svc.cluster.local",
 		AuthorizationModes:        []string{ModeNode, ModeRBAC},
 
@@ -170,6 +174,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.Int64Var(&o.DefaultUnreachableTolerationSeconds, "default-unreachable-toleration-seconds", o.DefaultUnreachableTolerationSeconds, "Indicates the tolerationSeconds of the toleration for unreachable:NoExecute that is added by default to every pod that does not already have such a toleration.")
 	fs.DurationVar(&o.MetricResolution, "metric-resolution", o.MetricResolution, "The resolution at which the kubelets' resource metrics are read for metrics.k8s.io (kubectl top, autoscaling).")
 	fs.StringVar(&o.TokenAuthFile, "token-auth-file", o.TokenAuthFile, "If set, the file that will be used to secure the secure port of the API server via token authentication (CSV: token,user,uid,\"group1,group2\").")
+	o.OIDC.AddFlags(fs)
 	fs.BoolVar(&o.EnablePriorityAndFairness, "enable-priority-and-fairness", o.EnablePriorityAndFairness, "If true, replace the max-in-flight handler with an enhanced one that queues and dispatches with priority and fairness")
 	fs.BoolVar(&o.EnableBootstrapTokenAuth, "enable-bootstrap-token-auth", o.EnableBootstrapTokenAuth, "Enable to allow secrets of type 'bootstrap.kubernetes.io/token' in the 'kube-system' namespace to be used for TLS bootstrapping authentication.")
 	fs.BoolVar(&o.AnonymousAuth, "anonymous-auth", o.AnonymousAuth, "Enables anonymous requests to the secure port of the API server. Requests that are not rejected by another authentication method are treated as anonymous requests. Anonymous requests have a username of system:anonymous, and a group name of system:unauthenticated.")
@@ -237,6 +242,7 @@ func (o *Options) Validate() error {
 		}
 	}
 	errs = append(errs, validateAuthorizationModes(o.AuthorizationModes)...)
+	errs = append(errs, o.OIDC.Validate()...)
 	if m := o.ServiceAccountMaxTokenExpiration; m != 0 && m < time.Hour {
 		errs = append(errs, fmt.Errorf("--service-account-max-token-expiration %s: the minimum is 1h", m))
 	}

@@ -133,7 +133,7 @@ func (s *Server) Run(ctx context.Context) error {
 	s.EtcdEndpoints = etcdTransport.ServerList
 	s.EtcdTLS = transport.TLSInfo{TrustedCAFile: etcdTransport.TrustedCAFile, CertFile: etcdTransport.CertFile, KeyFile: etcdTransport.KeyFile}
 
-	config, sec, err := newGenericConfig(o, etcdTransport)
+	config, sec, err := newGenericConfig(ctx, o, etcdTransport)
 	if err != nil {
 		return err
 	}
@@ -242,7 +242,7 @@ func ensurePKI(o *CompletedOptions, serviceIP net.IP) error {
 // newGenericConfig builds the generic apiserver configuration from the
 // options: run options, TLS serving, authentication, authorization,
 // OpenAPI, etcd storage and admission.
-func newGenericConfig(o *CompletedOptions, etcdTransport storagebackend.TransportConfig) (*genericapiserver.RecommendedConfig, *security, error) {
+func newGenericConfig(ctx context.Context, o *CompletedOptions, etcdTransport storagebackend.TransportConfig) (*genericapiserver.RecommendedConfig, *security, error) {
 	config := genericapiserver.NewRecommendedConfig(scheme.Codecs)
 	if err := o.ServerRun.ApplyTo(&config.Config); err != nil {
 		return nil, nil, err
@@ -277,7 +277,7 @@ func newGenericConfig(o *CompletedOptions, etcdTransport storagebackend.Transpor
 	if err := config.Authentication.ApplyClientCert(clientCA, config.SecureServing); err != nil {
 		return nil, nil, err
 	}
-	authn, err := newAuthentication(clientCA, o.TokenAuthFile, o.EnableBootstrapTokenAuth, o.AnonymousAuth, serviceAccountTokens{
+	authn, err := newAuthentication(ctx, clientCA, o.TokenAuthFile, o.EnableBootstrapTokenAuth, o.OIDC, o.AnonymousAuth, serviceAccountTokens{
 		defaultKeyFile: filepath.Join(o.pkiDir(), "sa.key"), signingKeyFile: o.ServiceAccountSigningKeyFile,
 		keyFiles: o.ServiceAccountKeyFiles, issuer: o.ServiceAccountIssuer, audiences: o.apiAudiences(),
 	})
