@@ -37,6 +37,7 @@ import (
 	"k8s.io/utils/clock"
 
 	kybcloud "github.com/kybernetes/kybernetes/cloudprovider"
+	"github.com/kybernetes/kybernetes/controllers/admissionpolicystatus"
 	"github.com/kybernetes/kybernetes/controllers/certificates/approver"
 	"github.com/kybernetes/kybernetes/controllers/certificates/signer"
 	"github.com/kybernetes/kybernetes/controllers/clusterroleaggregation"
@@ -285,11 +286,13 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 	} else {
 		klog.InfoS("Not signing CertificateSigningRequests: no --cluster-signing-cert-file and --cluster-signing-key-file")
 	}
+	policyStatus := admissionpolicystatus.New(clientFor(admissionpolicystatus.Name), factory.Admissionregistration().V1().ValidatingAdmissionPolicies(), mapper)
 	roleAggregation := clusterroleaggregation.New(clientFor("clusterrole-aggregation-controller"), factory.Rbac().V1().ClusterRoles())
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
 	go roleAggregation.Run(ctx, 1)
 	go csrApprover.Run(ctx, 5)
+	go policyStatus.Run(ctx, 5)
 	if csrSigner != nil {
 		go csrSigner.Run(ctx, 5)
 	}

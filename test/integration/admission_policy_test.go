@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -267,5 +268,52 @@ func TestAdmissionPolicyValidation(t *testing.T) {
 		if !apierrors.IsNotFound(errV) || !apierrors.IsNotFound(errM) {
 			t.Errorf("%s was stored: %v %v", name, errV, errM)
 		}
+	}
+}
+
+// TestValidatingAdmissionPolicyTypeChecking: the controller manager
+// type-checks a policy against the schemas of the kinds it matches and
+// reports an expression naming a field Deployments do not have, for the
+// generation it checked; a fixed policy's next generation has no warning.
+func TestValidatingAdmissionPolicyTypeChecking(t *testing.T) {
+	ctx := context.Background()
+	policies := shared.Client.AdmissionregistrationV1().ValidatingAdmissionPolicies()
+	name := newNamespace(t) + "-typecheck"
+	policy, err := policies.Create(ctx, &admissionregistrationv1.ValidatingAdmissionPolicy{ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: admissionregistrationv1.ValidatingAdmissionPolicySpec{
+			MatchConstraints: deploymentRules(),
+			Validations: []admissionregistrationv1.Validation{
+				{Expression: "object.spec.replicas <= 5"},
+				{Expression: "object.spec.replicaz <= 5"},
+			},
+		}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deleteOnCleanup(t, func(ctx context.Context) error { return policies.Delete(ctx, name, metav1.DeleteOptions{}) })
+	checked := func(generation int64) *admissionregistrationv1.ValidatingAdmissionPolicy {
+		t.Helper()
+		var got *admissionregistrationv1.ValidatingAdmissionPolicy
+		waitFor(t, fmt.Sprintf("generation %d type-checked", generation), func(ctx context.Context) bool {
+			got, err = policies.Get(ctx, name, metav1.GetOptions{})
+			return err == nil && got.Status.ObservedGeneration >= generation
+		})
+		return got
+	}
+	got := checked(policy.Generation)
+	var warnings []admissionregistrationv1.ExpressionWarning
+	if got.Status.TypeChecking != nil {
+		warnings = got.Status.TypeChecking.ExpressionWarnings
+	}
+	if len(warnings) != 1 || warnings[0].FieldRef != "spec.validations[1].expression" || !strings.Contains(warnings[0].Warning, "undefined field 'replicaz'") {
+		t.Fatalf("warnings: %+v", warnings)
+	}
+	got.Spec.Validations = got.Spec.Validations[:1]
+	fixed, err := policies.Update(ctx, got, metav1.UpdateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got = checked(fixed.Generation); got.Status.TypeChecking != nil && len(got.Status.TypeChecking.ExpressionWarnings) != 0 {
+		t.Errorf("the fixed policy still has warnings: %+v", got.Status.TypeChecking.ExpressionWarnings)
 	}
 }
