@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 )
 
@@ -35,16 +36,22 @@ func TestHorizontalPodAutoscalerVersionsRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	old, err := v1.Get(ctx, "web", metav1.GetOptions{})
+	// The autoscaler controller writes status (the target is missing) as
+	// the test reads and writes: a conflict means read again.
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		old, err := v1.Get(ctx, "web", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if ptr.Deref(old.Spec.TargetCPUUtilizationPercentage, 0) != 60 || *old.Spec.MinReplicas != 1 ||
+			old.Annotations["autoscaling.alpha.kubernetes.io/metrics"] == "" {
+			t.Fatalf("v1 view: %+v annotations %v", old.Spec, old.Annotations)
+		}
+		old.Spec.MaxReplicas = 7
+		_, err = v1.Update(ctx, old, metav1.UpdateOptions{})
+		return err
+	})
 	if err != nil {
-		t.Fatal(err)
-	}
-	if ptr.Deref(old.Spec.TargetCPUUtilizationPercentage, 0) != 60 || *old.Spec.MinReplicas != 1 ||
-		old.Annotations["autoscaling.alpha.kubernetes.io/metrics"] == "" {
-		t.Fatalf("v1 view: %+v annotations %v", old.Spec, old.Annotations)
-	}
-	old.Spec.MaxReplicas = 7
-	if _, err := v1.Update(ctx, old, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -98,8 +105,7 @@ func TestHorizontalPodAutoscalerBehavior(t *testing.T) {
 	if created.Generation != 1 {
 		t.Errorf("generation %d, want 1", created.Generation)
 	}
-	created.Spec.MaxReplicas = 4
-	updated, err := v2.Update(ctx, created, metav1.UpdateOptions{})
+	updated, err := updateLatest(ctx, "web", v2.Get, v2.Update, func(h *autoscalingv2.HorizontalPodAutoscaler) { h.Spec.MaxReplicas = 4 })
 	if err != nil || updated.Generation != 2 {
 		t.Fatalf("a spec change: generation %d, %v", updated.Generation, err)
 	}

@@ -91,8 +91,9 @@ func TestPodDisruptionBudgetLimitsEvictions(t *testing.T) {
 
 	// As a percentage of the Deployment's replicas: maxUnavailable 34% of
 	// 3 rounds up to 2 pods, so 1 must stay healthy.
-	pdb.Spec.MinAvailable, pdb.Spec.MaxUnavailable = nil, ptr.To(intstr.FromString("34%"))
-	if _, err := pdbs.Update(ctx, pdb, metav1.UpdateOptions{}); err != nil {
+	if _, err := updateLatest(ctx, "guard", pdbs.Get, pdbs.Update, func(pdb *policyv1.PodDisruptionBudget) {
+		pdb.Spec.MinAvailable, pdb.Spec.MaxUnavailable = nil, ptr.To(intstr.FromString("34%"))
+	}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the status of the new spec", func(ctx context.Context) bool {

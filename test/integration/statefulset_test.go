@@ -99,9 +99,10 @@ func TestStatefulSetOrderedPodsClaimsAndRollingUpdate(t *testing.T) {
 
 	// A rolling update with partition 2 replaces web-2 only.
 	oldImage := ss.Spec.Template.Spec.Containers[0].Image
-	ss.Spec.Template.Spec.Containers[0].Image = "example.test/app:2"
-	ss.Spec.UpdateStrategy.RollingUpdate = &appsv1.RollingUpdateStatefulSetStrategy{Partition: ptr.To[int32](2)}
-	if _, err := sets.Update(ctx, ss, metav1.UpdateOptions{}); err != nil {
+	if _, err := updateLatest(ctx, "web", sets.Get, sets.Update, func(ss *appsv1.StatefulSet) {
+		ss.Spec.Template.Spec.Containers[0].Image = "example.test/app:2"
+		ss.Spec.UpdateStrategy.RollingUpdate = &appsv1.RollingUpdateStatefulSetStrategy{Partition: ptr.To[int32](2)}
+	}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "web-2 at the new revision", func(ctx context.Context) bool {
@@ -160,12 +161,7 @@ func TestStatefulSetParallelAndValidation(t *testing.T) {
 		ss, err := sets.Get(ctx, "db", metav1.GetOptions{})
 		return err == nil && ss.Status.ReadyReplicas == 4 && ss.Status.AvailableReplicas == 4
 	})
-	ss, err := sets.Get(ctx, "db", metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ss.Spec.ServiceName = "other"
-	_, err = sets.Update(ctx, ss, metav1.UpdateOptions{})
+	_, err = updateLatest(ctx, "db", sets.Get, sets.Update, func(ss *appsv1.StatefulSet) { ss.Spec.ServiceName = "other" })
 	assertInvalid(t, err, "spec")
 	_, err = sets.Create(ctx, &appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Name: "bad"},
 		Spec: appsv1.StatefulSetSpec{PodManagementPolicy: "Sometimes", Selector: &metav1.LabelSelector{MatchLabels: labels},
