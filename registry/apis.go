@@ -134,7 +134,8 @@ func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.R
 	core["serviceaccounts/token"] = &serviceaccount.TokenREST{ServiceAccounts: serviceAccountStore, Pods: podStore,
 		Issuer: sec.authentication.issuer, APIAudiences: sec.authentication.audiences, MaxExpiration: o.ServiceAccountMaxTokenExpiration,
 		ExtendExpiration: o.ServiceAccountExtendTokenExpiration}
-	sec.authentication.serviceAccounts.Lookup = serviceaccount.StoreLookup{ServiceAccounts: serviceAccountStore, Pods: podStore}
+	lookup := serviceaccount.StoreLookup{ServiceAccounts: serviceAccountStore, Pods: podStore, Secrets: core["secrets"].(*secret.REST).Store}
+	sec.authentication.serviceAccounts.Lookup, sec.authentication.serviceAccounts.Legacy = lookup, lookup
 	if bootstrap := sec.authentication.bootstrapTokens; bootstrap != nil {
 		secrets := core["secrets"].(*secret.REST).Store
 		bootstrap.Secret = func(ctx context.Context, name string) (*corev1.Secret, error) {

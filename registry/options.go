@@ -326,6 +326,15 @@ func (o *Options) ClusterCA() (certFile, keyFile string) {
 	return filepath.Join(o.pkiDir(), pki.CACert), filepath.Join(o.pkiDir(), pki.CAKey)
 }
 
+// ServiceAccountKeyFile is the key that signs service account tokens:
+// --service-account-signing-key-file, else the one in the data directory.
+func (o *Options) ServiceAccountKeyFile() string {
+	if o.ServiceAccountSigningKeyFile != "" {
+		return o.ServiceAccountSigningKeyFile
+	}
+	return filepath.Join(o.pkiDir(), "sa.key")
+}
+
 // KubeletKubeconfigPath is the kubeconfig of this machine's kubelet.
 func (o *Options) KubeletKubeconfigPath() string {
 	return filepath.Join(o.DataDir, "kubelet.kubeconfig")

@@ -20,6 +20,9 @@ import (
 func newServerCommand() *cobra.Command {
 	opts := registry.NewOptions()
 	controllers := manager.DefaultOptions()
+	// Each controller as its own service account, as a careful operator
+	// (and kubeadm) runs upstream's controller manager.
+	controllers.UseServiceAccountCredentials = true
 	cmd := &cobra.Command{
 		Use:   "server",
 		Short: "Run the control plane: API server on embedded etcd, the controllers and the scheduler",
@@ -108,6 +111,11 @@ func runControlPlane(opts *registry.Options, controllers *manager.Options) error
 		// CA, the one the server trusts client certificates from.
 		if managerOpts.ClusterSigningCertFile == "" && managerOpts.ClusterSigningKeyFile == "" {
 			managerOpts.ClusterSigningCertFile, managerOpts.ClusterSigningKeyFile = opts.ClusterCA()
+		}
+		// Token Secrets are signed with the server's own service
+		// account key, which it checks them with.
+		if managerOpts.ServiceAccountPrivateKeyFile == "" {
+			managerOpts.ServiceAccountPrivateKeyFile = opts.ServiceAccountKeyFile()
 		}
 		managerOpts.SecurePort, managerOpts.BindAddress, managerOpts.HealthPortOptional = 10257, "127.0.0.1", true
 		schedulerOpts := scheduler.DefaultOptions()

@@ -16,6 +16,9 @@ import (
 func newUpCommand() *cobra.Command {
 	server := registry.NewOptions()
 	controllers := manager.DefaultOptions()
+	// Each controller as its own service account, as a careful operator
+	// (and kubeadm) runs upstream's controller manager.
+	controllers.UseServiceAccountCredentials = true
 	opts := cluster.Options{Nodes: 1, Runtime: cluster.RuntimeRunc, NodeNetwork: "10.250.0.0/24", LoadBalancerNetwork: "10.250.1.0/24", WriteKubeconfig: true, Runc: "runc"}
 	serverFlags := pflag.NewFlagSet("server", pflag.ContinueOnError)
 	server.AddFlags(serverFlags)

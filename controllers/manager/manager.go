@@ -61,9 +61,11 @@ import (
 	"github.com/kybernetes/kybernetes/controllers/resourcequota"
 	"github.com/kybernetes/kybernetes/controllers/rootcacert"
 	"github.com/kybernetes/kybernetes/controllers/serviceaccount"
+	"github.com/kybernetes/kybernetes/controllers/serviceaccount/tokens"
 	"github.com/kybernetes/kybernetes/controllers/statefulset"
 	"github.com/kybernetes/kybernetes/controllers/tainteviction"
 	"github.com/kybernetes/kybernetes/controllers/volumebinder"
+	"github.com/kybernetes/kybernetes/registry/serviceaccount/token"
 )
 
 // Options are the controller manager's settings, with upstream's names
@@ -129,6 +131,16 @@ type Options struct {
 	ClusterName               string
 	ConfigureCloudRoutes      bool
 	RouteReconciliationPeriod time.Duration
+
+	// ServiceAccountPrivateKeyFile signs the tokens of
+	// kubernetes.io/service-account-token Secrets (upstream's
+	// --service-account-private-key-file; without it they stay empty).
+	ServiceAccountPrivateKeyFile string
+
+	// UseServiceAccountCredentials runs each controller as the kube-system
+	// service account of its name, bound to the system:controller: role
+	// of that name (upstream's --use-service-account-credentials).
+	UseServiceAccountCredentials bool
 }
 
 // DefaultOptions are kube-controller-manager's leader-election defaults.
@@ -183,13 +195,11 @@ func Run(ctx context.Context, config *rest.Config, opts Options) error {
 func runControllers(ctx context.Context, config *rest.Config, client kubernetes.Interface, opts Options) error {
 	// Each controller gets a client of its own, as upstream's do: each has
 	// its own request budget (QPS), so that one busy controller does not
-	// slow the others, and its own user agent in the API server's logs.
-	clientFor := func(name string) kubernetes.Interface {
-		c := rest.CopyConfig(config)
-		c.UserAgent = config.UserAgent + "/" + name
-		return kubernetes.NewForConfigOrDie(c)
-	}
-	dyn, err := dynamic.NewForConfig(config)
+	// slow the others, its own user agent in the API server's logs and,
+	// with service account credentials, its own identity and role.
+	ids := newIdentities(config, client, opts.UseServiceAccountCredentials)
+	clientFor := ids.client
+	dyn, err := dynamic.NewForConfig(ids.config("namespace-controller"))
 	if err != nil {
 		return err
 	}
@@ -221,13 +231,13 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 	if err != nil {
 		return err
 	}
-	taintEviction, err := tainteviction.New(clientFor("taint-eviction-controller"), factory.Core().V1().Pods(), factory.Core().V1().Nodes(), clock.RealClock{})
+	taintEviction, err := tainteviction.New(clientFor("node-controller"), factory.Core().V1().Pods(), factory.Core().V1().Nodes(), clock.RealClock{})
 	if err != nil {
 		return err
 	}
 	var nodeIPAM *nodeipam.Controller
 	if opts.AllocateNodeCIDRs {
-		if nodeIPAM, err = nodeipam.New(clientFor("node-ipam-controller"), factory.Core().V1().Nodes(), opts.ClusterCIDR, opts.NodeCIDRMaskSize); err != nil {
+		if nodeIPAM, err = nodeipam.New(clientFor("node-controller"), factory.Core().V1().Nodes(), opts.ClusterCIDR, opts.NodeCIDRMaskSize); err != nil {
 			return err
 		}
 	}
@@ -243,42 +253,46 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 	if err != nil {
 		return err
 	}
-	cloudNodes, err := newCloudNodeLifecycleController(cloud, clientFor("cloud-node-lifecycle-controller"), factory, opts)
+	cloudNodes, err := newCloudNodeLifecycleController(cloud, clientFor("node-controller"), factory, opts)
 	if err != nil {
 		return err
 	}
 	volumes := volumebinder.New(clientFor("persistent-volume-binder"), factory.Core().V1().PersistentVolumeClaims(), factory.Core().V1().PersistentVolumes())
 	podGC := podgc.New(clientFor("pod-garbage-collector"), factory.Core().V1().Pods(), factory.Core().V1().Nodes(), opts.TerminatedPodGCThreshold, opts.PodGCPeriod)
-	metadataClient, err := metadata.NewForConfig(config)
+	collectorMetadata, err := metadata.NewForConfig(ids.config("generic-garbage-collector"))
 	if err != nil {
 		return err
 	}
-	collector, err := garbagecollector.New(metadataClient, client.Discovery())
+	collector, err := garbagecollector.New(collectorMetadata, client.Discovery())
 	if err != nil {
 		return err
 	}
 	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(client.Discovery()))
-	quotas, err := resourcequota.New(clientFor("resourcequota-controller"), metadataClient, mapper, factory, opts.ResourceQuotaSyncPeriod)
+	quotaMetadata, err := metadata.NewForConfig(ids.config("resourcequota-controller"))
+	if err != nil {
+		return err
+	}
+	quotas, err := resourcequota.New(clientFor("resourcequota-controller"), quotaMetadata, mapper, factory, opts.ResourceQuotaSyncPeriod)
 	if err != nil {
 		return err
 	}
 	// A kind that appears later (a new API group) is found once the
 	// mapper forgets what it read, as upstream resets it.
 	go wait.UntilWithContext(ctx, func(context.Context) { mapper.Reset() }, 30*time.Second)
-	autoscalers, err := newAutoscalerController(ctx, config, clientFor("horizontal-pod-autoscaler"), mapper, factory, opts)
+	autoscalers, err := newAutoscalerController(ctx, ids.config("horizontal-pod-autoscaler"), clientFor("horizontal-pod-autoscaler"), mapper, factory, opts)
 	if err != nil {
 		return err
 	}
-	disruptionScales, err := scale.NewForConfig(withAgent(config, "disruption-controller"), mapper, dynamic.LegacyAPIPathResolverFunc, scale.NewDiscoveryScaleKindResolver(client.Discovery()))
+	disruptionScales, err := scale.NewForConfig(ids.config("disruption-controller"), mapper, dynamic.LegacyAPIPathResolverFunc, scale.NewDiscoveryScaleKindResolver(client.Discovery()))
 	if err != nil {
 		return err
 	}
 	disruptions := disruption.New(clientFor("disruption-controller"), factory.Policy().V1().PodDisruptionBudgets(), factory.Core().V1().Pods(),
 		factory.Apps().V1().ReplicaSets(), disruptionScales, mapper, clock.RealClock{})
-	csrApprover := approver.New(clientFor("certificatesigningrequest-approving-controller"), factory.Certificates().V1().CertificateSigningRequests())
+	csrApprover := approver.New(clientFor("certificate-controller"), factory.Certificates().V1().CertificateSigningRequests())
 	var csrSigner *signer.Controller
 	if opts.ClusterSigningCertFile != "" || opts.ClusterSigningKeyFile != "" {
-		csrSigner, err = signer.New(clientFor("certificatesigningrequest-signing-controller"), factory.Certificates().V1().CertificateSigningRequests(),
+		csrSigner, err = signer.New(clientFor("certificate-controller"), factory.Certificates().V1().CertificateSigningRequests(),
 			opts.ClusterSigningCertFile, opts.ClusterSigningKeyFile, opts.ClusterSigningDuration)
 		if err != nil {
 			return err
@@ -287,7 +301,26 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 		klog.InfoS("Not signing CertificateSigningRequests: no --cluster-signing-cert-file and --cluster-signing-key-file")
 	}
 	policyStatus := admissionpolicystatus.New(clientFor(admissionpolicystatus.Name), factory.Admissionregistration().V1().ValidatingAdmissionPolicies(), mapper)
+	var legacyTokens *tokens.Controller
+	if opts.ServiceAccountPrivateKeyFile != "" {
+		key, err := token.LoadSigningKey(opts.ServiceAccountPrivateKeyFile)
+		if err != nil {
+			return fmt.Errorf("--service-account-private-key-file: %w", err)
+		}
+		// With the manager's own credentials, as upstream's: it reads and
+		// writes every account's Secrets.
+		tokensClient, err := kubernetes.NewForConfig(withAgent(config, "tokens-controller"))
+		if err != nil {
+			return err
+		}
+		legacyTokens = tokens.New(tokensClient, &token.Issuer{Key: key}, rootCA, factory.Core().V1().ServiceAccounts(), factory.Core().V1().Secrets())
+	} else {
+		klog.InfoS("Not filling service account token Secrets: no --service-account-private-key-file")
+	}
 	roleAggregation := clusterroleaggregation.New(clientFor("clusterrole-aggregation-controller"), factory.Rbac().V1().ClusterRoles())
+	if err := ids.err(); err != nil {
+		return err
+	}
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
 	go roleAggregation.Run(ctx, 1)
@@ -297,6 +330,9 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 		go csrSigner.Run(ctx, 5)
 	}
 	go serviceAccounts.Run(ctx, 2)
+	if legacyTokens != nil {
+		go legacyTokens.Run(ctx, 2)
+	}
 	go rootCAPublisher.Run(ctx, 1)
 	go replicaSets.Run(ctx, 5)
 	go replicationControllers.Run(ctx, 5)
@@ -375,7 +411,8 @@ func newCloudNodeLifecycleController(cloud cloudprovider.Interface, client kuber
 	return cloudnodelifecycle.NewCloudNodeLifecycleController(factory.Core().V1().Nodes(), client, cloud, opts.NodeLifecycle.MonitorPeriod, 1)
 }
 
-// newAutoscalerController is the horizontal pod autoscaler controller,
+// newAutoscalerController is the horizontal pod autoscaler controller, on
+// the autoscaler's client configuration,
 // scaling any resource with a scale subresource, reading the resource
 // metrics the API server serves and the custom and external metrics APIs
 // when an adapter serves them.
@@ -384,7 +421,6 @@ func newAutoscalerController(ctx context.Context, config *rest.Config, client ku
 	if opts.HorizontalPodAutoscaler.SyncPeriod <= 0 {
 		return nil, fmt.Errorf("--horizontal-pod-autoscaler-sync-period %s: must be positive", opts.HorizontalPodAutoscaler.SyncPeriod)
 	}
-	config = withAgent(config, "horizontal-pod-autoscaler")
 	scales, err := scale.NewForConfig(config, mapper, dynamic.LegacyAPIPathResolverFunc, scale.NewDiscoveryScaleKindResolver(client.Discovery()))
 	if err != nil {
 		return nil, err
@@ -462,6 +498,8 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&hpa.CPUInitializationPeriod, "horizontal-pod-autoscaler-cpu-initialization-period", hpa.CPUInitializationPeriod, "The period after pod start when CPU samples might be skipped.")
 	fs.DurationVar(&hpa.InitialReadinessDelay, "horizontal-pod-autoscaler-initial-readiness-delay", hpa.InitialReadinessDelay, "The period after pod start during which readiness changes will be treated as initial readiness.")
 	fs.IntVar(&o.ConcurrentHPASyncs, "concurrent-horizontal-pod-autoscaler-syncs", o.ConcurrentHPASyncs, "The number of horizontal pod autoscaler objects that are allowed to sync concurrently. Larger number = more responsive horizontal pod autoscaler objects processing, but more CPU (and network) load.")
+	fs.StringVar(&o.ServiceAccountPrivateKeyFile, "service-account-private-key-file", o.ServiceAccountPrivateKeyFile, "Filename containing a PEM-encoded private RSA or ECDSA key used to sign service account tokens.")
+	fs.BoolVar(&o.UseServiceAccountCredentials, "use-service-account-credentials", o.UseServiceAccountCredentials, "If true, use individual service account credentials for each controller.")
 	fs.IntVar(&o.TerminatedPodGCThreshold, "terminated-pod-gc-threshold", o.TerminatedPodGCThreshold, "Number of terminated pods that can exist before the terminated pod garbage collector starts deleting terminated pods. If <= 0, the terminated pod garbage collector is disabled.")
 }
 

@@ -148,10 +148,10 @@ func (r *TokenREST) forAPI(audiences []string) bool {
 	return true
 }
 
-// StoreLookup reads service accounts and pods from storage for the token
-// authenticator.
+// StoreLookup reads service accounts, pods and (for legacy tokens)
+// secrets from storage for the token authenticator.
 type StoreLookup struct {
-	ServiceAccounts, Pods *genericregistry.Store
+	ServiceAccounts, Pods, Secrets *genericregistry.Store
 }
 
 func (l StoreLookup) ServiceAccount(ctx context.Context, namespace, name string) (*corev1.ServiceAccount, error) {
@@ -168,4 +168,31 @@ func (l StoreLookup) Pod(ctx context.Context, namespace, name string) (*corev1.P
 		return nil, err
 	}
 	return obj.(*corev1.Pod), nil
+}
+
+func (l StoreLookup) Secret(ctx context.Context, namespace, name string) (*corev1.Secret, error) {
+	obj, err := l.Secrets.Get(genericapirequest.WithNamespace(ctx, namespace), name, &metav1.GetOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return obj.(*corev1.Secret), nil
+}
+
+// MarkUsed labels the secret, if it is still the one the token was
+// checked against (same UID), with the day its token was last used.
+func (l StoreLookup) MarkUsed(ctx context.Context, secret *corev1.Secret, day string) error {
+	label := func(_ context.Context, _, old runtime.Object) (runtime.Object, error) {
+		stored := old.(*corev1.Secret).DeepCopy()
+		if stored.UID != secret.UID {
+			return nil, apierrors.NewConflict(corev1.Resource("secrets"), secret.Name, fmt.Errorf("the secret was replaced"))
+		}
+		if stored.Labels == nil {
+			stored.Labels = map[string]string{}
+		}
+		stored.Labels[token.LastUsedLabel] = day
+		return stored, nil
+	}
+	_, _, err := l.Secrets.Update(genericapirequest.WithNamespace(ctx, secret.Namespace), secret.Name,
+		rest.DefaultUpdatedObjectInfo(nil, label), rest.ValidateAllObjectFunc, rest.ValidateAllObjectUpdateFunc, false, &metav1.UpdateOptions{})
+	return err
 }

@@ -256,6 +256,7 @@ func ClusterRoles() []rbacv1.ClusterRole {
 			rule(verbs("update"), groups(core), "pods/finalizers"),
 			rule(read, groups(resource), "resourceslices")),
 	}
+	roles = append(roles, controllerRoles()...)
 	for i := range roles {
 		bootstrapped(&roles[i].ObjectMeta)
 	}
@@ -279,6 +280,7 @@ func ClusterRoleBindings() []rbacv1.ClusterRoleBinding {
 		clusterBinding("system:node"),
 		clusterBinding("system:service-account-issuer-discovery", group(serviceaccount.AllServiceAccountsGroup)),
 	}
+	bindings = append(bindings, controllerRoleBindings(controllerRoles())...)
 	for i := range bindings {
 		bootstrapped(&bindings[i].ObjectMeta)
 	}

@@ -119,6 +119,8 @@ type Authenticator struct {
 	Issuer       string
 	APIAudiences []string
 	Lookup       Lookup
+	// Legacy, once set, lets secret-based tokens authenticate too.
+	Legacy LegacyLookup
 }
 
 var _ authenticator.Token = &Authenticator{}
@@ -129,6 +131,9 @@ var errInvalid = errors.New("invalid bearer token")
 // AuthenticateToken implements authenticator.Token. A token that is not a
 // JWT of this issuer is not ours: no opinion, for other authenticators.
 func (a *Authenticator) AuthenticateToken(ctx context.Context, raw string) (*authenticator.Response, bool, error) {
+	if isLegacy(raw) {
+		return a.authenticateLegacy(ctx, raw)
+	}
 	var c claims
 	keys := jwt.VerificationKeySet{}
 	for _, k := range a.Keys {

@@ -119,9 +119,16 @@ func Start(t testing.TB, setup Setup) *Server {
 			go c.Run(ctx, 1)
 		}
 	} else {
+		// As kybernetes server runs them: each controller as its own
+		// service account, so that every controller test also tests
+		// that controller's role.
 		controllers := manager.DefaultOptions()
+		controllers.UseServiceAccountCredentials = true
 		if setup.Controllers != nil {
 			controllers = *setup.Controllers
+		}
+		if controllers.ServiceAccountPrivateKeyFile == "" {
+			controllers.ServiceAccountPrivateKeyFile = opts.ServiceAccountKeyFile()
 		}
 		RunComponent(t, "the controller manager", func(ctx context.Context) error { return manager.Run(ctx, s.Config, controllers) })
 	}
