@@ -30,6 +30,17 @@ func writeProxyKubeconfig(o *Options, serverURL string) error {
 	return writeKubeconfig(o, o.ProxyKubeconfigPath(), serverURL, "kube-proxy", pki.ProxyCert, pki.ProxyKey, "")
 }
 
+// writeComponentKubeconfigs writes <data-dir>/controller-manager.kubeconfig
+// and scheduler.kubeconfig: the credentials of the controller manager
+// (system:kube-controller-manager) and the scheduler (system:kube-scheduler),
+// which kybernetes server runs its own with, and a stock one may use.
+func writeComponentKubeconfigs(o *Options, serverURL string) error {
+	if err := writeKubeconfig(o, o.ControllerManagerKubeconfigPath(), serverURL, "kube-controller-manager", pki.ControllerManagerCert, pki.ControllerManagerKey, ""); err != nil {
+		return err
+	}
+	return writeKubeconfig(o, o.SchedulerKubeconfigPath(), serverURL, "kube-scheduler", pki.SchedulerCert, pki.SchedulerKey, "")
+}
+
 func writeKubeconfig(o *Options, path, serverURL, user, certName, keyName, namespace string) error {
 	return writeKubeconfigWith(o, path, serverURL, user, filepath.Join(o.pkiDir(), certName), filepath.Join(o.pkiDir(), keyName), namespace)
 }

@@ -335,6 +335,16 @@ func (o *Options) ServiceAccountKeyFile() string {
 	return filepath.Join(o.pkiDir(), "sa.key")
 }
 
+// ControllerManagerKubeconfigPath is the controller manager's kubeconfig.
+func (o *Options) ControllerManagerKubeconfigPath() string {
+	return filepath.Join(o.DataDir, "controller-manager.kubeconfig")
+}
+
+// SchedulerKubeconfigPath is the scheduler's kubeconfig.
+func (o *Options) SchedulerKubeconfigPath() string {
+	return filepath.Join(o.DataDir, "scheduler.kubeconfig")
+}
+
 // KubeletKubeconfigPath is the kubeconfig of this machine's kubelet.
 func (o *Options) KubeletKubeconfigPath() string {
 	return filepath.Join(o.DataDir, "kubelet.kubeconfig")

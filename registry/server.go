@@ -214,6 +214,9 @@ func (s *Server) Run(ctx context.Context) error {
 	if err := writeProxyKubeconfig(o.Options, s.URL); err != nil {
 		return fmt.Errorf("writing the proxy kubeconfig: %w", err)
 	}
+	if err := writeComponentKubeconfigs(o.Options, s.URL); err != nil {
+		return fmt.Errorf("writing the controller manager's and scheduler's kubeconfigs: %w", err)
+	}
 
 	go s.announceWhenReady(ctx, config.LoopbackClientConfig)
 	prepared, err := aggregator.PrepareRun()

@@ -51,8 +51,8 @@ func newAPIServerCommand() *cobra.Command {
 }
 
 // runControlPlane serves until SIGTERM or SIGINT; with controller options,
-// it also runs the controllers and the scheduler against the server, as
-// the admin user (the scheduler with upstream's defaults, leader election
+// it also runs the controllers and the scheduler against the server, each
+// as its own user (the scheduler with upstream's defaults, leader election
 // as the controllers have it). If either stops while the server runs (a
 // failed start, a lost lease), the whole process stops with its error, as
 // upstream's components exit for their supervisor to restart them.
@@ -96,7 +96,24 @@ func runControlPlane(opts *registry.Options, controllers *manager.Options) error
 		stopServer(err)
 	}
 	if controllers != nil {
-		config, err := clientcmd.BuildConfigFromFlags("", opts.KubeconfigPath())
+		// Each component with its own identity and upstream's role for
+		// it: the scheduler as system:kube-scheduler, the controller
+		// manager as system:kube-controller-manager, which (as upstream's
+		// role is made for) runs each controller as its own service
+		// account. Without --use-service-account-credentials the
+		// controllers share the manager's credentials, which then must
+		// hold everything: the admin's.
+		managerKubeconfig := opts.ControllerManagerKubeconfigPath()
+		if !controllers.UseServiceAccountCredentials {
+			managerKubeconfig = opts.KubeconfigPath()
+		}
+		managerConfig, err := clientcmd.BuildConfigFromFlags("", managerKubeconfig)
+		if err != nil {
+			stopServer(err)
+			<-done
+			return err
+		}
+		schedulerConfig, err := clientcmd.BuildConfigFromFlags("", opts.SchedulerKubeconfigPath())
 		if err != nil {
 			stopServer(err)
 			<-done
@@ -122,8 +139,8 @@ func runControlPlane(opts *registry.Options, controllers *manager.Options) error
 		schedulerOpts.LeaderElect = controllers.LeaderElect
 		schedulerOpts.SecurePort, schedulerOpts.BindAddress, schedulerOpts.HealthPortOptional = 10259, "127.0.0.1", true
 		components := map[string]func(context.Context) error{
-			"controller manager": func(ctx context.Context) error { return manager.Run(ctx, config, managerOpts) },
-			"scheduler":          func(ctx context.Context) error { return scheduler.Run(ctx, config, schedulerOpts) },
+			"controller manager": func(ctx context.Context) error { return manager.Run(ctx, managerConfig, managerOpts) },
+			"scheduler":          func(ctx context.Context) error { return scheduler.Run(ctx, schedulerConfig, schedulerOpts) },
 		}
 		for name, run := range components {
 			running.Add(1)

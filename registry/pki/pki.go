@@ -20,6 +20,7 @@ import (
 	"slices"
 	"time"
 
+	"k8s.io/apiserver/pkg/authentication/user"
 	certutil "k8s.io/client-go/util/cert"
 	"k8s.io/client-go/util/keyutil"
 )
@@ -41,6 +42,12 @@ const (
 	// The service proxy's client certificate: upstream's system:kube-proxy.
 	ProxyCert = "kube-proxy.crt"
 	ProxyKey  = "kube-proxy.key"
+	// The controller manager's and the scheduler's client certificates:
+	// upstream's system:kube-controller-manager and system:kube-scheduler.
+	ControllerManagerCert = "controller-manager.crt"
+	ControllerManagerKey  = "controller-manager.key"
+	SchedulerCert         = "scheduler.crt"
+	SchedulerKey          = "scheduler.key"
 )
 
 // ProxyUser is the user node proxies authenticate as, upstream's name.
@@ -90,6 +97,8 @@ func Ensure(r Request) error {
 		{AdminCert, AdminKey, "kybernetes-admin", "system:masters"},
 		{KubeletClientCert, KubeletClientKey, "kube-apiserver-kubelet-client", "system:masters"},
 		{ProxyCert, ProxyKey, ProxyUser, ""},
+		{ControllerManagerCert, ControllerManagerKey, user.KubeControllerManager, ""},
+		{SchedulerCert, SchedulerKey, user.KubeScheduler, ""},
 	} {
 		if _, err := loadCert(filepath.Join(r.Dir, client.cert)); err == nil {
 			continue
