@@ -212,3 +212,63 @@ func TestProjectedVolumeTokens(t *testing.T) {
 		t.Errorf("an unbound 3607 s token lasts %v s", life)
 	}
 }
+
+// An account annotated kubernetes.io/enforce-mountable-secrets: "true"
+// lets its pods use only the Secrets it lists, and its image pull
+// secrets, refused with upstream's messages; "false" enforces nothing.
+func TestEnforceMountableSecrets(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	accounts := shared.Client.CoreV1().ServiceAccounts(ns)
+	for name, enforce := range map[string]string{"locked": "true", "open": "false"} {
+		if _, err := accounts.Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name,
+			Annotations: map[string]string{"kubernetes.io/enforce-mountable-secrets": enforce}},
+			Secrets: []corev1.ObjectReference{{Name: "allowed"}}, ImagePullSecrets: []corev1.LocalObjectReference{{Name: "pull"}}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	secretEnv := func(name, secret string) corev1.EnvVar {
+		return corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+			LocalObjectReference: corev1.LocalObjectReference{Name: secret}, Key: "k"}}}
+	}
+	pod := func(name, account string, change func(*corev1.PodSpec)) *corev1.Pod {
+		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: corev1.PodSpec{ServiceAccountName: account,
+			Containers: []corev1.Container{{Name: "app", Image: "busybox", Env: []corev1.EnvVar{secretEnv("OK", "allowed")}}},
+			Volumes:    []corev1.Volume{{Name: "s", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: "allowed"}}}},
+		}}
+		if change != nil {
+			change(&p.Spec)
+		}
+		return p
+	}
+	pods := shared.Client.CoreV1().Pods(ns)
+	if _, err := pods.Create(ctx, pod("fine", "locked", nil), metav1.CreateOptions{}); err != nil {
+		t.Fatalf("a pod using only the listed secret: %v", err)
+	}
+	for _, c := range []struct {
+		name   string
+		change func(*corev1.PodSpec)
+		want   string
+	}{
+		{"volume", func(s *corev1.PodSpec) { s.Volumes[0].Secret.SecretName = "other" },
+			`volume with secret.secretName="other" is not allowed because service account locked does not reference that secret`},
+		{"init-env-from", func(s *corev1.PodSpec) {
+			s.InitContainers = []corev1.Container{{Name: "init", Image: "busybox", EnvFrom: []corev1.EnvFromSource{{SecretRef: &corev1.SecretEnvSource{
+				LocalObjectReference: corev1.LocalObjectReference{Name: "other"}}}}}}
+		}, `init container init with envFrom referencing secret.secretName="other" is not allowed because service account locked does not reference that secret`},
+		{"env", func(s *corev1.PodSpec) { s.Containers[0].Env = append(s.Containers[0].Env, secretEnv("BAD", "other")) },
+			`container app with envVar BAD referencing secret.secretName="other" is not allowed because service account locked does not reference that secret`},
+		{"pull", func(s *corev1.PodSpec) {
+			s.ImagePullSecrets = []corev1.LocalObjectReference{{Name: "pull"}, {Name: "other"}}
+		},
+			`imagePullSecrets[1].name="other" is not allowed because service account locked does not reference that imagePullSecret`},
+	} {
+		_, err := pods.Create(ctx, pod(c.name, "locked", c.change), metav1.CreateOptions{})
+		if want := `pods "` + c.name + `" is forbidden: ` + c.want; !apierrors.IsForbidden(err) || err.Error() != want {
+			t.Errorf("%s: %v\nwant %s", c.name, err, want)
+		}
+	}
+	if _, err := pods.Create(ctx, pod("unenforced", "open", func(s *corev1.PodSpec) { s.Volumes[0].Secret.SecretName = "other" }), metav1.CreateOptions{}); err != nil {
+		t.Errorf("an account with the annotation false: %v", err)
+	}
+}

@@ -7,8 +7,10 @@
 // /var/run/secrets/kubernetes.io/serviceaccount — a bound token the
 // kubelet asks for and refreshes, the cluster CA (the kube-root-ca.crt
 // ConfigMap) and the namespace — which is what client-go's in-cluster
-// configuration reads. Mirror pods of static pods are left alone, and may
-// not refer to service accounts, secrets or tokens.
+// configuration reads. An account annotated
+// kubernetes.io/enforce-mountable-secrets limits its pods to the Secrets
+// it lists. Mirror pods of static pods are left alone, and may not refer
+// to service accounts, secrets or tokens.
 package serviceaccount
 
 import (
@@ -16,6 +18,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -149,8 +153,68 @@ func (p *Plugin) Validate(ctx context.Context, a admission.Attributes, _ admissi
 	if pod.Spec.ServiceAccountName == "" {
 		return admission.NewForbidden(a, fmt.Errorf("no service account specified for pod %s/%s", a.GetNamespace(), pod.Name))
 	}
-	if _, err := p.account(ctx, a.GetNamespace(), pod.Spec.ServiceAccountName); err != nil {
+	account, err := p.account(ctx, a.GetNamespace(), pod.Spec.ServiceAccountName)
+	if err != nil {
 		return admission.NewForbidden(a, fmt.Errorf("error looking up service account %s/%s: %w", a.GetNamespace(), pod.Spec.ServiceAccountName, err))
+	}
+	if enforcesMountableSecrets(account) {
+		if err := onlyMountableSecrets(account, pod); err != nil {
+			return admission.NewForbidden(a, err)
+		}
+	}
+	return nil
+}
+
+// EnforceMountableSecretsAnnotation, "true" on a service account, limits
+// its pods to the Secrets the account lists (and its image pull secrets).
+const EnforceMountableSecretsAnnotation = "kubernetes.io/enforce-mountable-secrets"
+
+func enforcesMountableSecrets(account *corev1.ServiceAccount) bool {
+	enforce, err := strconv.ParseBool(account.Annotations[EnforceMountableSecretsAnnotation])
+	return err == nil && enforce
+}
+
+// onlyMountableSecrets refuses, with upstream's messages, the first
+// reference the pod makes to a Secret its account does not list: a secret
+// volume, a container's secretKeyRef or secret envFrom, an image pull
+// secret the account does not have.
+func onlyMountableSecrets(account *corev1.ServiceAccount, pod *corev1.Pod) error {
+	listed := func(refs []corev1.ObjectReference, name string) bool {
+		return slices.ContainsFunc(refs, func(r corev1.ObjectReference) bool { return r.Name == name })
+	}
+	notListed := func(what, secret string) error {
+		return fmt.Errorf("%s referencing secret.secretName=\"%s\" is not allowed because service account %s does not reference that secret", what, secret, account.Name)
+	}
+	for _, v := range pod.Spec.Volumes {
+		if v.Secret != nil && !listed(account.Secrets, v.Secret.SecretName) {
+			return fmt.Errorf("volume with secret.secretName=\"%s\" is not allowed because service account %s does not reference that secret", v.Secret.SecretName, account.Name)
+		}
+	}
+	check := func(kind string, containers []corev1.Container) error {
+		for _, c := range containers {
+			for _, env := range c.Env {
+				if ref := env.ValueFrom; ref != nil && ref.SecretKeyRef != nil && !listed(account.Secrets, ref.SecretKeyRef.Name) {
+					return notListed(fmt.Sprintf("%s %s with envVar %s", kind, c.Name, env.Name), ref.SecretKeyRef.Name)
+				}
+			}
+			for _, from := range c.EnvFrom {
+				if from.SecretRef != nil && !listed(account.Secrets, from.SecretRef.Name) {
+					return notListed(fmt.Sprintf("%s %s with envFrom", kind, c.Name), from.SecretRef.Name)
+				}
+			}
+		}
+		return nil
+	}
+	if err := check("init container", pod.Spec.InitContainers); err != nil {
+		return err
+	}
+	if err := check("container", pod.Spec.Containers); err != nil {
+		return err
+	}
+	for i, ref := range pod.Spec.ImagePullSecrets {
+		if !slices.ContainsFunc(account.ImagePullSecrets, func(r corev1.LocalObjectReference) bool { return r.Name == ref.Name }) {
+			return fmt.Errorf("imagePullSecrets[%d].name=\"%s\" is not allowed because service account %s does not reference that imagePullSecret", i, ref.Name, account.Name)
+		}
 	}
 	return nil
 }
