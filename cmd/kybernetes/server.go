@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -28,6 +29,11 @@ func newServerCommand() *cobra.Command {
 		Short: "Run the control plane: API server on embedded etcd, the controllers and the scheduler",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// Volumes of the built-in provisioner live with the cluster's
+			// data, unless told otherwise (or, given "", not at all).
+			if !cmd.Flags().Changed("default-local-storage-path") {
+				controllers.DefaultLocalStoragePath = filepath.Join(opts.DataDir, "volumes")
+			}
 			return runControlPlane(opts, &controllers)
 		},
 	}

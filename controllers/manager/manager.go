@@ -52,6 +52,7 @@ import (
 	"github.com/kybernetes/kybernetes/controllers/lib/clientconfig"
 	"github.com/kybernetes/kybernetes/controllers/lib/health"
 	"github.com/kybernetes/kybernetes/controllers/lib/leader"
+	"github.com/kybernetes/kybernetes/controllers/localpath"
 	"github.com/kybernetes/kybernetes/controllers/namespace"
 	"github.com/kybernetes/kybernetes/controllers/nodeipam"
 	"github.com/kybernetes/kybernetes/controllers/nodelifecycle"
@@ -141,6 +142,11 @@ type Options struct {
 	// service account of its name, bound to the system:controller: role
 	// of that name (upstream's --use-service-account-credentials).
 	UseServiceAccountCredentials bool
+
+	// DefaultLocalStoragePath is where the built-in local-path provisioner
+	// makes its volumes (k3s's flag name; empty: no provisioner). With it
+	// the local-path StorageClass is made at start.
+	DefaultLocalStoragePath string
 }
 
 // DefaultOptions are kube-controller-manager's leader-election defaults.
@@ -257,7 +263,16 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 	if err != nil {
 		return err
 	}
-	volumes := volumebinder.New(clientFor("persistent-volume-binder"), factory.Core().V1().PersistentVolumeClaims(), factory.Core().V1().PersistentVolumes())
+	volumes := volumebinder.New(clientFor("persistent-volume-binder"), factory.Core().V1().PersistentVolumeClaims(), factory.Core().V1().PersistentVolumes(),
+		factory.Storage().V1().StorageClasses(), factory.Core().V1().Pods())
+	var localVolumes *localpath.Controller
+	if opts.DefaultLocalStoragePath != "" {
+		localVolumes, err = localpath.New(clientFor("local-path-provisioner"), localpath.Options{Root: opts.DefaultLocalStoragePath, EnsureDefaultClass: true},
+			factory.Core().V1().PersistentVolumeClaims(), factory.Core().V1().PersistentVolumes(), factory.Storage().V1().StorageClasses(), factory.Core().V1().Nodes())
+		if err != nil {
+			return fmt.Errorf("--default-local-storage-path: %w", err)
+		}
+	}
 	podGC := podgc.New(clientFor("pod-garbage-collector"), factory.Core().V1().Pods(), factory.Core().V1().Nodes(), opts.TerminatedPodGCThreshold, opts.PodGCPeriod)
 	collectorMetadata, err := metadata.NewForConfig(ids.config("generic-garbage-collector"))
 	if err != nil {
@@ -364,6 +379,9 @@ func runControllers(ctx context.Context, config *rest.Config, client kubernetes.
 	go autoscalers.Run(ctx, opts.ConcurrentHPASyncs)
 	go disruptions.Run(ctx, 2)
 	go volumes.Run(ctx, 2)
+	if localVolumes != nil {
+		go localVolumes.Run(ctx, 2)
+	}
 	namespaces.Run(ctx, 2)
 	return nil
 }
@@ -500,6 +518,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.ConcurrentHPASyncs, "concurrent-horizontal-pod-autoscaler-syncs", o.ConcurrentHPASyncs, "The number of horizontal pod autoscaler objects that are allowed to sync concurrently. Larger number = more responsive horizontal pod autoscaler objects processing, but more CPU (and network) load.")
 	fs.StringVar(&o.ServiceAccountPrivateKeyFile, "service-account-private-key-file", o.ServiceAccountPrivateKeyFile, "Filename containing a PEM-encoded private RSA or ECDSA key used to sign service account tokens.")
 	fs.BoolVar(&o.UseServiceAccountCredentials, "use-service-account-credentials", o.UseServiceAccountCredentials, "If true, use individual service account credentials for each controller.")
+	fs.StringVar(&o.DefaultLocalStoragePath, "default-local-storage-path", o.DefaultLocalStoragePath, "Directory the built-in local-path provisioner makes volumes in, for the local-path StorageClass it creates (empty: no provisioner; kybernetes server: <data-dir>/volumes).")
 	fs.IntVar(&o.TerminatedPodGCThreshold, "terminated-pod-gc-threshold", o.TerminatedPodGCThreshold, "Number of terminated pods that can exist before the terminated pod garbage collector starts deleting terminated pods. If <= 0, the terminated pod garbage collector is disabled.")
 }
 

@@ -21,7 +21,8 @@ const (
 	reasonPodAffinity        = "node(s) didn't match pod affinity rules"
 	reasonPodAntiAffinity    = "node(s) didn't match pod anti-affinity rules"
 	reasonExistingAntiAffin  = "node(s) didn't satisfy existing pods anti-affinity rules"
-	reasonVolumeNodeAffinity = "node(s) had volume node affinity conflict"
+	reasonVolumeNodeAffinity = "node(s) didn't match PersistentVolume's node affinity"
+	reasonVolumeBindConflict = "node(s) didn't find available persistent volumes to bind"
 )
 
 // podContext is what filtering and scoring one pod needs, computed once per
@@ -34,6 +35,10 @@ type podContext struct {
 	// volumeNodes are the node selectors of the persistent volumes the pod's
 	// claims are bound to.
 	volumeNodes []*nodeaffinity.NodeSelector
+	// delayed are the pod's unbound claims that wait for a node
+	// (WaitForFirstConsumer), with the volumes they might take.
+	delayed []delayedClaim
+	volumes []*corev1.PersistentVolume
 }
 
 // filter runs the filters in upstream's order and returns why the node
@@ -62,10 +67,8 @@ func (s *Scheduler) filter(pc *podContext, n *nodeInfo) []string {
 	if reasons := insufficient(pc.info.requests, n); len(reasons) > 0 {
 		return reasons
 	}
-	for _, selector := range pc.volumeNodes {
-		if !selector.Match(node) {
-			return []string{reasonVolumeNodeAffinity}
-		}
+	if reason := pc.volumeFilter(node); reason != "" {
+		return []string{reason}
 	}
 	if reason := pc.spread.filter(n); reason != "" {
 		return []string{reason}

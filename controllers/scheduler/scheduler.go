@@ -2,8 +2,9 @@
 // its default plugins: it watches pods without a node whose
 // spec.schedulerName is its own, filters the nodes (unschedulable, node
 // name, taints and tolerations, node selector and required node affinity,
-// host ports, resources, the node affinity of bound volumes, inter-pod
-// affinity and anti-affinity), scores the feasible ones (least allocated,
+// host ports, resources, volumes: the node affinity of bound ones, and for
+// claims that wait for their first consumer a volume or provisioning on the
+// node, see volumes.go; inter-pod affinity and anti-affinity), scores the feasible ones (least allocated,
 // balanced allocation, spreading of a Service's, RC's or RS's pods across
 // nodes and zones, preferred node and pod affinity, PreferNoSchedule
 // taints), and binds through pods/binding. A pod that fits nowhere gets
@@ -16,6 +17,7 @@ package scheduler
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sort"
@@ -34,6 +36,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	appslisters "k8s.io/client-go/listers/apps/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
+	storagelisters "k8s.io/client-go/listers/storage/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
@@ -67,6 +70,7 @@ type Scheduler struct {
 	pods        corelisters.PodLister
 	claims      corelisters.PersistentVolumeClaimLister
 	volumes     corelisters.PersistentVolumeLister
+	classes     storagelisters.StorageClassLister
 	services    corelisters.ServiceLister
 	controllers corelisters.ReplicationControllerLister
 	replicaSets appslisters.ReplicaSetLister
@@ -92,6 +96,8 @@ type binding struct {
 	key  string
 	info *podInfo
 	node string
+	// volumes are what binding the pod's delayed claims on the node takes.
+	volumes []volumeBinding
 }
 
 // New returns a scheduler named name on factory's informers.
@@ -105,6 +111,7 @@ func New(name string, client kubernetes.Interface, factory informers.SharedInfor
 		pods:        core.Pods().Lister(),
 		claims:      core.PersistentVolumeClaims().Lister(),
 		volumes:     core.PersistentVolumes().Lister(),
+		classes:     factory.Storage().V1().StorageClasses().Lister(),
 		services:    core.Services().Lister(),
 		controllers: core.ReplicationControllers().Lister(),
 		replicaSets: factory.Apps().V1().ReplicaSets().Lister(),
@@ -118,7 +125,8 @@ func New(name string, client kubernetes.Interface, factory informers.SharedInfor
 	}
 	for _, informer := range []cache.SharedIndexInformer{core.Pods().Informer(), core.Nodes().Informer(),
 		core.PersistentVolumeClaims().Informer(), core.PersistentVolumes().Informer(), core.Services().Informer(),
-		core.ReplicationControllers().Informer(), factory.Apps().V1().ReplicaSets().Informer(), core.Namespaces().Informer()} {
+		core.ReplicationControllers().Informer(), factory.Apps().V1().ReplicaSets().Informer(), core.Namespaces().Informer(),
+		factory.Storage().V1().StorageClasses().Informer()} {
 		s.synced = append(s.synced, informer.HasSynced)
 	}
 	_, _ = core.Pods().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -156,9 +164,16 @@ func New(name string, client kubernetes.Interface, factory informers.SharedInfor
 			}
 		},
 	})
-	// A claim getting bound may let a waiting pod in.
+	// A claim getting bound, a volume or a class appearing may let a
+	// waiting pod in.
 	_, _ = core.PersistentVolumeClaims().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		UpdateFunc: func(_, _ interface{}) { s.retryWaiting() },
+	})
+	_, _ = core.PersistentVolumes().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: func(interface{}) { s.retryWaiting() },
+	})
+	_, _ = factory.Storage().V1().StorageClasses().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: func(interface{}) { s.retryWaiting() },
 	})
 	return s
 }
@@ -242,36 +257,38 @@ func (s *Scheduler) scheduleOne(ctx context.Context, key string) error {
 		return nil
 	}
 	info := newPodInfo(pod)
-	node, message := s.place(info)
-	if node == "" {
+	b, message := s.place(info)
+	if b.node == "" {
 		s.unschedulable(ctx, pod, message)
 		return nil
 	}
 	s.forgetWaiting(key)
-	s.bindings <- binding{key: key, info: info, node: node}
+	b.key = key
+	s.bindings <- b
 	return nil
 }
 
 // place picks the node for the pod and assumes it there, or says why no
 // node fits.
-func (s *Scheduler) place(info *podInfo) (string, string) {
-	var node, message string
-	s.cache.withNodes(func(nodes []*nodeInfo) { node, message = s.choose(info, nodes) })
-	if node != "" {
-		s.cache.assume(info, node)
+func (s *Scheduler) place(info *podInfo) (binding, string) {
+	var b binding
+	var message string
+	s.cache.withNodes(func(nodes []*nodeInfo) { b, message = s.choose(info, nodes) })
+	if b.node != "" {
+		s.cache.assume(info, b.node)
 	}
-	return node, message
+	return b, message
 }
 
 // choose runs one cycle's filtering and scoring over nodes.
-func (s *Scheduler) choose(info *podInfo, nodes []*nodeInfo) (string, string) {
+func (s *Scheduler) choose(info *podInfo, nodes []*nodeInfo) (binding, string) {
 	pod := info.pod
 	if len(nodes) == 0 {
-		return "", "no nodes available to schedule pods"
+		return binding{}, "no nodes available to schedule pods"
 	}
 	pc := &podContext{info: info, nodeAffinity: nodeaffinity.GetRequiredNodeAffinity(pod)}
 	if problem := s.volumeConstraints(pc); problem != "" {
-		return "", fmt.Sprintf("0/%d nodes are available: %s.", len(nodes), problem)
+		return binding{}, fmt.Sprintf("0/%d nodes are available: %s.", len(nodes), problem)
 	}
 	pc.affinity = newAffinityState(pod, nodes, s.namespaces)
 	pc.spread = newSpreadState(pc, nodes)
@@ -302,7 +319,7 @@ func (s *Scheduler) choose(info *podInfo, nodes []*nodeInfo) (string, string) {
 	// their turn when only some are looked at.
 	s.nextStart = (start + checked) % len(nodes)
 	if len(feasible) == 0 {
-		return "", fitError(len(nodes), reasons)
+		return binding{}, fitError(len(nodes), reasons)
 	}
 	scores := s.scoreNodes(pc, feasible)
 	best, ties := 0, 1
@@ -318,7 +335,9 @@ func (s *Scheduler) choose(info *podInfo, nodes []*nodeInfo) (string, string) {
 			}
 		}
 	}
-	return feasible[best].node.Name, ""
+	chosen := feasible[best].node
+	volumes, _ := pc.planVolumes(chosen)
+	return binding{info: info, node: chosen.Name, volumes: volumes}, ""
 }
 
 // feasibleNodesToFind is how many fitting nodes a cycle looks for:
@@ -334,40 +353,6 @@ func (s *Scheduler) feasibleNodesToFind(total int) int {
 		pct = max(50-total/125, 5)
 	}
 	return max(total*pct/100, minFeasible)
-}
-
-// volumeConstraints reads the pod's claims: a missing or unbound claim
-// keeps the pod off every node; a bound volume's node affinity limits the
-// nodes.
-func (s *Scheduler) volumeConstraints(pc *podContext) string {
-	pod := pc.info.pod
-	for _, v := range pod.Spec.Volumes {
-		if v.PersistentVolumeClaim == nil {
-			continue
-		}
-		claim, err := s.claims.PersistentVolumeClaims(pod.Namespace).Get(v.PersistentVolumeClaim.ClaimName)
-		if err != nil {
-			return fmt.Sprintf("persistentvolumeclaim %q not found", v.PersistentVolumeClaim.ClaimName)
-		}
-		if claim.DeletionTimestamp != nil {
-			return fmt.Sprintf("persistentvolumeclaim %q is being deleted", claim.Name)
-		}
-		if claim.Spec.VolumeName == "" {
-			return "pod has unbound immediate PersistentVolumeClaims"
-		}
-		volume, err := s.volumes.Get(claim.Spec.VolumeName)
-		if err != nil {
-			return fmt.Sprintf("persistentvolume %q not found", claim.Spec.VolumeName)
-		}
-		if a := volume.Spec.NodeAffinity; a != nil && a.Required != nil {
-			selector, err := nodeaffinity.NewNodeSelector(a.Required)
-			if err != nil {
-				return reasonVolumeNodeAffinity
-			}
-			pc.volumeNodes = append(pc.volumeNodes, selector)
-		}
-	}
-	return ""
 }
 
 // fitError is upstream's message for a pod that fits nowhere: the reasons
@@ -405,8 +390,8 @@ func (s *Scheduler) unschedulable(ctx context.Context, pod *corev1.Pod, message 
 	}
 }
 
-// bindLoop writes bindings; a failed one forgets the assumption and puts
-// the pod back in the queue.
+// bindLoop writes bindings. A pod whose claims wait for it has them bound
+// first, on a goroutine of its own: that takes as long as provisioning.
 func (s *Scheduler) bindLoop(ctx context.Context) {
 	for {
 		var b binding
@@ -415,20 +400,41 @@ func (s *Scheduler) bindLoop(ctx context.Context) {
 			return
 		case b = <-s.bindings:
 		}
-		pod := b.info.pod
-		err := s.client.CoreV1().Pods(pod.Namespace).Bind(ctx, &corev1.Binding{
-			ObjectMeta: metav1.ObjectMeta{Name: pod.Name, UID: pod.UID},
-			Target:     corev1.ObjectReference{Kind: "Node", Name: b.node},
-		}, metav1.CreateOptions{})
-		if err != nil {
-			s.cache.forget(pod.UID)
-			if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
-				continue // deleted, or bound by someone else meanwhile
-			}
-			s.recorder.Eventf(pod, corev1.EventTypeWarning, "FailedScheduling", "Binding rejected: %v", err)
-			s.queue.AddRateLimited(b.key)
+		if len(b.volumes) == 0 {
+			s.bind(ctx, b)
 			continue
 		}
-		s.recorder.Eventf(pod, corev1.EventTypeNormal, "Scheduled", "Successfully assigned %s/%s to %s", pod.Namespace, pod.Name, b.node)
+		go func() {
+			pod := b.info.pod
+			if err := s.bindVolumes(ctx, pod, b.node, b.volumes); err != nil {
+				s.cache.forget(pod.UID)
+				if !errors.Is(err, errPodGone) && ctx.Err() == nil {
+					s.recorder.Eventf(pod, corev1.EventTypeWarning, "FailedScheduling", "running PreBind plugin %q: %v", "VolumeBinding", err)
+					s.queue.AddRateLimited(b.key)
+				}
+				return
+			}
+			s.bind(ctx, b)
+		}()
 	}
+}
+
+// bind writes the pod's binding; a failed one forgets the assumption and
+// puts the pod back in the queue.
+func (s *Scheduler) bind(ctx context.Context, b binding) {
+	pod := b.info.pod
+	err := s.client.CoreV1().Pods(pod.Namespace).Bind(ctx, &corev1.Binding{
+		ObjectMeta: metav1.ObjectMeta{Name: pod.Name, UID: pod.UID},
+		Target:     corev1.ObjectReference{Kind: "Node", Name: b.node},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		s.cache.forget(pod.UID)
+		if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
+			return // deleted, or bound by someone else meanwhile
+		}
+		s.recorder.Eventf(pod, corev1.EventTypeWarning, "FailedScheduling", "Binding rejected: %v", err)
+		s.queue.AddRateLimited(b.key)
+		return
+	}
+	s.recorder.Eventf(pod, corev1.EventTypeNormal, "Scheduled", "Successfully assigned %s/%s to %s", pod.Namespace, pod.Name, b.node)
 }

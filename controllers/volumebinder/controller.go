@@ -1,39 +1,57 @@
 // Package volumebinder binds PersistentVolumeClaims to PersistentVolumes,
-// as upstream's persistent volume controller does for volumes that exist
-// (no dynamic provisioning): a pending claim gets the smallest available
-// volume that fits (storage class, volume mode, access modes, capacity,
-// selector) or the one pre-bound to it; both sides record the binding and
-// turn Bound. A volume whose claim is deleted turns Released, and its
-// reclaim policy runs: Retain keeps it, Delete deletes the PersistentVolume
-// object (there is no volume plugin to erase the storage behind it),
-// Recycle, deprecated upstream, marks it Failed. A claim whose volume
+// as upstream's persistent volume controller does: a pending claim gets
+// the smallest available volume that fits (storage class, volume mode,
+// access modes, capacity, selector) or the one pre-bound to it; both sides
+// record the binding and turn Bound. A claim nothing fits whose class names
+// a provisioner is handed to that provisioner, as upstream hands claims to
+// external provisioners: the claim is annotated with the provisioner's
+// name, and the provisioner makes a volume pre-bound to it. A class with
+// volumeBindingMode WaitForFirstConsumer delays both until the scheduler
+// has picked a node for a pod of the claim (and annotated the claim with
+// it, or pre-bound a volume there).
+//
+// A volume whose claim is deleted turns Released, and its reclaim policy
+// runs: Retain keeps it; Delete leaves a volume an external provisioner
+// made to that provisioner, and deletes the PersistentVolume object of
+// any other (there is no in-tree volume plugin to erase the storage behind
+// it); Recycle, deprecated upstream, marks it Failed. A claim whose volume
 // disappears turns Lost.
 package volumebinder
 
 import (
 	"context"
+	"fmt"
+	"sort"
 	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	coreinformers "k8s.io/client-go/informers/core/v1"
+	storageinformers "k8s.io/client-go/informers/storage/v1"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
+	storagelisters "k8s.io/client-go/listers/storage/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
+	volumehelpers "k8s.io/component-helpers/storage/volume"
 	"k8s.io/utils/ptr"
 
 	"github.com/kybernetes/kybernetes/controllers/lib/events"
 	"github.com/kybernetes/kybernetes/controllers/lib/runner"
 )
 
-// The annotations upstream writes on a binding it makes.
+// The annotations upstream writes on a binding it makes, and the one the
+// scheduler writes on a delayed claim (upstream's names, from
+// k8s.io/component-helpers).
 const (
-	AnnBindCompleted      = "pv.kubernetes.io/bind-completed"
-	AnnBoundByController  = "pv.kubernetes.io/bound-by-controller"
+	AnnBindCompleted     = volumehelpers.AnnBindCompleted
+	AnnBoundByController = volumehelpers.AnnBoundByController
+	AnnSelectedNode      = volumehelpers.AnnSelectedNode
+
 	claimKeyPrefix        = "claim/"
 	volumeKeyPrefix       = "volume/"
 	unboundClaimRetryTime = 15 * time.Second
@@ -45,18 +63,25 @@ type Controller struct {
 	client   kubernetes.Interface
 	claims   corelisters.PersistentVolumeClaimLister
 	volumes  corelisters.PersistentVolumeLister
+	classes  storagelisters.StorageClassLister
+	pods     corelisters.PodLister
 	synced   []cache.InformerSynced
 	queue    workqueue.TypedRateLimitingInterface[string]
 	recorder *events.Recorder
 }
 
-// New returns a controller fed by the claim and volume informers.
-func New(client kubernetes.Interface, claims coreinformers.PersistentVolumeClaimInformer, volumes coreinformers.PersistentVolumeInformer) *Controller {
+// New returns a controller fed by the claim, volume, storage class and pod
+// informers (pods only to name, in an event, the pods a claim waits for).
+func New(client kubernetes.Interface, claims coreinformers.PersistentVolumeClaimInformer, volumes coreinformers.PersistentVolumeInformer,
+	classes storageinformers.StorageClassInformer, pods coreinformers.PodInformer) *Controller {
 	c := &Controller{
-		client:   client,
-		claims:   claims.Lister(),
-		volumes:  volumes.Lister(),
-		synced:   []cache.InformerSynced{claims.Informer().HasSynced, volumes.Informer().HasSynced},
+		client:  client,
+		claims:  claims.Lister(),
+		volumes: volumes.Lister(),
+		classes: classes.Lister(),
+		pods:    pods.Lister(),
+		synced: []cache.InformerSynced{claims.Informer().HasSynced, volumes.Informer().HasSynced,
+			classes.Informer().HasSynced, pods.Informer().HasSynced},
 		queue:    runner.NewQueue("persistentvolume-binder"),
 		recorder: events.NewRecorder(client, "persistentvolume-controller"),
 	}
@@ -94,6 +119,10 @@ func New(client kubernetes.Interface, claims coreinformers.PersistentVolumeClaim
 				c.queue.Add(claimKeyPrefix + v.Spec.ClaimRef.Namespace + "/" + v.Spec.ClaimRef.Name)
 			}
 		},
+	})
+	// A class appearing may let its claims be provisioned.
+	_, _ = classes.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: func(interface{}) { c.enqueuePendingClaims() },
 	})
 	return c
 }
@@ -158,16 +187,81 @@ func (c *Controller) syncClaim(ctx context.Context, namespace, name string) (tim
 	if err != nil {
 		return 0, err
 	}
-	volume := bestVolume(volumes, claim)
-	if volume == nil {
-		if classOf(claim) == "" {
-			c.recorder.Eventf(claim, corev1.EventTypeNormal, "FailedBinding", "no persistent volumes available for this claim and no storage class is set")
-		} else {
-			c.recorder.Eventf(claim, corev1.EventTypeNormal, "FailedBinding", "no persistent volumes available for this claim with storage class %q (volumes are not provisioned dynamically)", classOf(claim))
-		}
-		return unboundClaimRetryTime, nil
+	class, classErr := c.classes.Get(classOf(claim))
+	// Until the scheduler has picked a node, a delayed claim only takes a
+	// volume pre-bound to it (by the scheduler, or by hand).
+	delayed := classErr == nil && ptr.Deref(class.VolumeBindingMode, "") == storagev1.VolumeBindingWaitForFirstConsumer &&
+		claim.Annotations[AnnSelectedNode] == ""
+	if volume := bestVolume(volumes, claim, delayed); volume != nil {
+		return 0, c.bind(ctx, volume, claim)
 	}
-	return 0, c.bind(ctx, volume, claim)
+	switch {
+	case delayed:
+		reason, message := "WaitForFirstConsumer", "waiting for first consumer to be created before binding"
+		if waiting := c.unscheduledPodsOf(claim); len(waiting) > 0 {
+			reason = "WaitForPodScheduled"
+			message = fmt.Sprintf("waiting for pod %s to be scheduled", waiting[0])
+			if len(waiting) > 1 {
+				message = fmt.Sprintf("waiting for pods %s to be scheduled", strings.Join(waiting, ","))
+			}
+		}
+		c.recorder.Eventf(claim, corev1.EventTypeNormal, reason, "%s", message)
+	case classOf(claim) == "":
+		c.recorder.Eventf(claim, corev1.EventTypeNormal, "FailedBinding", "no persistent volumes available for this claim and no storage class is set")
+	case classErr != nil:
+		c.recorder.Eventf(claim, corev1.EventTypeWarning, "ProvisioningFailed", "%v", classErr)
+	case class.Provisioner == volumehelpers.NotSupportedProvisioner || strings.HasPrefix(class.Provisioner, "kubernetes.io/"):
+		// No in-tree plugin provisions here; names under kubernetes.io/
+		// are upstream's in-tree plugins, never external provisioners.
+		c.recorder.Eventf(claim, corev1.EventTypeWarning, "ProvisioningFailed", "no volume plugin matched name: %s", class.Provisioner)
+	default:
+		return unboundClaimRetryTime, c.handToProvisioner(ctx, claim, class.Provisioner)
+	}
+	return unboundClaimRetryTime, nil
+}
+
+// handToProvisioner annotates the claim with the provisioner that is to
+// make its volume, as upstream does for external provisioners.
+func (c *Controller) handToProvisioner(ctx context.Context, claim *corev1.PersistentVolumeClaim, provisioner string) error {
+	if claim.Annotations[volumehelpers.AnnStorageProvisioner] == provisioner && claim.Annotations[volumehelpers.AnnBetaStorageProvisioner] == provisioner {
+		return nil
+	}
+	updated := claim.DeepCopy()
+	setAnnotation(&updated.ObjectMeta, volumehelpers.AnnStorageProvisioner, provisioner)
+	setAnnotation(&updated.ObjectMeta, volumehelpers.AnnBetaStorageProvisioner, provisioner)
+	if _, err := c.client.CoreV1().PersistentVolumeClaims(claim.Namespace).Update(ctx, updated, metav1.UpdateOptions{}); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		c.recorder.Eventf(claim, corev1.EventTypeWarning, "ProvisioningFailed", "Error saving claim: %v", err)
+		return err
+	}
+	c.recorder.Eventf(claim, corev1.EventTypeNormal, "ExternalProvisioning", "Waiting for a volume to be created either by the external "+
+		"provisioner '%s' or manually by the system administrator. If volume creation is delayed, please verify that the "+
+		"provisioner is running and correctly registered.", provisioner)
+	return nil
+}
+
+// unscheduledPodsOf names the pods not yet on a node that use the claim.
+func (c *Controller) unscheduledPodsOf(claim *corev1.PersistentVolumeClaim) []string {
+	pods, err := c.pods.Pods(claim.Namespace).List(labels.Everything())
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, pod := range pods {
+		if pod.Spec.NodeName != "" {
+			continue
+		}
+		for _, v := range pod.Spec.Volumes {
+			if v.PersistentVolumeClaim != nil && v.PersistentVolumeClaim.ClaimName == claim.Name {
+				names = append(names, pod.Namespace+"/"+pod.Name)
+				break
+			}
+		}
+	}
+	sort.Strings(names)
+	return names
 }
 
 // bind records the binding on the volume first, then on the claim, as
@@ -275,6 +369,9 @@ func (c *Controller) syncVolume(ctx context.Context, name string) error {
 	}
 	switch volume.Spec.PersistentVolumeReclaimPolicy {
 	case corev1.PersistentVolumeReclaimDelete:
+		if by := volume.Annotations[volumehelpers.AnnDynamicallyProvisioned]; by != "" && !strings.HasPrefix(by, "kubernetes.io/") {
+			return nil // its provisioner erases the storage, then the object
+		}
 		err := c.client.CoreV1().PersistentVolumes().Delete(ctx, volume.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &volume.UID}})
 		if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
 			return nil

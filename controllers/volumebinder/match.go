@@ -51,8 +51,9 @@ func fits(volume *corev1.PersistentVolume, claim *corev1.PersistentVolumeClaim) 
 
 // bestVolume picks the volume for an unbound claim: one pre-bound to it
 // (its claimRef names the claim) if it fits, else the smallest available
-// volume that fits, so that big volumes stay for big claims.
-func bestVolume(volumes []*corev1.PersistentVolume, claim *corev1.PersistentVolumeClaim) *corev1.PersistentVolume {
+// volume that fits, so that big volumes stay for big claims. A delayed
+// claim (its binding waits for the scheduler) only takes a pre-bound one.
+func bestVolume(volumes []*corev1.PersistentVolume, claim *corev1.PersistentVolumeClaim, delayed bool) *corev1.PersistentVolume {
 	var best *corev1.PersistentVolume
 	for _, v := range volumes {
 		if v.DeletionTimestamp != nil || !fits(v, claim) {
@@ -64,7 +65,7 @@ func bestVolume(volumes []*corev1.PersistentVolume, claim *corev1.PersistentVolu
 			}
 			continue
 		}
-		if v.Status.Phase != corev1.VolumeAvailable && v.Status.Phase != corev1.VolumePending {
+		if delayed || v.Status.Phase != corev1.VolumeAvailable && v.Status.Phase != corev1.VolumePending {
 			continue
 		}
 		if best == nil || smaller(v, best) {

@@ -234,6 +234,31 @@ func (l *lockedWriter) String() string {
 	return l.w.String()
 }
 
+// upClaimAndPod is a claim of the default class and a pod writing to it.
+const upClaimAndPod = `
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: notes}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 100Mi}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: notes}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: writer
+    image: example.test/busybox:1
+    command: [sh, -c, 'echo kept > /data/note && sleep 3600']
+    readinessProbe: {exec: {command: [cat, /data/note]}, periodSeconds: 1}
+    volumeMounts: [{name: data, mountPath: /data}]
+  volumes:
+  - name: data
+    persistentVolumeClaim: {claimName: notes}
+`
+
 const upPods = `
 apiVersion: v1
 kind: Pod
@@ -508,6 +533,28 @@ func TestUpRunsAMultiNodeCluster(t *testing.T) {
 		t.Errorf("the in-cluster program could not list its namespace's pods:\n%s", logs)
 	}
 	c.k("delete", "pod", "incluster")
+
+	// Dynamic provisioning: a claim of the default class gets a directory
+	// under the data dir on its pod's node, which the pod writes to; the
+	// directory goes with the claim.
+	mustContain(t, c.k("get", "storageclass"), "local-path (default)", "kybernetes.io/local-path", "Delete", "WaitForFirstConsumer")
+	c.k("apply", "-f", writeFile(t, c.dir, "notes.yaml", upClaimAndPod))
+	c.k("wait", "--for=condition=Ready", "pod/notes", "--timeout=90s")
+	mustContain(t, c.k("get", "pvc", "notes"), "Bound", "local-path", "RWO")
+	claimUID := c.k("get", "pvc", "notes", "-o", "jsonpath={.metadata.uid}")
+	noteDir := filepath.Join(c.data, "volumes", "pvc-"+claimUID+"_default_notes")
+	if note, err := os.ReadFile(filepath.Join(noteDir, "note")); err != nil || strings.TrimSpace(string(note)) != "kept" {
+		t.Errorf("the pod's note on the host: %q %v", note, err)
+	}
+	node := c.k("get", "pod", "notes", "-o", "jsonpath={.spec.nodeName}")
+	mustContain(t, c.k("get", "pv", "pvc-"+claimUID, "-o", "jsonpath={.spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values[0]}"), node)
+	c.k("delete", "pod", "notes", "--grace-period=1")
+	c.k("delete", "pvc", "notes")
+	c.waitFor("the volume and its directory gone", func() bool {
+		_, err := c.kubectl("get", "pv", "pvc-"+claimUID)
+		_, statErr := os.Stat(noteDir)
+		return err != nil && os.IsNotExist(statErr)
+	})
 
 	// Down removes what up made on the host; the data stays.
 	stopped := c.stop()

@@ -125,6 +125,12 @@ func controllerRoles() []rbacv1.ClusterRole {
 			rule(verbs("list", "watch"), groups(core), "nodes"),
 			eventWriting(),
 			rule(verbs("watch"), groups(core), "events")),
+		// kybernetes's own: the built-in local-path provisioner.
+		clusterRole(controllerPrefix+"local-path-provisioner",
+			rule(verbs("get", "list", "watch", "create", "delete", "patch"), groups(core), "persistentvolumes"),
+			rule(read, groups(core), "persistentvolumeclaims", "nodes"),
+			rule(verbs("get", "list", "watch", "create"), groups(storage), "storageclasses"),
+			eventWriting()),
 		clusterRole(controllerPrefix+"pod-garbage-collector",
 			rule(verbs("list", "watch", "delete"), groups(core), "pods"),
 			rule(read, groups(core), "nodes"),
