@@ -2,7 +2,7 @@
 # The version comes from apis/version and the VCS stamp that go build
 # records, so `make build` and a plain `go build` give the same binary.
 
-.PHONY: all build kubectl kube-proxy test unit integration e2e verify vet race bench clean
+.PHONY: all build kubectl kube-proxy kube-scheduler test unit integration e2e verify vet race bench clean
 
 all: build
 
@@ -15,7 +15,11 @@ kubectl:
 
 # Stock kube-proxy v1.37.2, which the e2e tests run against kybernetes.
 kube-proxy:
-	hack/build-kube-proxy.sh _output/bin/kube-proxy
+	hack/build-kube-component.sh kube-proxy _output/bin/kube-proxy
+
+# Stock kube-scheduler v1.37.2, which an e2e test runs against kybernetes.
+kube-scheduler:
+	hack/build-kube-component.sh kube-scheduler _output/bin/kube-scheduler
 
 # Everything the project claims: verify, unit (with -race on the packages
 # with concurrency), integration (real apiserver + etcd in-process) and e2e
@@ -35,9 +39,9 @@ unit:
 integration:
 	go test -race -count=1 -timeout 20m ./test/integration/...
 
-e2e: build kubectl kube-proxy
+e2e: build kubectl kube-proxy kube-scheduler
 	KYBERNETES_BIN=$(CURDIR)/bin/kybernetes KUBECTL_BIN=$(CURDIR)/_output/bin/kubectl \
-		KUBE_PROXY_BIN=$(CURDIR)/_output/bin/kube-proxy \
+		KUBE_PROXY_BIN=$(CURDIR)/_output/bin/kube-proxy KUBE_SCHEDULER_BIN=$(CURDIR)/_output/bin/kube-scheduler \
 		go test -count=1 -timeout 20m ./test/e2e/...
 
 bench:

@@ -23,6 +23,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	resourcev1 "k8s.io/api/resource/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -93,6 +94,11 @@ import (
 	"github.com/kybernetes/kybernetes/registry/rbac/role"
 	"github.com/kybernetes/kybernetes/registry/rbac/rolebinding"
 	"github.com/kybernetes/kybernetes/registry/rbac/rules"
+	"github.com/kybernetes/kybernetes/registry/resource/deviceclass"
+	"github.com/kybernetes/kybernetes/registry/resource/devicetaintrule"
+	"github.com/kybernetes/kybernetes/registry/resource/resourceclaim"
+	"github.com/kybernetes/kybernetes/registry/resource/resourceclaimtemplate"
+	"github.com/kybernetes/kybernetes/registry/resource/resourceslice"
 	"github.com/kybernetes/kybernetes/registry/scheduling/priorityclass"
 	"github.com/kybernetes/kybernetes/registry/serviceaccount/token"
 	"github.com/kybernetes/kybernetes/registry/storage/csidriver"
@@ -117,6 +123,10 @@ func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.R
 	schedulingGroup := genericapiserver.NewDefaultAPIGroupInfo(schedulingv1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
 	schedulingGroup.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{"priorityclasses": priorityClasses}
 	storageGroup, err := storageAPI(optsGetter)
+	if err != nil {
+		return err
+	}
+	resourceGroup, err := resourceAPI(optsGetter)
 	if err != nil {
 		return err
 	}
@@ -297,7 +307,7 @@ func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.R
 		"prioritylevelconfigurations": priorityLevels, "prioritylevelconfigurations/status": priorityLevelsStatus,
 	}
 	return server.InstallAPIGroups(&appsGroup, &batchGroup, &autoscalingGroup, &networkingGroup, &discoveryGroup, &coordination, &events, &authentication,
-		&policyGroup, &schedulingGroup, storageGroup, metricsGroup, &authorization, rbacGroup, admissionGroup, &certificatesGroup, &flowcontrolGroup)
+		&policyGroup, &schedulingGroup, storageGroup, resourceGroup, metricsGroup, &authorization, rbacGroup, admissionGroup, &certificatesGroup, &flowcontrolGroup)
 }
 
 // admissionRegistrationAPI is admissionregistration.k8s.io/v1: the webhook
@@ -401,6 +411,37 @@ func storageAPI(optsGetter generic.RESTOptionsGetter) (*genericapiserver.APIGrou
 		"storageclasses": classes, "csidrivers": drivers, "csinodes": nodes,
 		"volumeattachments": attachments, "volumeattachments/status": attachmentsStatus,
 		"csistoragecapacities": capacities, "volumeattributesclasses": attributeClasses,
+	}
+	return &group, nil
+}
+
+// resourceAPI is resource.k8s.io/v1, dynamic resource allocation.
+func resourceAPI(optsGetter generic.RESTOptionsGetter) (*genericapiserver.APIGroupInfo, error) {
+	classes, err := deviceclass.NewREST(optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	claims, claimsStatus, err := resourceclaim.NewREST(optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	templates, err := resourceclaimtemplate.NewREST(optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	slices, err := resourceslice.NewREST(optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	taintRules, taintRulesStatus, err := devicetaintrule.NewREST(optsGetter)
+	if err != nil {
+		return nil, err
+	}
+	group := genericapiserver.NewDefaultAPIGroupInfo(resourcev1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
+	group.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{
+		"deviceclasses": classes, "resourceclaims": claims, "resourceclaims/status": claimsStatus,
+		"resourceclaimtemplates": templates, "resourceslices": slices,
+		"devicetaintrules": taintRules, "devicetaintrules/status": taintRulesStatus,
 	}
 	return &group, nil
 }
@@ -607,6 +648,7 @@ var servedGroupVersions = []schema.GroupVersion{
 	policyv1.SchemeGroupVersion,
 	schedulingv1.SchemeGroupVersion,
 	storagev1.SchemeGroupVersion,
+	resourcev1.SchemeGroupVersion,
 	rbacv1.SchemeGroupVersion,
 	authorizationv1.SchemeGroupVersion,
 	admissionregistrationv1.SchemeGroupVersion,

@@ -19,6 +19,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	resourcev1 "k8s.io/api/resource/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
@@ -45,6 +46,7 @@ import (
 	"github.com/kybernetes/kybernetes/apis/networking"
 	"github.com/kybernetes/kybernetes/apis/policy"
 	"github.com/kybernetes/kybernetes/apis/rbac"
+	"github.com/kybernetes/kybernetes/apis/resource"
 	"github.com/kybernetes/kybernetes/apis/scheduling"
 	"github.com/kybernetes/kybernetes/apis/storage"
 )
@@ -72,6 +74,7 @@ var installers = []func(*runtime.Scheme) error{
 	discovery.Install,
 	metrics.Install,
 	scheduling.Install,
+	resource.Install,
 	storage.Install,
 	rbac.Install,
 	authorization.Install,
@@ -95,6 +98,7 @@ var externals = []func(*runtime.Scheme) error{
 	discoveryv1.AddToScheme,
 	metricsv1beta1.AddToScheme,
 	schedulingv1.AddToScheme,
+	resourcev1.AddToScheme,
 	storagev1.AddToScheme,
 	rbacv1.AddToScheme,
 	authorizationv1.AddToScheme,

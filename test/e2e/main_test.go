@@ -21,7 +21,9 @@ var (
 	kybernetesBin string
 	kubectlBin    string
 	kubeProxyBin  string
-	kubeconfig    string
+	// kubeSchedulerBin is the stock kube-scheduler.
+	kubeSchedulerBin string
+	kubeconfig       string
 )
 
 func TestMain(m *testing.M) {
@@ -55,11 +57,17 @@ func run(m *testing.M) (int, error) {
 			return 0, fmt.Errorf("building kubectl: %w", err)
 		}
 	}
-	kubeProxyBin = os.Getenv("KUBE_PROXY_BIN")
-	if kubeProxyBin == "" {
-		kubeProxyBin = filepath.Join(root, "_output", "bin", "kube-proxy")
-		if err := command(root, filepath.Join(root, "hack", "build-kube-proxy.sh"), kubeProxyBin).Run(); err != nil {
-			return 0, fmt.Errorf("building kube-proxy: %w", err)
+	for _, c := range []struct {
+		name string
+		bin  *string
+		env  string
+	}{{"kube-proxy", &kubeProxyBin, "KUBE_PROXY_BIN"}, {"kube-scheduler", &kubeSchedulerBin, "KUBE_SCHEDULER_BIN"}} {
+		if *c.bin = os.Getenv(c.env); *c.bin != "" {
+			continue
+		}
+		*c.bin = filepath.Join(root, "_output", "bin", c.name)
+		if err := command(root, filepath.Join(root, "hack", "build-kube-component.sh"), c.name, *c.bin).Run(); err != nil {
+			return 0, fmt.Errorf("building %s: %w", c.name, err)
 		}
 	}
 

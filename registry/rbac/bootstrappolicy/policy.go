@@ -254,7 +254,7 @@ func ClusterRoles() []rbacv1.ClusterRole {
 			rule(readUpdate, groups(resource), "resourceclaims"),
 			rule(readUpdate, groups(resource), "resourceclaims/status"),
 			rule(verbs("update"), groups(core), "pods/finalizers"),
-			rule(read, groups(resource), "resourceslices")),
+			rule(read, groups(resource), "resourceslices", "devicetaintrules")),
 	}
 	roles = append(roles, controllerRoles()...)
 	for i := range roles {

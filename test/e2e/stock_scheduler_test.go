@@ -1,0 +1,180 @@
+package e2e
+
+import (
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The stock kube-scheduler v1.37.2, unmodified, against `kybernetes
+// apiserver` with the kubeconfig the server writes for a scheduler
+// (system:kube-scheduler): its informers sync on every group it watches
+// (resource.k8s.io among them), it takes the kube-scheduler lease, binds
+// a pod to the node with room, reports one that fits nowhere in its words,
+// and logs no watch it could not keep nor a request it was refused.
+func TestStockKubeScheduler(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	api, err := startAPIServing("apiserver", data, filepath.Join(dir, "apiserver.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = api.stop() })
+	kc := func(stdin string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command(kubectlBin, append([]string{"--kubeconfig", api.kubeconfig}, args...)...)
+		cmd.Stdin = strings.NewReader(stdin)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("kubectl %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	waitUntil := func(what string, ok func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(60 * time.Second); !ok(); time.Sleep(200 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+		}
+	}
+
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	logPath := filepath.Join(dir, "kube-scheduler.log")
+	log, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schedulerKubeconfig := filepath.Join(data, "scheduler.kubeconfig")
+	cmd := exec.Command(kubeSchedulerBin, "--kubeconfig", schedulerKubeconfig,
+		"--authentication-kubeconfig", schedulerKubeconfig, "--authorization-kubeconfig", schedulerKubeconfig,
+		"--secure-port", fmt.Sprint(port), "--bind-address", "127.0.0.1", "--leader-elect=true", "-v=2")
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); log.Close() })
+	schedulerLog := func() string { b, _ := os.ReadFile(logPath); return string(b) }
+	defer func() {
+		if t.Failed() {
+			t.Logf("kube-scheduler log:\n%s", schedulerLog())
+		}
+	}()
+
+	// Ready once its informers synced and it leads.
+	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	waitUntil("kube-scheduler /readyz", func() bool {
+		resp, err := client.Get(fmt.Sprintf("https://127.0.0.1:%d/readyz", port))
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode == http.StatusOK && string(body) == "ok"
+	})
+	waitUntil("the kube-scheduler lease", func() bool {
+		out, _ := exec.Command(kubectlBin, "--kubeconfig", api.kubeconfig, "-n", "kube-system", "get", "lease", "kube-scheduler",
+			"-o", "jsonpath={.spec.holderIdentity}").Output()
+		return len(out) > 0
+	})
+
+	node := func(name, cpu string) string {
+		return fmt.Sprintf(`{"apiVersion":"v1","kind":"Node","metadata":{"name":%q,"labels":{"kubernetes.io/hostname":%q}},
+		  "status":{"capacity":{"cpu":%q,"memory":"4Gi","pods":"10"},"allocatable":{"cpu":%q,"memory":"4Gi","pods":"10"},
+		    "conditions":[{"type":"Ready","status":"True"}]}}`, name, name, cpu, cpu)
+	}
+	// No controller manager: the account pods need is made by hand.
+	kc("", "create", "serviceaccount", "default")
+	kc(node("small", "1"), "create", "-f", "-")
+	kc(node("large", "8"), "create", "-f", "-")
+	pod := func(name, cpu string) string {
+		return fmt.Sprintf(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":%q},"spec":{"containers":[{"name":"c","image":"busybox:1.36",
+		  "resources":{"requests":{"cpu":%q}}}]}}`, name, cpu)
+	}
+	kc(pod("needs-room", "4"), "create", "-f", "-")
+	kc(pod("too-big", "100"), "create", "-f", "-")
+	waitUntil("needs-room bound", func() bool {
+		out, _ := exec.Command(kubectlBin, "--kubeconfig", api.kubeconfig, "get", "pod", "needs-room", "-o", "jsonpath={.spec.nodeName}").Output()
+		return len(out) > 0
+	})
+	if got := kc("", "get", "pod", "needs-room", "-o", "jsonpath={.spec.nodeName}"); got != "large" {
+		t.Errorf("needs-room on %q, want large (small has 1 cpu)", got)
+	}
+	waitUntil("the Scheduled event from default-scheduler", func() bool {
+		out, _ := exec.Command(kubectlBin, "--kubeconfig", api.kubeconfig, "get", "events", "--field-selector", "involvedObject.name=needs-room",
+			"-o", "jsonpath={range .items[*]}{.reason}|{.reportingComponent}|{.message}{\"\\n\"}{end}").Output()
+		return strings.Contains(string(out), "Scheduled|default-scheduler|Successfully assigned default/needs-room to large")
+	})
+	waitUntil("too-big unschedulable", func() bool {
+		out, _ := exec.Command(kubectlBin, "--kubeconfig", api.kubeconfig, "get", "pod", "too-big",
+			"-o", `jsonpath={.status.conditions[?(@.type=="PodScheduled")].message}`).Output()
+		return strings.Contains(string(out), "0/2 nodes are available: 2 Insufficient cpu.")
+	})
+
+	// Dynamic resource allocation: the only device of its class is on
+	// small, so the pod that claims it goes there, and the scheduler
+	// records the allocation and the reservation in the claim's status.
+	kc(draObjects, "apply", "-f", "-")
+	kc(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"wants-gpu"},"spec":{
+	  "resourceClaims":[{"name":"gpu","resourceClaimName":"one-gpu"}],
+	  "containers":[{"name":"c","image":"busybox:1.36","resources":{"claims":[{"name":"gpu"}]}}]}}`, "create", "-f", "-")
+	waitUntil("wants-gpu bound", func() bool {
+		out, _ := exec.Command(kubectlBin, "--kubeconfig", api.kubeconfig, "get", "pod", "wants-gpu", "-o", "jsonpath={.spec.nodeName}").Output()
+		return len(out) > 0
+	})
+	if got := kc("", "get", "pod", "wants-gpu", "-o", "jsonpath={.spec.nodeName}"); got != "small" {
+		t.Errorf("wants-gpu on %q, want small, where the device is", got)
+	}
+	mustContain(t, kc("", "get", "resourceclaim", "one-gpu"), "allocated,reserved")
+	mustContain(t, kc("", "get", "resourceclaim", "one-gpu", "-o", "jsonpath={.status.allocation.devices.results[0].device} {.status.reservedFor[0].name}"),
+		"gpu-0 wants-gpu")
+
+	// Every watch held, nothing refused.
+	problems := regexp.MustCompile(`(?m)^.*(Failed to watch|failed to list|is forbidden|the server could not find the requested resource).*$`)
+	if found := problems.FindAllString(schedulerLog(), 10); len(found) > 0 {
+		t.Errorf("kube-scheduler logged:\n%s", strings.Join(found, "\n"))
+	}
+}
+
+// draObjects are a device class, the one device of it (on node small) and
+// a claim for it.
+const draObjects = `
+apiVersion: resource.k8s.io/v1
+kind: DeviceClass
+metadata: {name: gpu.example.com}
+spec:
+  selectors:
+  - cel: {expression: 'device.driver == "gpu.example.com"'}
+---
+apiVersion: resource.k8s.io/v1
+kind: ResourceSlice
+metadata: {name: small-gpus}
+spec:
+  driver: gpu.example.com
+  nodeName: small
+  pool: {name: small, resourceSliceCount: 1}
+  devices:
+  - name: gpu-0
+    attributes:
+      model: {string: T4}
+---
+apiVersion: resource.k8s.io/v1
+kind: ResourceClaim
+metadata: {name: one-gpu}
+spec:
+  devices:
+    requests:
+    - name: gpu
+      exactly: {deviceClassName: gpu.example.com}
+`
