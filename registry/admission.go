@@ -25,6 +25,7 @@ import (
 	"github.com/kybernetes/kybernetes/registry/admission/noderestriction"
 	"github.com/kybernetes/kybernetes/registry/admission/podsecurity"
 	"github.com/kybernetes/kybernetes/registry/admission/priority"
+	"github.com/kybernetes/kybernetes/registry/admission/runtimeclass"
 	"github.com/kybernetes/kybernetes/registry/admission/serviceaccount"
 )
 
@@ -55,6 +56,7 @@ var admissionOrder = []string{
 	priority.PluginName,
 	defaulttolerationseconds.PluginName,
 	defaultstorageclass.PluginName,
+	runtimeclass.PluginName,
 	certificates.ApprovalPluginName,
 	certificates.SigningPluginName,
 	certificates.SubjectRestrictionPluginName,
@@ -78,6 +80,7 @@ func registerAdmissionPlugins(plugins *admission.Plugins, o *Options) {
 	serviceaccount.Register(plugins)
 	noderestriction.Register(plugins)
 	defaultstorageclass.Register(plugins)
+	runtimeclass.Register(plugins)
 	certificates.Register(plugins)
 	mutatingadmissionpolicy.Register(plugins)
 	mutatingwebhook.Register(plugins)

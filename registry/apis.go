@@ -21,6 +21,7 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	flowcontrolv1 "k8s.io/api/flowcontrol/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	nodev1 "k8s.io/api/node/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	resourcev1 "k8s.io/api/resource/v1"
@@ -86,6 +87,7 @@ import (
 	"github.com/kybernetes/kybernetes/registry/networking/ingressclass"
 	"github.com/kybernetes/kybernetes/registry/networking/ipaddress"
 	"github.com/kybernetes/kybernetes/registry/networking/servicecidr"
+	"github.com/kybernetes/kybernetes/registry/node/runtimeclass"
 	"github.com/kybernetes/kybernetes/registry/pki"
 	"github.com/kybernetes/kybernetes/registry/policy/poddisruptionbudget"
 	"github.com/kybernetes/kybernetes/registry/rbac/clusterrole"
@@ -130,6 +132,12 @@ func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.R
 	if err != nil {
 		return err
 	}
+	runtimeClasses, err := runtimeclass.NewREST(optsGetter)
+	if err != nil {
+		return err
+	}
+	nodeGroup := genericapiserver.NewDefaultAPIGroupInfo(nodev1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
+	nodeGroup.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{"runtimeclasses": runtimeClasses}
 	policyGroup := genericapiserver.NewDefaultAPIGroupInfo(policyv1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
 	policyGroup.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{
 		"poddisruptionbudgets": disruptionBudgets, "poddisruptionbudgets/status": disruptionBudgetsStatus,
@@ -307,7 +315,7 @@ func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.R
 		"prioritylevelconfigurations": priorityLevels, "prioritylevelconfigurations/status": priorityLevelsStatus,
 	}
 	return server.InstallAPIGroups(&appsGroup, &batchGroup, &autoscalingGroup, &networkingGroup, &discoveryGroup, &coordination, &events, &authentication,
-		&policyGroup, &schedulingGroup, storageGroup, resourceGroup, metricsGroup, &authorization, rbacGroup, admissionGroup, &certificatesGroup, &flowcontrolGroup)
+		&policyGroup, &schedulingGroup, storageGroup, resourceGroup, &nodeGroup, metricsGroup, &authorization, rbacGroup, admissionGroup, &certificatesGroup, &flowcontrolGroup)
 }
 
 // admissionRegistrationAPI is admissionregistration.k8s.io/v1: the webhook
@@ -649,6 +657,7 @@ var servedGroupVersions = []schema.GroupVersion{
 	schedulingv1.SchemeGroupVersion,
 	storagev1.SchemeGroupVersion,
 	resourcev1.SchemeGroupVersion,
+	nodev1.SchemeGroupVersion,
 	rbacv1.SchemeGroupVersion,
 	authorizationv1.SchemeGroupVersion,
 	admissionregistrationv1.SchemeGroupVersion,

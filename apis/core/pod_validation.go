@@ -455,3 +455,15 @@ func ValidateBinding(b *corev1.Binding) field.ErrorList {
 	}
 	return allErrs
 }
+
+// ValidateResources checks a resource list as a container's requests and
+// limits are checked, for the kinds that carry one (a RuntimeClass's
+// overhead).
+func ValidateResources(r *corev1.ResourceRequirements, fldPath *field.Path) field.ErrorList {
+	return validateResources(r, fldPath)
+}
+
+// ValidateToleration checks one toleration as a pod's are checked.
+func ValidateToleration(t corev1.Toleration, fldPath *field.Path) field.ErrorList {
+	return validateToleration(t, fldPath)
+}

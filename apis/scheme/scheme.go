@@ -17,6 +17,7 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	flowcontrolv1 "k8s.io/api/flowcontrol/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	nodev1 "k8s.io/api/node/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	resourcev1 "k8s.io/api/resource/v1"
@@ -44,6 +45,7 @@ import (
 	"github.com/kybernetes/kybernetes/apis/flowcontrol"
 	"github.com/kybernetes/kybernetes/apis/metrics"
 	"github.com/kybernetes/kybernetes/apis/networking"
+	"github.com/kybernetes/kybernetes/apis/node"
 	"github.com/kybernetes/kybernetes/apis/policy"
 	"github.com/kybernetes/kybernetes/apis/rbac"
 	"github.com/kybernetes/kybernetes/apis/resource"
@@ -75,6 +77,7 @@ var installers = []func(*runtime.Scheme) error{
 	metrics.Install,
 	scheduling.Install,
 	resource.Install,
+	node.Install,
 	storage.Install,
 	rbac.Install,
 	authorization.Install,
@@ -99,6 +102,7 @@ var externals = []func(*runtime.Scheme) error{
 	metricsv1beta1.AddToScheme,
 	schedulingv1.AddToScheme,
 	resourcev1.AddToScheme,
+	nodev1.AddToScheme,
 	storagev1.AddToScheme,
 	rbacv1.AddToScheme,
 	authorizationv1.AddToScheme,

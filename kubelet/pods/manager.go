@@ -527,8 +527,15 @@ func isSidecar(c *corev1.Container) bool {
 	return c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
 }
 
+// RuntimeHandler is the one RuntimeClass handler this kubelet runs pods
+// with: runc, as containerd and CRI-O call theirs.
+const RuntimeHandler = "runc"
+
 // setupSandbox makes the pod's network and its files.
 func (m *Manager) setupSandbox(ctx context.Context, pod *corev1.Pod, st *podState) error {
+	if err := m.checkRuntimeClass(ctx, pod); err != nil {
+		return err
+	}
 	dir := m.podDir(pod.UID)
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return err
@@ -553,6 +560,24 @@ func (m *Manager) setupSandbox(ctx context.Context, pod *corev1.Pod, st *podStat
 		return err
 	}
 	st.sandbox = true
+	return nil
+}
+
+// checkRuntimeClass: the pod's RuntimeClass exists and names the handler
+// this kubelet has; otherwise the pod waits, as upstream's does, with the
+// reason in a FailedCreatePodSandBox event.
+func (m *Manager) checkRuntimeClass(ctx context.Context, pod *corev1.Pod) error {
+	if pod.Spec.RuntimeClassName == nil {
+		return nil
+	}
+	name := *pod.Spec.RuntimeClassName
+	class, err := m.Client.NodeV1().RuntimeClasses().Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return fmt.Errorf("failed to lookup RuntimeClass %s: %w", name, err)
+	}
+	if class.Handler != RuntimeHandler {
+		return fmt.Errorf("failed to get sandbox runtime: no runtime for %q is configured", class.Handler)
+	}
 	return nil
 }
 

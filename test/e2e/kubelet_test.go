@@ -235,10 +235,37 @@ func TestKubeletRunsPods(t *testing.T) {
 	  "image":"example.test/busybox:1","command":["dd","if=/dev/zero","of=/dev/null","bs=64M","count=1"],
 	  "resources":{"limits":{"memory":"16Mi"}}}]}}`)
 
+	// RuntimeClasses: the kubelet runs the runc handler, and leaves a pod
+	// of another handler waiting, saying why.
+	c.k("apply", "-f", writeFile(t, t.TempDir(), "runtimeclasses.yaml", `apiVersion: node.k8s.io/v1
+kind: RuntimeClass
+metadata: {name: e2e-runc}
+handler: runc
+---
+apiVersion: node.k8s.io/v1
+kind: RuntimeClass
+metadata: {name: e2e-kata}
+handler: kata
+`))
+	for _, class := range []string{"runc", "kata"} {
+		c.k("run", "class-"+class, "--image=example.test/busybox:1", `--overrides={"spec":{"runtimeClassName":"e2e-`+class+`"}}`, "--", "sleep", "3600")
+	}
+
 	c.waitFor("web Running", func() bool {
 		out, _ := c.kubectl("get", "pod", "web", "-o", "jsonpath={.status.phase}")
 		return out == "Running"
 	})
+	c.waitFor("class-runc Running", func() bool {
+		out, _ := c.kubectl("get", "pod", "class-runc", "-o", "jsonpath={.status.phase}")
+		return out == "Running"
+	})
+	c.waitFor("class-kata's FailedCreatePodSandBox", func() bool {
+		out, _ := c.kubectl("get", "events", "--field-selector", "involvedObject.name=class-kata,reason=FailedCreatePodSandBox", "-o", "jsonpath={.items[*].message}")
+		return strings.Contains(out, `Failed to create pod sandbox: failed to get sandbox runtime: no runtime for "kata" is configured`)
+	})
+	if phase := c.k("get", "pod", "class-kata", "-o", "jsonpath={.status.phase}"); phase != "Pending" {
+		t.Errorf("class-kata: phase %s, want Pending", phase)
+	}
 	cidr := c.k("get", "node", c.node, "-o", "jsonpath={.spec.podCIDR}")
 	_, podNet, err := net.ParseCIDR(cidr)
 	if err != nil {

@@ -79,7 +79,7 @@ func TestDynamicResourceAllocationAPI(t *testing.T) {
 	if claim, err = claims.UpdateStatus(ctx, claim, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	table, err := shared.Client.CoreV1().RESTClient().Get().AbsPath("/apis/resource.k8s.io/v1/namespaces/" + ns + "/resourceclaims").
+	table, err := shared.Client.CoreV1().RESTClient().Get().AbsPath("/apis/resource.k8s.io/v1/namespaces/"+ns+"/resourceclaims").
 		SetHeader("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io").DoRaw(ctx)
 	if err != nil || !strings.Contains(string(table), `"gpu","allocated,reserved"`) {
 		t.Errorf("claims table: %v %s", err, table)
