@@ -37,6 +37,7 @@ import (
 // lease, mirror pods, pod statuses and pod-bound tokens), PodSecurity (the Pod Security Standards level a namespace's labels
 // enforce, warn about or audit), Priority (a new pod's priority from its PriorityClass), DefaultTolerationSeconds,
 // DefaultStorageClass (a new claim without a class gets the default StorageClass),
+// RuntimeClass (a pod gets its RuntimeClass's overhead and scheduling),
 // CertificateApproval, CertificateSigning and CertificateSubjectRestriction
 // (who may approve and sign CertificateSigningRequests for a signer; no
 // client certificate for system:masters), DefaultIngressClass (a new Ingress without a

@@ -39,6 +39,9 @@ type podContext struct {
 	// (WaitForFirstConsumer), with the volumes they might take.
 	delayed []delayedClaim
 	volumes []*corev1.PersistentVolume
+	// nominated is what pods nominated to each node (of at least this
+	// pod's priority) hold there.
+	nominated map[string]resources
 }
 
 // filter runs the filters in upstream's order and returns why the node
@@ -64,7 +67,7 @@ func (s *Scheduler) filter(pc *podContext, n *nodeInfo) []string {
 	if conflictingPorts(pc.info.ports, n) {
 		return []string{reasonPorts}
 	}
-	if reasons := insufficient(pc.info.requests, n); len(reasons) > 0 {
+	if reasons := insufficient(pc.info.requests, n, pc.nominated[node.Name]); len(reasons) > 0 {
 		return reasons
 	}
 	if reason := pc.volumeFilter(node); reason != "" {
@@ -89,10 +92,15 @@ func toleratesUnschedulable(pod *corev1.Pod) bool {
 	return false
 }
 
-// insufficient lists what the node lacks for the pod's requests.
-func insufficient(req resources, n *nodeInfo) []string {
+// insufficient lists what the node lacks for the pod's requests, beyond
+// what is reserved there for nominated pods.
+func insufficient(req resources, n *nodeInfo, reserved resources) []string {
 	var reasons []string
 	alloc, used := n.allocatable, n.requested
+	if reserved.pods > 0 {
+		used.scalar = copyScalar(used.scalar)
+		used.add(reserved, 1)
+	}
 	if used.pods+1 > alloc.pods {
 		reasons = append(reasons, reasonTooManyPods)
 	}

@@ -36,6 +36,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	appslisters "k8s.io/client-go/listers/apps/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
+	policylisters "k8s.io/client-go/listers/policy/v1"
 	storagelisters "k8s.io/client-go/listers/storage/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
@@ -75,8 +76,10 @@ type Scheduler struct {
 	controllers corelisters.ReplicationControllerLister
 	replicaSets appslisters.ReplicaSetLister
 	namespaces  corelisters.NamespaceLister
-	synced      []cache.InformerSynced
-	recorder    *events.Recorder
+	// disruptionBudgets weigh preemption victims.
+	disruptionBudgets policylisters.PodDisruptionBudgetLister
+	synced            []cache.InformerSynced
+	recorder          *events.Recorder
 
 	// percentageOfNodesToScore bounds how many feasible nodes a cycle
 	// looks for (0: upstream's adaptive default).
@@ -88,6 +91,8 @@ type Scheduler struct {
 	// again and how often they have failed.
 	waiting  map[string]time.Time
 	attempts map[string]int
+	// nominated are the pods waiting for the room a preemption made.
+	nominated map[types.UID]nomination
 
 	bindings chan binding
 }
@@ -98,6 +103,8 @@ type binding struct {
 	node string
 	// volumes are what binding the pod's delayed claims on the node takes.
 	volumes []volumeBinding
+	// preempt, for a pod that fits nowhere, is the room to make for it.
+	preempt *preemption
 }
 
 // New returns a scheduler named name on factory's informers.
@@ -119,14 +126,17 @@ func New(name string, client kubernetes.Interface, factory informers.SharedInfor
 		recorder:    events.NewRecorder(client, name),
 		waiting:     map[string]time.Time{},
 		attempts:    map[string]int{},
-		bindings:    make(chan binding, 1000),
+		nominated:   map[types.UID]nomination{},
+
+		disruptionBudgets: factory.Policy().V1().PodDisruptionBudgets().Lister(),
+		bindings:          make(chan binding, 1000),
 
 		percentageOfNodesToScore: percentageOfNodesToScore,
 	}
 	for _, informer := range []cache.SharedIndexInformer{core.Pods().Informer(), core.Nodes().Informer(),
 		core.PersistentVolumeClaims().Informer(), core.PersistentVolumes().Informer(), core.Services().Informer(),
 		core.ReplicationControllers().Informer(), factory.Apps().V1().ReplicaSets().Informer(), core.Namespaces().Informer(),
-		factory.Storage().V1().StorageClasses().Informer()} {
+		factory.Storage().V1().StorageClasses().Informer(), factory.Policy().V1().PodDisruptionBudgets().Informer()} {
 		s.synced = append(s.synced, informer.HasSynced)
 	}
 	_, _ = core.Pods().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -138,6 +148,7 @@ func New(name string, client kubernetes.Interface, factory informers.SharedInfor
 			}
 			if pod, ok := obj.(*corev1.Pod); ok {
 				s.cache.removePod(pod.UID)
+				s.unnominate(pod.UID)
 				s.forgetWaiting(keyOf(pod))
 				if pod.Spec.NodeName != "" {
 					s.retryWaiting() // its room is free
@@ -189,6 +200,7 @@ func (s *Scheduler) responsibleFor(pod *corev1.Pod) bool {
 }
 
 func (s *Scheduler) podChanged(old, pod *corev1.Pod) {
+	s.trackNomination(pod)
 	if pod.Spec.NodeName != "" {
 		s.cache.addPod(pod)
 		if old != nil && (pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed) &&
@@ -259,6 +271,9 @@ func (s *Scheduler) scheduleOne(ctx context.Context, key string) error {
 	info := newPodInfo(pod)
 	b, message := s.place(info)
 	if b.node == "" {
+		if b.preempt != nil {
+			s.preempt(ctx, pod, b.preempt)
+		}
 		s.unschedulable(ctx, pod, message)
 		return nil
 	}
@@ -290,12 +305,14 @@ func (s *Scheduler) choose(info *podInfo, nodes []*nodeInfo) (binding, string) {
 	if problem := s.volumeConstraints(pc); problem != "" {
 		return binding{}, fmt.Sprintf("0/%d nodes are available: %s.", len(nodes), problem)
 	}
+	pc.nominated = s.reservedFor(pod.UID, priorityOf(pod))
 	pc.affinity = newAffinityState(pod, nodes, s.namespaces)
 	pc.spread = newSpreadState(pc, nodes)
 
 	want := s.feasibleNodesToFind(len(nodes))
 	var feasible []*nodeInfo
 	reasons := map[string]int{}
+	failed := map[*nodeInfo][]string{}
 	checked := 0
 	start := s.nextStart % len(nodes)
 	for i := range nodes {
@@ -308,6 +325,7 @@ func (s *Scheduler) choose(info *podInfo, nodes []*nodeInfo) (binding, string) {
 			for _, r := range why {
 				reasons[r]++
 			}
+			failed[n] = why
 			continue
 		}
 		feasible = append(feasible, n)
@@ -319,7 +337,12 @@ func (s *Scheduler) choose(info *podInfo, nodes []*nodeInfo) (binding, string) {
 	// their turn when only some are looked at.
 	s.nextStart = (start + checked) % len(nodes)
 	if len(feasible) == 0 {
-		return binding{}, fitError(len(nodes), reasons)
+		message := fitError(len(nodes), reasons)
+		plan, why := s.findPreemption(pc, nodes, failed)
+		if plan == nil {
+			message += " preemption: " + why
+		}
+		return binding{preempt: plan}, message
 	}
 	scores := s.scoreNodes(pc, feasible)
 	best, ties := 0, 1
