@@ -32,8 +32,8 @@ import (
 // deleted, and it is scheduled again once they are gone; meanwhile the room
 // stays reserved against pods of lower priority.
 //
-// Not done: making room that inter-pod affinity or topology spreading
-// would need, and preempting for pods that wait on volumes.
+// Not done: making room that inter-pod anti-affinity or topology spreading
+// would need (such nodes count as offering no victims).
 
 const (
 	reasonNoVictims     = "No preemption victims found for incoming pod"
@@ -76,7 +76,16 @@ func (s *Scheduler) findPreemption(pc *podContext, nodes []*nodeInfo, failed map
 	var candidates []candidate
 	reasons := map[string]int{}
 	for n, why := range failed {
-		if !curableByEviction(why) {
+		switch evictionHelps(why) {
+		case cannotHelp:
+			reasons[reasonNotHelpful]++
+			continue
+		case notSimulated:
+			reasons[reasonNoVictims]++
+			continue
+		}
+		// More than the node has at all: no eviction is enough.
+		if len(insufficient(pc.info.requests, &nodeInfo{allocatable: n.allocatable}, resources{})) > 0 {
 			reasons[reasonNotHelpful]++
 			continue
 		}
@@ -103,15 +112,33 @@ func (s *Scheduler) findPreemption(pc *podContext, nodes []*nodeInfo, failed map
 	return plan, ""
 }
 
-// curableByEviction: every reason the node gave is one that fewer pods
-// there could take away.
-func curableByEviction(reasons []string) bool {
+// What evicting pods could do for a node that failed.
+type evictionEffect int
+
+const (
+	// cannotHelp: some reason has nothing to do with the pods there
+	// (taints, selectors, cordons, volumes), as upstream's
+	// UnschedulableAndUnresolvable.
+	cannotHelp evictionEffect = iota
+	// notSimulated: fewer pods might help (anti-affinity, spreading), but
+	// that is not tried here.
+	notSimulated
+	// simulated: only resources or host ports are short.
+	simulated
+)
+
+func evictionHelps(reasons []string) evictionEffect {
+	effect := simulated
 	for _, r := range reasons {
-		if r != reasonTooManyPods && r != reasonPorts && !strings.HasPrefix(r, "Insufficient ") {
-			return false
+		switch {
+		case r == reasonTooManyPods || r == reasonPorts || strings.HasPrefix(r, "Insufficient "):
+		case r == reasonPodAntiAffinity || r == reasonExistingAntiAffin || r == reasonSpread:
+			effect = notSimulated
+		default:
+			return cannotHelp
 		}
 	}
-	return len(reasons) > 0
+	return effect
 }
 
 func terminatingLowerPriority(n *nodeInfo, priority int32) bool {

@@ -303,7 +303,13 @@ func (s *Scheduler) choose(info *podInfo, nodes []*nodeInfo) (binding, string) {
 	}
 	pc := &podContext{info: info, nodeAffinity: nodeaffinity.GetRequiredNodeAffinity(pod)}
 	if problem := s.volumeConstraints(pc); problem != "" {
-		return binding{}, fmt.Sprintf("0/%d nodes are available: %s.", len(nodes), problem)
+		// Every node fails the same way, which no eviction cures.
+		failed := map[*nodeInfo][]string{}
+		for _, n := range nodes {
+			failed[n] = []string{problem}
+		}
+		_, why := s.findPreemption(pc, nodes, failed)
+		return binding{}, fmt.Sprintf("0/%d nodes are available: %s. preemption: %s", len(nodes), problem, why)
 	}
 	pc.nominated = s.reservedFor(pod.UID, priorityOf(pod))
 	pc.affinity = newAffinityState(pod, nodes, s.namespaces)

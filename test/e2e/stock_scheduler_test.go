@@ -116,11 +116,26 @@ func TestStockKubeScheduler(t *testing.T) {
 			"-o", "jsonpath={range .items[*]}{.reason}|{.reportingComponent}|{.message}{\"\\n\"}{end}").Output()
 		return strings.Contains(string(out), "Scheduled|default-scheduler|Successfully assigned default/needs-room to large")
 	})
-	waitUntil("too-big unschedulable", func() bool {
-		out, _ := exec.Command(kubectlBin, "--kubeconfig", api.kubeconfig, "get", "pod", "too-big",
-			"-o", `jsonpath={.status.conditions[?(@.type=="PodScheduled")].message}`).Output()
-		return strings.Contains(string(out), "0/2 nodes are available: 2 Insufficient cpu.")
-	})
+	// Messages as kybernetes's own scheduler writes them (its integration
+	// tests expect the same texts).
+	// crowded fits large's 8 cpus but not beside needs-room, and small not at all.
+	kc(pod("crowded", "6"), "create", "-f", "-")
+	kc(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"nowhere"},"spec":{"nodeSelector":{"disk":"none"},
+	  "containers":[{"name":"c","image":"busybox:1.36"}]}}`, "create", "-f", "-")
+	for pod, want := range map[string]string{
+		"too-big": "0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.",
+		"crowded": "0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: 1 No preemption victims found for incoming pod, 1 Preemption is not helpful for scheduling.",
+		"nowhere": "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.",
+	} {
+		var got []byte
+		for deadline := time.Now().Add(60 * time.Second); string(got) != want && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+			got, _ = exec.Command(kubectlBin, "--kubeconfig", api.kubeconfig, "get", "pod", pod,
+				"-o", `jsonpath={.status.conditions[?(@.type=="PodScheduled")].message}`).Output()
+		}
+		if string(got) != want {
+			t.Errorf("%s: PodScheduled message\n got %q\nwant %q", pod, got, want)
+		}
+	}
 
 	// Dynamic resource allocation: the only device of its class is on
 	// small, so the pod that claims it goes there, and the scheduler

@@ -148,7 +148,7 @@ func TestSchedulerUnschedulableThenRetried(t *testing.T) {
 	addNode(t, client, nodeSpec{name: "db-1", taints: dedicated})
 	addNode(t, client, nodeSpec{name: "db-2", taints: dedicated})
 	createPod(t, client, podWith("big", "2", nil))
-	want := "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) had untolerated taint {dedicated: db}."
+	want := "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) had untolerated taint {dedicated: db}. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
 	expectUnschedulable(t, client, "big", want)
 	waitFor(t, "a FailedScheduling event", func(ctx context.Context) bool { return hasEvent(ctx, client, "big", "FailedScheduling", want) })
 
@@ -190,7 +190,7 @@ func TestSchedulerFilters(t *testing.T) {
 	}{
 		{pod: podWith("by-name", "", func(p *corev1.Pod) { p.Spec.NodeSelector = map[string]string{"disk": "ssd"} }), nodes: []string{"a"}},
 		{pod: podWith("no-disk", "", func(p *corev1.Pod) { p.Spec.NodeSelector = map[string]string{"disk": "nvme"} }),
-			unscheduled: "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector."},
+			unscheduled: "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."},
 		{pod: podWith("affinity", "", func(p *corev1.Pod) {
 			p.Spec.Affinity = &corev1.Affinity{NodeAffinity: &corev1.NodeAffinity{RequiredDuringSchedulingIgnoredDuringExecution: &corev1.NodeSelector{
 				NodeSelectorTerms: []corev1.NodeSelectorTerm{{MatchExpressions: []corev1.NodeSelectorRequirement{{Key: "disk", Operator: corev1.NodeSelectorOpIn, Values: []string{"hdd"}}}}}}}}
@@ -202,13 +202,13 @@ func TestSchedulerFilters(t *testing.T) {
 		{pod: podWith("ports-2", "", func(p *corev1.Pod) {
 			p.Spec.NodeSelector = map[string]string{"disk": "ssd"}
 			p.Spec.Containers[0].Ports = []corev1.ContainerPort{{ContainerPort: 80, HostPort: 8080}}
-		}), unscheduled: "0/3 nodes are available: 1 node(s) didn't have free ports for the requested pod ports, 2 node(s) didn't match Pod's node affinity/selector."},
+		}), unscheduled: "0/3 nodes are available: 1 node(s) didn't have free ports for the requested pod ports, 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling."},
 		{pod: podWith("fills-c", "", func(p *corev1.Pod) {
 			p.Spec.NodeName = ""
 			p.Spec.NodeSelector = map[string]string{scheduler.ZoneLabel: "z2"}
 		}), nodes: []string{"c"}},
 		{pod: podWith("too-many", "", func(p *corev1.Pod) { p.Spec.NodeSelector = map[string]string{scheduler.ZoneLabel: "z2"} }),
-			unscheduled: "0/3 nodes are available: 1 Too many pods, 2 node(s) didn't match Pod's node affinity/selector."},
+			unscheduled: "0/3 nodes are available: 1 Too many pods, 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling."},
 	}
 	for _, tc := range cases {
 		createPod(t, client, tc.pod)
@@ -226,7 +226,7 @@ func TestSchedulerFilters(t *testing.T) {
 		t.Fatal(err)
 	}
 	createPod(t, client, podWith("to-cordoned", "", func(p *corev1.Pod) { p.Spec.NodeSelector = map[string]string{"disk": "hdd"} }))
-	expectUnschedulable(t, client, "to-cordoned", "0/3 nodes are available: 1 node(s) were unschedulable, 2 node(s) didn't match Pod's node affinity/selector.")
+	expectUnschedulable(t, client, "to-cordoned", "0/3 nodes are available: 1 node(s) were unschedulable, 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.")
 	_ = server
 }
 
@@ -283,10 +283,10 @@ func TestSchedulerPodAffinityAndVolumes(t *testing.T) {
 		t.Errorf("web pods share hosts: %v", hosts)
 	}
 	createPod(t, client, podWith("web-3", "", spread))
-	expectUnschedulable(t, client, "web-3", "0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules.")
+	expectUnschedulable(t, client, "web-3", "0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.")
 	// The existing pods' anti-affinity keeps a matching newcomer away too.
 	createPod(t, client, podWith("web-plain", "", func(p *corev1.Pod) { p.Labels = map[string]string{"app": "web"} }))
-	expectUnschedulable(t, client, "web-plain", "0/3 nodes are available: 3 node(s) didn't satisfy existing pods anti-affinity rules.")
+	expectUnschedulable(t, client, "web-plain", "0/3 nodes are available: 3 node(s) didn't satisfy existing pods anti-affinity rules. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.")
 
 	// A claim bound to a volume that lives on z1-b.
 	ctx := context.Background()
@@ -318,7 +318,7 @@ func TestSchedulerPodAffinityAndVolumes(t *testing.T) {
 	createPod(t, client, podWith("no-claim", "", func(p *corev1.Pod) {
 		p.Spec.Volumes = []corev1.Volume{{Name: "x", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "missing"}}}}
 	}))
-	expectUnschedulable(t, client, "no-claim", `0/3 nodes are available: persistentvolumeclaim "missing" not found.`)
+	expectUnschedulable(t, client, "no-claim", `0/3 nodes are available: persistentvolumeclaim "missing" not found. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.`)
 }
 
 // Scores: the emptier node wins, a service's pods spread across nodes,
@@ -425,7 +425,7 @@ func TestSchedulerNoOvercommit(t *testing.T) {
 		}
 	}
 	createPod(t, client, podWith("one-too-many", "100m", nil))
-	expectUnschedulable(t, client, "one-too-many", "0/4 nodes are available: 4 Insufficient cpu.")
+	expectUnschedulable(t, client, "one-too-many", "0/4 nodes are available: 4 Insufficient cpu. preemption: 0/4 nodes are available: 4 No preemption victims found for incoming pod.")
 }
 
 // Two replicas of the scheduler: one holds the kube-scheduler Lease and
@@ -498,6 +498,6 @@ func TestSchedulerTopologySpread(t *testing.T) {
 		spread(p)
 		p.Spec.NodeSelector = map[string]string{"kubernetes.io/hostname": "d"}
 	}))
-	want := "0/4 nodes are available: 1 node(s) didn't match pod topology spread constraints (missing required label), 3 node(s) didn't match Pod's node affinity/selector."
+	want := "0/4 nodes are available: 1 node(s) didn't match pod topology spread constraints (missing required label), 3 node(s) didn't match Pod's node affinity/selector. preemption: 0/4 nodes are available: 4 Preemption is not helpful for scheduling."
 	expectUnschedulable(t, client, "on-d", want)
 }
