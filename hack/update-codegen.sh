@@ -30,6 +30,7 @@ packages=(
   k8s.io/api/storage/v1
   k8s.io/api/resource/v1
   k8s.io/api/node/v1
+  k8s.io/api/storagemigration/v1
   k8s.io/api/rbac/v1
   k8s.io/api/authorization/v1
   k8s.io/api/admissionregistration/v1

@@ -38,8 +38,8 @@ import (
 // enforce, warn about or audit), Priority (a new pod's priority from its PriorityClass), DefaultTolerationSeconds,
 // DefaultStorageClass (a new claim without a class gets the default StorageClass),
 // RuntimeClass (a pod gets its RuntimeClass's overhead and scheduling),
-// CertificateApproval, CertificateSigning and CertificateSubjectRestriction
-// (who may approve and sign CertificateSigningRequests for a signer; no
+// CertificateApproval, CertificateSigning, CertificateSubjectRestriction and
+// ClusterTrustBundleAttest (who may approve, sign and attest for a signer; no
 // client certificate for system:masters), DefaultIngressClass (a new Ingress without a
 // class gets the default IngressClass), then the API's own rules in the
 // order mutations before checks: MutatingAdmissionPolicy (CEL patches),
@@ -60,6 +60,7 @@ var admissionOrder = []string{
 	runtimeclass.PluginName,
 	certificates.ApprovalPluginName,
 	certificates.SigningPluginName,
+	certificates.AttestPluginName,
 	certificates.SubjectRestrictionPluginName,
 	defaultingressclass.PluginName,
 	mutatingadmissionpolicy.PluginName,

@@ -27,6 +27,7 @@ import (
 	resourcev1 "k8s.io/api/resource/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
+	storagemigrationv1 "k8s.io/api/storagemigration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
@@ -60,6 +61,8 @@ import (
 	"github.com/kybernetes/kybernetes/registry/batch/cronjob"
 	"github.com/kybernetes/kybernetes/registry/batch/job"
 	"github.com/kybernetes/kybernetes/registry/certificates/certificatesigningrequest"
+	"github.com/kybernetes/kybernetes/registry/certificates/clustertrustbundle"
+	"github.com/kybernetes/kybernetes/registry/certificates/podcertificaterequest"
 	"github.com/kybernetes/kybernetes/registry/coordination/lease"
 	"github.com/kybernetes/kybernetes/registry/core/componentstatus"
 	"github.com/kybernetes/kybernetes/registry/core/configmap"
@@ -109,6 +112,7 @@ import (
 	"github.com/kybernetes/kybernetes/registry/storage/storageclass"
 	"github.com/kybernetes/kybernetes/registry/storage/volumeattachment"
 	"github.com/kybernetes/kybernetes/registry/storage/volumeattributesclass"
+	"github.com/kybernetes/kybernetes/registry/storagemigration/storageversionmigration"
 )
 
 // installAPIs serves every API group: the legacy core group under /api and
@@ -297,9 +301,26 @@ func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.R
 	if err != nil {
 		return err
 	}
+	trustBundles, err := clustertrustbundle.NewREST(optsGetter)
+	if err != nil {
+		return err
+	}
+	podCertificates, podCertificatesStatus, err := podcertificaterequest.NewREST(optsGetter)
+	if err != nil {
+		return err
+	}
 	certificatesGroup := genericapiserver.NewDefaultAPIGroupInfo(certificatesv1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
 	certificatesGroup.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{
 		"certificatesigningrequests": csrs, "certificatesigningrequests/status": csrsStatus, "certificatesigningrequests/approval": csrsApproval,
+		"clustertrustbundles": trustBundles, "podcertificaterequests": podCertificates, "podcertificaterequests/status": podCertificatesStatus,
+	}
+	migrations, migrationsStatus, err := storageversionmigration.NewREST(optsGetter)
+	if err != nil {
+		return err
+	}
+	migrationGroup := genericapiserver.NewDefaultAPIGroupInfo(storagemigrationv1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
+	migrationGroup.VersionedResourcesStorageMap["v1"] = map[string]rest.Storage{
+		"storageversionmigrations": migrations, "storageversionmigrations/status": migrationsStatus,
 	}
 	flowSchemas, flowSchemasStatus, err := flowschema.NewREST(optsGetter)
 	if err != nil {
@@ -315,7 +336,7 @@ func installAPIs(server *genericapiserver.GenericAPIServer, optsGetter generic.R
 		"prioritylevelconfigurations": priorityLevels, "prioritylevelconfigurations/status": priorityLevelsStatus,
 	}
 	return server.InstallAPIGroups(&appsGroup, &batchGroup, &autoscalingGroup, &networkingGroup, &discoveryGroup, &coordination, &events, &authentication,
-		&policyGroup, &schedulingGroup, storageGroup, resourceGroup, &nodeGroup, metricsGroup, &authorization, rbacGroup, admissionGroup, &certificatesGroup, &flowcontrolGroup)
+		&policyGroup, &schedulingGroup, storageGroup, resourceGroup, &nodeGroup, metricsGroup, &authorization, rbacGroup, admissionGroup, &certificatesGroup, &flowcontrolGroup, &migrationGroup)
 }
 
 // admissionRegistrationAPI is admissionregistration.k8s.io/v1: the webhook
@@ -658,6 +679,7 @@ var servedGroupVersions = []schema.GroupVersion{
 	storagev1.SchemeGroupVersion,
 	resourcev1.SchemeGroupVersion,
 	nodev1.SchemeGroupVersion,
+	storagemigrationv1.SchemeGroupVersion,
 	rbacv1.SchemeGroupVersion,
 	authorizationv1.SchemeGroupVersion,
 	admissionregistrationv1.SchemeGroupVersion,

@@ -49,6 +49,7 @@ var apiServicePriorities = map[schema.GroupVersion]apiPriority{
 	{Group: "discovery.k8s.io", Version: "v1"}:             {16200, 15},
 	{Group: "resource.k8s.io", Version: "v1"}:              {16200, 21},
 	{Group: "flowcontrol.apiserver.k8s.io", Version: "v1"}: {16100, 21},
+	{Group: "storagemigration.k8s.io", Version: "v1"}:      {15800, 15},
 	// Served as metrics-server's APIService asks to be.
 	{Group: "metrics.k8s.io", Version: "v1beta1"}: {100, 100},
 }

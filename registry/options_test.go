@@ -71,7 +71,7 @@ func TestAdmissionPlugins(t *testing.T) {
 	o := NewOptions()
 	registered := strings.Join(o.Admission.Plugins.Registered(), ",")
 	upstream := []string{"NamespaceLifecycle", "LimitRanger", "ServiceAccount", "NodeRestriction", "PodSecurity", "Priority",
-		"DefaultTolerationSeconds", "DefaultStorageClass", "RuntimeClass", "CertificateApproval", "CertificateSigning", "CertificateSubjectRestriction", "DefaultIngressClass", "MutatingAdmissionPolicy", "MutatingAdmissionWebhook",
+		"DefaultTolerationSeconds", "DefaultStorageClass", "RuntimeClass", "CertificateApproval", "CertificateSigning", "ClusterTrustBundleAttest", "CertificateSubjectRestriction", "DefaultIngressClass", "MutatingAdmissionPolicy", "MutatingAdmissionWebhook",
 		"ValidatingAdmissionPolicy", "ValidatingAdmissionWebhook", "ResourceQuota"}
 	for _, name := range upstream {
 		if !strings.Contains(registered, name) {

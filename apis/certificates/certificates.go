@@ -1,5 +1,6 @@
 // Package certificates holds the scheme registration and validation of
-// certificates.k8s.io/v1 CertificateSigningRequests, on the k8s.io/api types.
+// certificates.k8s.io/v1 (CertificateSigningRequests, ClusterTrustBundles,
+// PodCertificateRequests), on the k8s.io/api types.
 package certificates
 
 import (
@@ -30,7 +31,16 @@ func Install(scheme *runtime.Scheme) error {
 	if err := hub.Register(scheme, certificatesv1.SchemeGroupVersion, certificatesv1.AddToScheme, &certificatesv1.CertificateSigningRequest{}); err != nil {
 		return err
 	}
-	return fieldlabels.Register(scheme, certificatesv1.SchemeGroupVersion.WithKind("CertificateSigningRequest"), CertificateSigningRequestFields)
+	if err := fieldlabels.Register(scheme, certificatesv1.SchemeGroupVersion.WithKind("CertificateSigningRequest"), CertificateSigningRequestFields); err != nil {
+		return err
+	}
+	if err := fieldlabels.Register(scheme, certificatesv1.SchemeGroupVersion.WithKind("ClusterTrustBundle"), ClusterTrustBundleFields); err != nil {
+		return err
+	}
+	scheme.AddTypeDefaultingFunc(&certificatesv1.PodCertificateRequest{}, func(obj interface{}) {
+		DefaultPodCertificateRequest(obj.(*certificatesv1.PodCertificateRequest))
+	})
+	return fieldlabels.Register(scheme, certificatesv1.SchemeGroupVersion.WithKind("PodCertificateRequest"), PodCertificateRequestFields)
 }
 
 // CertificateSigningRequestFields are a request's selectable fields beyond

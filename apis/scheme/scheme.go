@@ -23,6 +23,7 @@ import (
 	resourcev1 "k8s.io/api/resource/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
+	storagemigrationv1 "k8s.io/api/storagemigration/v1"
 	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -51,6 +52,7 @@ import (
 	"github.com/kybernetes/kybernetes/apis/resource"
 	"github.com/kybernetes/kybernetes/apis/scheduling"
 	"github.com/kybernetes/kybernetes/apis/storage"
+	"github.com/kybernetes/kybernetes/apis/storagemigration"
 )
 
 var (
@@ -78,6 +80,7 @@ var installers = []func(*runtime.Scheme) error{
 	scheduling.Install,
 	resource.Install,
 	node.Install,
+	storagemigration.Install,
 	storage.Install,
 	rbac.Install,
 	authorization.Install,
@@ -103,6 +106,7 @@ var externals = []func(*runtime.Scheme) error{
 	schedulingv1.AddToScheme,
 	resourcev1.AddToScheme,
 	nodev1.AddToScheme,
+	storagemigrationv1.AddToScheme,
 	storagev1.AddToScheme,
 	rbacv1.AddToScheme,
 	authorizationv1.AddToScheme,

@@ -7,7 +7,10 @@
 //     through /status needs the sign verb on it;
 //   - CertificateSubjectRestriction: no request to the
 //     kube-apiserver-client signer may ask for the system:masters group,
-//     which no authorizer can take back.
+//     which no authorizer can take back;
+//   - ClusterTrustBundleAttest: writing a ClusterTrustBundle of a signer
+//     needs the attest verb on it (what workloads come to trust is the
+//     signer's to say).
 //
 // A signer is authorized by its full name (example.com/my-signer) or by
 // its domain's wildcard (example.com/*), as upstream.
@@ -34,9 +37,13 @@ const (
 	ApprovalPluginName           = "CertificateApproval"
 	SigningPluginName            = "CertificateSigning"
 	SubjectRestrictionPluginName = "CertificateSubjectRestriction"
+	AttestPluginName             = "ClusterTrustBundleAttest"
 )
 
-var csrs = certificatesv1.Resource("certificatesigningrequests")
+var (
+	csrs         = certificatesv1.Resource("certificatesigningrequests")
+	trustBundles = certificatesv1.Resource("clustertrustbundles")
+)
 
 // Register registers the three plugins.
 func Register(plugins *admission.Plugins) {
@@ -49,6 +56,48 @@ func Register(plugins *admission.Plugins) {
 	plugins.Register(SubjectRestrictionPluginName, func(io.Reader) (admission.Interface, error) {
 		return &subjectRestriction{admission.NewHandler(admission.Create)}, nil
 	})
+	plugins.Register(AttestPluginName, func(io.Reader) (admission.Interface, error) {
+		return &attest{Handler: admission.NewHandler(admission.Create, admission.Update)}, nil
+	})
+}
+
+// attest refuses a ClusterTrustBundle of a signer the user may not attest
+// for; bundles without a signer, and updates that change only what the
+// garbage collector writes, pass.
+type attest struct {
+	*admission.Handler
+	authz authorizer.UnconditionalAuthorizer
+}
+
+func (p *attest) SetUnconditionalAuthorizer(a authorizer.UnconditionalAuthorizer) { p.authz = a }
+
+func (p *attest) ValidateInitialization() error {
+	if p.authz == nil {
+		return fmt.Errorf("%s requires an authorizer", AttestPluginName)
+	}
+	return nil
+}
+
+func (p *attest) Validate(ctx context.Context, a admission.Attributes, _ admission.ObjectInterfaces) error {
+	if a.GetResource().GroupResource() != trustBundles || a.GetSubresource() != "" {
+		return nil
+	}
+	bundle, ok := a.GetObject().(*certificatesv1.ClusterTrustBundle)
+	if !ok {
+		return admission.NewForbidden(a, fmt.Errorf("expected type ClusterTrustBundle, got: %T", a.GetObject()))
+	}
+	if bundle.Spec.SignerName == "" {
+		return nil
+	}
+	if old, ok := a.GetOldObject().(*certificatesv1.ClusterTrustBundle); ok && a.GetOperation() == admission.Update &&
+		apiequality.Semantic.DeepEqual(old.Spec, bundle.Spec) && apiequality.Semantic.DeepEqual(old.Labels, bundle.Labels) &&
+		apiequality.Semantic.DeepEqual(old.Annotations, bundle.Annotations) {
+		return nil // owner references or finalizers only
+	}
+	if IsAuthorizedForSigner(ctx, p.authz, a.GetUserInfo(), "attest", bundle.Spec.SignerName) {
+		return nil
+	}
+	return admission.NewForbidden(a, fmt.Errorf("user not permitted to attest for signerName %q", bundle.Spec.SignerName))
 }
 
 // signerCheck refuses a write through one subresource of a request unless

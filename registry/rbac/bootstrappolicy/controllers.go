@@ -125,6 +125,19 @@ func controllerRoles() []rbacv1.ClusterRole {
 			rule(verbs("list", "watch"), groups(core), "nodes"),
 			eventWriting(),
 			rule(verbs("watch"), groups(core), "events")),
+		// Upstream's, for a stock kube-controller-manager's controllers
+		// of the newer certificate and storage migration APIs.
+		clusterRole(controllerPrefix+"podcertificaterequestcleaner",
+			rule(verbs("get", "list", "watch", "delete"), groups(certificates), "podcertificaterequests")),
+		clusterRole(controllerPrefix+"kube-apiserver-serving-clustertrustbundle-publisher",
+			named(rule(verbs("attest"), groups(certificates), "signers"), "kubernetes.io/kube-apiserver-serving"),
+			rule(verbs("create", "update", "delete", "list", "watch"), groups(certificates), "clustertrustbundles"),
+			eventWriting()),
+		clusterRole(controllerPrefix+"storage-version-migrator-controller",
+			rule(verbs("list", "patch"), groups("*"), "*"),
+			rule(verbs("get"), groups("apiextensions.k8s.io"), "customresourcedefinitions"),
+			rule(verbs("patch"), groups("apiextensions.k8s.io"), "customresourcedefinitions/status"),
+			rule(verbs("update"), groups("storagemigration.k8s.io"), "storageversionmigrations/status")),
 		// kybernetes's own: the built-in local-path provisioner.
 		clusterRole(controllerPrefix+"local-path-provisioner",
 			rule(verbs("get", "list", "watch", "create", "delete", "patch"), groups(core), "persistentvolumes"),

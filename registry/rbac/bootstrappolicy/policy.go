@@ -149,6 +149,8 @@ func NodeRules() []rbacv1.PolicyRule {
 		rule(read, groups(node), "runtimeclasses"),
 		rule(verbs("get"), groups(resource), "resourceclaims"),
 		rule(verbs("deletecollection"), groups(resource), "resourceslices"),
+		rule(read, groups(certificates), "clustertrustbundles"),
+		rule(verbs("get", "list", "watch", "create"), groups(certificates), "podcertificaterequests"),
 	}
 }
 
@@ -217,6 +219,7 @@ func ClusterRoles() []rbacv1.ClusterRole {
 		signerApprover("system:certificates.k8s.io:kubelet-serving-approver", "kubernetes.io/kubelet-serving"),
 		signerApprover("system:certificates.k8s.io:kube-apiserver-client-approver", "kubernetes.io/kube-apiserver-client"),
 		signerApprover("system:certificates.k8s.io:kube-apiserver-client-kubelet-approver", "kubernetes.io/kube-apiserver-client-kubelet"),
+		clusterRole("system:cluster-trust-bundle-discovery", rule(read, groups(certificates), "clustertrustbundles")),
 		clusterRole("system:service-account-issuer-discovery", urls(verbs("get"),
 			"/.well-known/openid-configuration", "/.well-known/openid-configuration/", "/openid/v1/jwks", "/openid/v1/jwks/")),
 		clusterRole("system:kubelet-api-admin",
@@ -279,6 +282,7 @@ func ClusterRoleBindings() []rbacv1.ClusterRoleBinding {
 		clusterBinding("system:volume-scheduler", userSubject(user.KubeScheduler)),
 		clusterBinding("system:node"),
 		clusterBinding("system:service-account-issuer-discovery", group(serviceaccount.AllServiceAccountsGroup)),
+		clusterBinding("system:cluster-trust-bundle-discovery", group(serviceaccount.AllServiceAccountsGroup)),
 	}
 	bindings = append(bindings, controllerRoleBindings(controllerRoles())...)
 	for i := range bindings {
