@@ -2,7 +2,7 @@
 # The version comes from apis/version and the VCS stamp that go build
 # records, so `make build` and a plain `go build` give the same binary.
 
-.PHONY: all build kubectl kube-proxy kube-scheduler test unit integration e2e verify vet race bench clean
+.PHONY: all build kubectl kube-proxy kube-scheduler kube-controller-manager test unit integration e2e verify vet race bench clean
 
 all: build
 
@@ -20,6 +20,10 @@ kube-proxy:
 # Stock kube-scheduler v1.37.2, which an e2e test runs against kybernetes.
 kube-scheduler:
 	hack/build-kube-component.sh kube-scheduler _output/bin/kube-scheduler
+
+# Stock kube-controller-manager v1.37.2, which an e2e test runs against kybernetes.
+kube-controller-manager:
+	hack/build-kube-component.sh kube-controller-manager _output/bin/kube-controller-manager
 
 # Everything the project claims: verify, unit (with -race on the packages
 # with concurrency), integration (real apiserver + etcd in-process) and e2e
@@ -39,9 +43,10 @@ unit:
 integration:
 	go test -race -count=1 -timeout 20m ./test/integration/...
 
-e2e: build kubectl kube-proxy kube-scheduler
+e2e: build kubectl kube-proxy kube-scheduler kube-controller-manager
 	KYBERNETES_BIN=$(CURDIR)/bin/kybernetes KUBECTL_BIN=$(CURDIR)/_output/bin/kubectl \
 		KUBE_PROXY_BIN=$(CURDIR)/_output/bin/kube-proxy KUBE_SCHEDULER_BIN=$(CURDIR)/_output/bin/kube-scheduler \
+		KUBE_CONTROLLER_MANAGER_BIN=$(CURDIR)/_output/bin/kube-controller-manager \
 		go test -count=1 -timeout 20m ./test/e2e/...
 
 bench:

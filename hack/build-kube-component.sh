@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Builds a stock Kubernetes v1.37.2 component (kube-proxy, kube-scheduler)
-# that the e2e tests run against kybernetes, from the Go module proxy, in the
-# tools module hack/tools/k8s. The binary is cached: a second run with the same
+# Builds a stock Kubernetes v1.37.2 component (kube-proxy, kube-scheduler,
+# kube-controller-manager) that the e2e tests run against kybernetes, from the
+# Go module proxy, in the tools module hack/tools/k8s. The binary is cached: a second run with the same
 # version returns at once.
 #   hack/build-kube-component.sh kube-scheduler _output/bin/kube-scheduler
 set -euo pipefail

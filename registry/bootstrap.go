@@ -68,6 +68,10 @@ func (b *bootstrap) hook(ctx genericapiserver.PostStartHookContext) error {
 	return err
 }
 
+// LegacyTokenTrackingConfigMap is kube-apiserver's record of when it began
+// tracking the use of legacy service account tokens.
+const LegacyTokenTrackingConfigMap = "kube-apiserver-legacy-service-account-token-tracking"
+
 func (b *bootstrap) ensure(ctx context.Context, client kubernetes.Interface) error {
 	for _, name := range SystemNamespaces {
 		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
@@ -76,6 +80,15 @@ func (b *bootstrap) ensure(ctx context.Context, client kubernetes.Interface) err
 		}
 	}
 	if err := b.ensureAuthenticationInfo(ctx, client); err != nil {
+		return err
+	}
+	// Since when the server marks the legacy service account tokens it
+	// authenticates as used (their kubernetes.io/legacy-token-last-used
+	// label), as kube-apiserver records it: the legacy token cleaner of a
+	// controller manager deletes none unused for less than that.
+	tracking := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: LegacyTokenTrackingConfigMap, Namespace: metav1.NamespaceSystem},
+		Data: map[string]string{"since": time.Now().UTC().Format(time.DateOnly)}}
+	if _, err := client.CoreV1().ConfigMaps(metav1.NamespaceSystem).Create(ctx, tracking, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return err
 	}
 	// The system priority classes, as kube-apiserver keeps them.

@@ -21,9 +21,11 @@ var (
 	kybernetesBin string
 	kubectlBin    string
 	kubeProxyBin  string
-	// kubeSchedulerBin is the stock kube-scheduler.
-	kubeSchedulerBin string
-	kubeconfig       string
+	// kubeSchedulerBin and kubeControllerManagerBin are the stock
+	// components of those names.
+	kubeSchedulerBin         string
+	kubeControllerManagerBin string
+	kubeconfig               string
 )
 
 func TestMain(m *testing.M) {
@@ -61,7 +63,8 @@ func run(m *testing.M) (int, error) {
 		name string
 		bin  *string
 		env  string
-	}{{"kube-proxy", &kubeProxyBin, "KUBE_PROXY_BIN"}, {"kube-scheduler", &kubeSchedulerBin, "KUBE_SCHEDULER_BIN"}} {
+	}{{"kube-proxy", &kubeProxyBin, "KUBE_PROXY_BIN"}, {"kube-scheduler", &kubeSchedulerBin, "KUBE_SCHEDULER_BIN"},
+		{"kube-controller-manager", &kubeControllerManagerBin, "KUBE_CONTROLLER_MANAGER_BIN"}} {
 		if *c.bin = os.Getenv(c.env); *c.bin != "" {
 			continue
 		}

@@ -1,14 +1,9 @@
 package e2e
 
 import (
-	"crypto/tls"
 	"fmt"
-	"io"
-	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -21,72 +16,15 @@ import (
 // a pod to the node with room, reports one that fits nowhere in its words,
 // and logs no watch it could not keep nor a request it was refused.
 func TestStockKubeScheduler(t *testing.T) {
-	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
-	api, err := startAPIServing("apiserver", data, filepath.Join(dir, "apiserver.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = api.stop() })
-	kc := func(stdin string, args ...string) string {
-		t.Helper()
-		cmd := exec.Command(kubectlBin, append([]string{"--kubeconfig", api.kubeconfig}, args...)...)
-		cmd.Stdin = strings.NewReader(stdin)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("kubectl %v: %v\n%s", args, err, out)
-		}
-		return string(out)
-	}
-	waitUntil := func(what string, ok func() bool) {
-		t.Helper()
-		for deadline := time.Now().Add(60 * time.Second); !ok(); time.Sleep(200 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s", what)
-			}
-		}
-	}
-
-	port, err := freePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	logPath := filepath.Join(dir, "kube-scheduler.log")
-	log, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	schedulerKubeconfig := filepath.Join(data, "scheduler.kubeconfig")
-	cmd := exec.Command(kubeSchedulerBin, "--kubeconfig", schedulerKubeconfig,
-		"--authentication-kubeconfig", schedulerKubeconfig, "--authorization-kubeconfig", schedulerKubeconfig,
-		"--secure-port", fmt.Sprint(port), "--bind-address", "127.0.0.1", "--leader-elect=true", "-v=2")
-	cmd.Stdout, cmd.Stderr = log, log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); log.Close() })
-	schedulerLog := func() string { b, _ := os.ReadFile(logPath); return string(b) }
-	defer func() {
-		if t.Failed() {
-			t.Logf("kube-scheduler log:\n%s", schedulerLog())
-		}
-	}()
-
-	// Ready once its informers synced and it leads.
-	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
-	waitUntil("kube-scheduler /readyz", func() bool {
-		resp, err := client.Get(fmt.Sprintf("https://127.0.0.1:%d/readyz", port))
-		if err != nil {
-			return false
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode == http.StatusOK && string(body) == "ok"
-	})
+	r := newStockRun(t)
+	kc := r.kc
+	waitUntil := r.waitUntil
+	api := r.api
+	schedulerKubeconfig := filepath.Join(r.data, "scheduler.kubeconfig")
+	_, schedulerLog := r.start("kube-scheduler", kubeSchedulerBin, "--kubeconfig", schedulerKubeconfig,
+		"--authentication-kubeconfig", schedulerKubeconfig, "--authorization-kubeconfig", schedulerKubeconfig, "--leader-elect=true")
 	waitUntil("the kube-scheduler lease", func() bool {
-		out, _ := exec.Command(kubectlBin, "--kubeconfig", api.kubeconfig, "-n", "kube-system", "get", "lease", "kube-scheduler",
-			"-o", "jsonpath={.spec.holderIdentity}").Output()
-		return len(out) > 0
+		return r.get("-n", "kube-system", "get", "lease", "kube-scheduler", "-o", "jsonpath={.spec.holderIdentity}") != ""
 	})
 
 	node := func(name, cpu string) string {
@@ -156,8 +94,7 @@ func TestStockKubeScheduler(t *testing.T) {
 		"gpu-0 wants-gpu")
 
 	// Every watch held, nothing refused.
-	problems := regexp.MustCompile(`(?m)^.*(Failed to watch|failed to list|is forbidden|the server could not find the requested resource).*$`)
-	if found := problems.FindAllString(schedulerLog(), 10); len(found) > 0 {
+	if found := logProblems(schedulerLog()); len(found) > 0 {
 		t.Errorf("kube-scheduler logged:\n%s", strings.Join(found, "\n"))
 	}
 }
