@@ -237,6 +237,32 @@ var (
 	retentionPolicies     = []appsv1.PersistentVolumeClaimRetentionPolicyType{appsv1.RetainPersistentVolumeClaimRetentionPolicyType, appsv1.DeletePersistentVolumeClaimRetentionPolicyType}
 )
 
+// statefulSetPodTemplate is the template as the controller makes pods of
+// it, which is what upstream validates: a volume for each claim template
+// (replacing a template volume of that name), hostname and subdomain left
+// to the controller.
+func statefulSetPodTemplate(spec *appsv1.StatefulSetSpec) *corev1.PodTemplateSpec {
+	if spec.Template.Spec.Hostname == "" && spec.Template.Spec.Subdomain == "" && len(spec.VolumeClaimTemplates) == 0 {
+		return &spec.Template
+	}
+	template := spec.Template.DeepCopy()
+	template.Spec.Hostname, template.Spec.Subdomain = "", ""
+	claims := map[string]bool{}
+	var volumes []corev1.Volume
+	for _, c := range spec.VolumeClaimTemplates {
+		claims[c.Name] = true
+		volumes = append(volumes, corev1.Volume{Name: c.Name, VolumeSource: corev1.VolumeSource{
+			PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: c.Name}}})
+	}
+	for _, v := range template.Spec.Volumes {
+		if !claims[v.Name] {
+			volumes = append(volumes, v)
+		}
+	}
+	template.Spec.Volumes = volumes
+	return template
+}
+
 // ValidateStatefulSet checks a stateful set.
 func ValidateStatefulSet(ss *appsv1.StatefulSet) field.ErrorList {
 	allErrs := apimachineryvalidation.ValidateObjectMeta(&ss.ObjectMeta, true, apimachineryvalidation.NameIsDNSSubdomain, metadataPath)
@@ -244,7 +270,7 @@ func ValidateStatefulSet(ss *appsv1.StatefulSet) field.ErrorList {
 }
 
 func validateStatefulSetSpec(spec *appsv1.StatefulSetSpec) field.ErrorList {
-	allErrs := ValidateSelectorAndTemplate(spec.Selector, &spec.Template, "statefulset")
+	allErrs := ValidateSelectorAndTemplate(spec.Selector, statefulSetPodTemplate(spec), "statefulset")
 	if spec.Replicas != nil {
 		allErrs = append(allErrs, nonNegative(*spec.Replicas, specPath.Child("replicas"))...)
 	}

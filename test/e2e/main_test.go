@@ -25,7 +25,9 @@ var (
 	// components of those names.
 	kubeSchedulerBin         string
 	kubeControllerManagerBin string
-	kubeconfig               string
+	// helmBin is the stock helm.
+	helmBin    string
+	kubeconfig string
 )
 
 func TestMain(m *testing.M) {
@@ -71,6 +73,13 @@ func run(m *testing.M) (int, error) {
 		*c.bin = filepath.Join(root, "_output", "bin", c.name)
 		if err := command(root, filepath.Join(root, "hack", "build-kube-component.sh"), c.name, *c.bin).Run(); err != nil {
 			return 0, fmt.Errorf("building %s: %w", c.name, err)
+		}
+	}
+
+	if helmBin = os.Getenv("HELM_BIN"); helmBin == "" {
+		helmBin = filepath.Join(root, "_output", "bin", "helm")
+		if err := command(root, filepath.Join(root, "hack", "build-helm.sh"), helmBin).Run(); err != nil {
+			return 0, fmt.Errorf("building helm: %w", err)
 		}
 	}
 

@@ -168,6 +168,23 @@ func TestStatefulSetParallelAndValidation(t *testing.T) {
 			Template: *cluster.template(map[string]string{"app": "other"})}}, metav1.CreateOptions{})
 	assertInvalid(t, err, "spec.podManagementPolicy")
 	assertInvalid(t, err, "spec.template.metadata.labels")
+
+	// A container mounts a claim template by its name, as the pods will
+	// have it; a name neither a volume nor a claim template is refused.
+	mounting := func(name, mount string) *appsv1.StatefulSet {
+		template := cluster.template(labels)
+		template.Spec.Containers[0].VolumeMounts = []corev1.VolumeMount{{Name: mount, MountPath: "/data"}}
+		return &appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: appsv1.StatefulSetSpec{Replicas: ptr.To[int32](0),
+			Selector: &metav1.LabelSelector{MatchLabels: labels}, Template: *template,
+			VolumeClaimTemplates: []corev1.PersistentVolumeClaim{{ObjectMeta: metav1.ObjectMeta{Name: "data"}, Spec: corev1.PersistentVolumeClaimSpec{
+				AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+				Resources:   corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse("1Gi")}}}}}}}
+	}
+	if _, err := sets.Create(ctx, mounting("mounts-claim", "data"), metav1.CreateOptions{}); err != nil {
+		t.Errorf("mounting a claim template: %v", err)
+	}
+	_, err = sets.Create(ctx, mounting("mounts-nothing", "nope"), metav1.CreateOptions{})
+	assertInvalid(t, err, "spec.template.spec.containers[0].volumeMounts[0].name")
 }
 
 // nextPodEvent is the name of the next pod of an event of kind (30 s at
