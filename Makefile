@@ -2,7 +2,7 @@
 # The version comes from apis/version and the VCS stamp that go build
 # records, so `make build` and a plain `go build` give the same binary.
 
-.PHONY: all build kubectl kube-proxy kube-scheduler kube-controller-manager helm test unit integration e2e verify vet race bench clean
+.PHONY: all build kubectl kube-proxy kube-scheduler kube-controller-manager kubelet helm test unit integration e2e verify vet race bench clean
 
 all: build
 
@@ -20,6 +20,10 @@ kube-proxy:
 # Stock kube-scheduler v1.37.2, which an e2e test runs against kybernetes.
 kube-scheduler:
 	hack/build-kube-component.sh kube-scheduler _output/bin/kube-scheduler
+
+# Stock kubelet v1.37.2, which an e2e test runs with containerd against kybernetes.
+kubelet:
+	hack/build-kube-component.sh kubelet _output/bin/kubelet
 
 # Stock helm v4.3.2, which an e2e test installs a chart with.
 helm:
@@ -47,10 +51,11 @@ unit:
 integration:
 	go test -race -count=1 -timeout 20m ./test/integration/...
 
-e2e: build kubectl kube-proxy kube-scheduler kube-controller-manager helm
+e2e: build kubectl kube-proxy kube-scheduler kube-controller-manager kubelet helm
 	KYBERNETES_BIN=$(CURDIR)/bin/kybernetes KUBECTL_BIN=$(CURDIR)/_output/bin/kubectl \
 		KUBE_PROXY_BIN=$(CURDIR)/_output/bin/kube-proxy KUBE_SCHEDULER_BIN=$(CURDIR)/_output/bin/kube-scheduler \
 		KUBE_CONTROLLER_MANAGER_BIN=$(CURDIR)/_output/bin/kube-controller-manager HELM_BIN=$(CURDIR)/_output/bin/helm \
+		KUBELET_BIN=$(CURDIR)/_output/bin/kubelet \
 		go test -count=1 -timeout 20m ./test/e2e/...
 
 bench:

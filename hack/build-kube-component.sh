@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Builds a stock Kubernetes v1.37.2 component (kube-proxy, kube-scheduler,
-# kube-controller-manager) that the e2e tests run against kybernetes, from the
+# kube-controller-manager, kubelet) that the e2e tests run against kybernetes, from the
 # Go module proxy, in the tools module hack/tools/k8s. The binary is cached: a second run with the same
 # version returns at once.
 #   hack/build-kube-component.sh kube-scheduler _output/bin/kube-scheduler
 set -euo pipefail
 cd "$(dirname "$0")/.."
-component=${1:?usage: build-kube-component.sh kube-proxy|kube-scheduler [out]}
+component=${1:?usage: build-kube-component.sh kube-proxy|kube-scheduler|kube-controller-manager|kubelet [out]}
 out=${2:-_output/bin/$component}
 version=v1.37.2
 if [ -x "$out" ] && "$out" --version 2>/dev/null | grep -q "Kubernetes $version"; then

@@ -25,6 +25,7 @@ var (
 	// components of those names.
 	kubeSchedulerBin         string
 	kubeControllerManagerBin string
+	kubeletBin               string
 	// helmBin is the stock helm.
 	helmBin    string
 	kubeconfig string
@@ -66,7 +67,8 @@ func run(m *testing.M) (int, error) {
 		bin  *string
 		env  string
 	}{{"kube-proxy", &kubeProxyBin, "KUBE_PROXY_BIN"}, {"kube-scheduler", &kubeSchedulerBin, "KUBE_SCHEDULER_BIN"},
-		{"kube-controller-manager", &kubeControllerManagerBin, "KUBE_CONTROLLER_MANAGER_BIN"}} {
+		{"kube-controller-manager", &kubeControllerManagerBin, "KUBE_CONTROLLER_MANAGER_BIN"},
+		{"kubelet", &kubeletBin, "KUBELET_BIN"}} {
 		if *c.bin = os.Getenv(c.env); *c.bin != "" {
 			continue
 		}
