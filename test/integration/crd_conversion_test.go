@@ -149,3 +149,28 @@ func TestCustomResourceConversionWebhook(t *testing.T) {
 		t.Errorf("the other CRD while this one's webhook is down: %v", err)
 	}
 }
+
+// Selectable fields: a CRD's own field selectors, as upstream serves them.
+func TestCustomResourceSelectableFields(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	crd := twoVersionCRD("selectable.example.com", "", nil)
+	crd.Spec.Conversion = nil
+	crd.Spec.Versions = crd.Spec.Versions[:1]
+	crd.Spec.Versions[0].SelectableFields = []apiextensionsv1.SelectableField{{JSONPath: ".spec.cronSpec"}}
+	createCRD(t, crd)
+	crontabs := dynamic.NewForConfigOrDie(shared.Config).Resource(schema.GroupVersionResource{Group: "selectable.example.com", Version: "v1", Resource: "crontabs"}).Namespace(ns)
+	for name, spec := range map[string]string{"hourly": "0 * * * *", "daily": "0 0 * * *"} {
+		if _, err := crontabs.Create(ctx, &unstructured.Unstructured{Object: map[string]interface{}{"apiVersion": "selectable.example.com/v1", "kind": "CronTab",
+			"metadata": map[string]interface{}{"name": name}, "spec": map[string]interface{}{"cronSpec": spec}}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err := crontabs.List(ctx, metav1.ListOptions{FieldSelector: "spec.cronSpec=0 0 * * *"})
+	if err != nil || len(list.Items) != 1 || list.Items[0].GetName() != "daily" {
+		t.Errorf("selected by spec.cronSpec: %v %v", err, list)
+	}
+	if _, err := crontabs.List(ctx, metav1.ListOptions{FieldSelector: "spec.other=x"}); err == nil || !strings.Contains(err.Error(), "field label not supported") {
+		t.Errorf("a field that is not selectable: %v", err)
+	}
+}
