@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -122,18 +123,28 @@ func condition(hpa *autoscalingv2.HorizontalPodAutoscaler, kind autoscalingv2.Ho
 	return autoscalingv2.HorizontalPodAutoscalerCondition{}
 }
 
-// eventsOf are the messages of the events of reason about the autoscaler.
-func eventsOf(t *testing.T, client kubernetes.Interface, ns, name, reason string) []string {
+// eventsOf are the messages of the events of reason about the autoscaler,
+// once there is one (events are written after the status they explain) or
+// once until says they are what the test waits for; after 30 s, what there
+// is.
+func eventsOf(t *testing.T, client kubernetes.Interface, ns, name, reason string, until ...func([]string) bool) []string {
 	t.Helper()
-	list, err := client.CoreV1().Events(ns).List(context.Background(), metav1.ListOptions{FieldSelector: fields.Set{
-		"involvedObject.kind": "HorizontalPodAutoscaler", "involvedObject.name": name, "reason": reason}.String()})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []string
-	for _, e := range list.Items {
-		out = append(out, e.Message)
-	}
+	_ = wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		list, err := client.CoreV1().Events(ns).List(ctx, metav1.ListOptions{FieldSelector: fields.Set{
+			"involvedObject.kind": "HorizontalPodAutoscaler", "involvedObject.name": name, "reason": reason}.String()})
+		if err != nil {
+			return false, nil
+		}
+		out = out[:0]
+		for _, e := range list.Items {
+			out = append(out, e.Message)
+		}
+		if len(until) > 0 {
+			return until[0](out), nil
+		}
+		return len(out) > 0, nil
+	})
 	return out
 }
 
@@ -242,7 +253,9 @@ func TestHorizontalPodAutoscalerScalesOnCPU(t *testing.T) {
 	if waited := time.Since(stepped); waited < (period-1)*time.Second {
 		t.Errorf("the second step came %s after the first, within the policy's %ds period", waited, period)
 	}
-	rescale := eventsOf(t, client, ns, "web", "SuccessfulRescale")
+	rescale := eventsOf(t, client, ns, "web", "SuccessfulRescale", func(messages []string) bool {
+		return slices.Contains(messages, "New size: 3; reason: All metrics below target")
+	})
 	found := false
 	for _, m := range rescale {
 		found = found || m == "New size: 3; reason: All metrics below target"
